@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: Apache-2.0
+// Screening + multi-start L-BFGS-B acquisition optimiser.
+#include "core/acq_optimizer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "core/space.hpp"
+
+namespace asyncbo {
+
+acq_optimizer_options acq_optimizer_options::trieste(std::size_t d) {
+  acq_optimizer_options o;
+  o.screening_points = std::max<std::size_t>(5000, 1000 * d);
+  o.restarts = 10 * d;
+  o.recovery_runs = 10;
+  o.sobol_screening = false;
+  // SciPy's L-BFGS-B defaults.
+  o.lbfgsb = lbfgsb_options{10, 1e-5, 2.220446049250313e-09, 15000, 20};
+  return o;
+}
+
+std::size_t acq_optimizer_options::screening_for(std::size_t d) const {
+  if (screening_points > 0)
+    return screening_points;
+  return std::min<std::size_t>(std::max<std::size_t>(500, 100 * d), 4000);
+}
+
+std::size_t acq_optimizer_options::restarts_for(std::size_t d) const {
+  if (restarts > 0)
+    return restarts;
+  return std::min<std::size_t>(2 + d, 10);
+}
+
+std::string acq_optimizer_options::validate() const {
+  if (screening_points > 0 && restarts > screening_points)
+    return "acquisition optimiser: restarts (" + std::to_string(restarts)
+           + ") must be <= screening_points ("
+           + std::to_string(screening_points) + ")";
+  return lbfgsb.validate();
+}
+
+const char* to_string(acq_optimizer_status s) {
+  return s == acq_optimizer_status::ok ? "ok" : "no_run_converged";
+}
+
+namespace {
+
+struct run_out {
+  vec x;
+  double value = -std::numeric_limits<double>::infinity();
+  bool converged = false;
+  int evaluations = 0;
+};
+
+void run_lbfgsb(const acquisition_target& t, const vec& start,
+                const lbfgsb_options& lo, run_out& out) {
+  const std::size_t d = t.dim();
+  vec lb = vec::Zero(d), ub = vec::Ones(d);
+  vec x = start;
+  auto res = minimize_box(
+    [&](const vec& z, vec& g) {
+      double v = t.log_value(z, &g);
+      g = -g;
+      return -v;
+    },
+    x, lb, ub, lo);
+  out.x = x;
+  out.value = -res.value;
+  out.converged = res.status == lbfgsb_status::converged;
+  out.evaluations = res.evaluations;
+}
+
+} // namespace
+
+acq_result maximize_acquisition(const acquisition_target& target,
+                                const acq_optimizer_options& opts,
+                                std::uint64_t seed, executor* exec) {
+  if (auto err = opts.validate(); !err.empty())
+    throw std::invalid_argument(err);
+  serial_executor serial;
+  executor& ex = exec ? *exec : serial;
+  const std::size_t d = target.dim();
+  const std::size_t n_screen = opts.screening_for(d);
+  const std::size_t n_runs = std::min(opts.restarts_for(d), n_screen);
+  acq_result out;
+  auto& sum = out.summary;
+
+  // 1. Screening.
+  mat cand;
+  if (opts.sobol_screening) {
+    sobol_sequence seq(d, true, derive_seed(seed, 1));
+    cand = seq.take(n_screen);
+  } else {
+    rng_type rng(derive_seed(seed, 1));
+    cand = uniform_unit(d, n_screen, rng);
+  }
+  std::vector<double> score(n_screen);
+  const std::size_t chunk = 64;
+  const std::size_t n_chunks = (n_screen + chunk - 1) / chunk;
+  ex.parallel_for(n_chunks, [&](std::size_t c) {
+    const std::size_t end = std::min(n_screen, (c + 1) * chunk);
+    for (std::size_t i = c * chunk; i < end; ++i) {
+      double v = target.screen(cand.col(i));
+      score[i] = std::isfinite(v) ? v : -std::numeric_limits<double>::infinity();
+    }
+  });
+  sum.screened = n_screen;
+  std::vector<std::size_t> order(n_screen);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
+  sum.best_screened = score[order[0]];
+
+  // 2. Multi-start L-BFGS-B from the best screened points.
+  std::vector<run_out> runs(n_runs);
+  ex.parallel_for(n_runs, [&](std::size_t r) {
+    run_lbfgsb(target, cand.col(order[r]), opts.lbfgsb, runs[r]);
+  });
+  std::size_t converged = 0;
+  for (auto& r : runs)
+    converged += r.converged ? 1 : 0;
+
+  // 3. Recovery runs from uniform random points if nothing converged.
+  if (converged == 0 && opts.recovery_runs > 0) {
+    rng_type rng(derive_seed(seed, 2));
+    mat starts = uniform_unit(d, opts.recovery_runs, rng);
+    std::vector<run_out> rec(opts.recovery_runs);
+    ex.parallel_for(rec.size(), [&](std::size_t r) {
+      run_lbfgsb(target, starts.col(r), opts.lbfgsb, rec[r]);
+    });
+    for (auto& r : rec)
+      converged += r.converged ? 1 : 0;
+    sum.recovery_runs = rec.size();
+    runs.insert(runs.end(), rec.begin(), rec.end());
+  }
+
+  // 4. Best of all runs (ties: lowest index).
+  std::size_t best = 0;
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    sum.evaluations += runs[r].evaluations;
+    if (runs[r].value > runs[best].value)
+      best = r;
+  }
+  sum.runs = runs.size();
+  sum.converged_runs = converged;
+  sum.status = converged > 0 ? acq_optimizer_status::ok
+                             : acq_optimizer_status::no_run_converged;
+  out.x = runs[best].x;
+  out.log_value = runs[best].value;
+  // The run started from the best screened point evaluated it first, and
+  // minimize_box returns the best point it evaluated, so the result is never
+  // worse than that start.
+  sum.best_value = out.log_value;
+  return out;
+}
+
+} // namespace asyncbo

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: Apache-2.0
+// EI, MC batch EI and local penalisation with analytic gradients.
+#include "core/acquisition.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "core/space.hpp"
+#include "core/special.hpp"
+
+namespace asyncbo {
+
+double incumbent_eta(const gp& model) {
+  return model.mean_at_data().minCoeff();
+}
+
+// -- EI ------------------------------------------------------------------------
+
+expected_improvement::expected_improvement(const gp& model, double eta)
+  : model_(model), eta_(eta) {
+  if (!std::isfinite(eta))
+    throw std::invalid_argument("expected_improvement: eta must be finite");
+}
+
+double expected_improvement::value(const vec_ref& x) const {
+  double mu, var;
+  model_.predict(x, mu, var);
+  double s = std::sqrt(var);
+  return s * special::ei_h((eta_ - mu) / s);
+}
+
+double expected_improvement::log_value(const vec_ref& x, vec* grad) const {
+  double mu, var;
+  vec dmu, dvar;
+  if (grad)
+    model_.predict(x, mu, var, &dmu, &dvar);
+  else
+    model_.predict(x, mu, var);
+  double s = std::sqrt(var);
+  double z = (eta_ - mu) / s;
+  double lv = std::log(s) + special::log_ei_h(z);
+  if (grad) {
+    vec ds = dvar / (2.0 * s);
+    vec dz = (-dmu - z * ds) / s;
+    *grad = ds / s + special::d_log_ei_h(z) * dz;
+  }
+  return lv;
+}
+
+// -- batch MC EI ---------------------------------------------------------------
+
+std::string qei_options::validate() const {
+  if (samples < 1)
+    return "batch-mc-ei: samples must be >= 1";
+  if (!(jitter >= 0.0) || !std::isfinite(jitter))
+    return "batch-mc-ei: jitter must be finite and >= 0";
+  if (!(temperature > 0.0) || !std::isfinite(temperature))
+    return "batch-mc-ei: temperature must be finite and > 0";
+  return {};
+}
+
+struct batch_mc_ei::joint {
+  mat Xq;  ///< D x q
+  vec mu;  ///< B
+  mat L;   ///< B x B lower Cholesky factor of Sigma + jitter I
+  mat Wq;  ///< n x q, K^-1 K(X, Xq)
+};
+
+batch_mc_ei::batch_mc_ei(const gp& model, double eta, const mat& pending,
+                         std::size_t q, const qei_options& opts,
+                         std::uint64_t seed)
+  : model_(model), eta_(eta), q_(q), P_(pending.cols()), opts_(opts) {
+  if (auto err = opts.validate(); !err.empty())
+    throw std::invalid_argument(err);
+  if (q < 1)
+    throw std::invalid_argument("batch_mc_ei: q must be >= 1");
+  if (!std::isfinite(eta))
+    throw std::invalid_argument("batch_mc_ei: eta must be finite");
+  if (P_ > 0 && static_cast<std::size_t>(pending.rows()) != model.dim())
+    throw std::invalid_argument("batch_mc_ei: pending points have "
+                                + std::to_string(pending.rows())
+                                + " coordinates, expected "
+                                + std::to_string(model.dim()));
+  const double s2 = model.hyper().variance;
+  tau_ = opts.temperature * std::sqrt(s2);
+  jitter_abs_ = opts.jitter * s2;
+  eps_ = normal_base_samples(P_ + q_, opts.samples, opts.quasi_random, seed);
+  Xp_ = pending;
+  if (P_ > 0) {
+    mat Kxp = model.kernel().cross(model.X(), Xp_);
+    mu_p_ = (Kxp.transpose() * model.alpha()).array() + model.hyper().mean;
+    Vp_ = Kxp;
+    model.solve_lower(Vp_);
+    Wp_ = Vp_;
+    model.solve_upper(Wp_);
+    Spp_ = model.kernel().gram(Xp_);
+    Spp_.noalias() -= Vp_.transpose() * Vp_;
+  }
+}
+
+bool batch_mc_ei::build_joint(const vec_ref& x, joint& j) const {
+  const std::size_t D = model_.dim();
+  const std::size_t B = P_ + q_;
+  j.Xq = Eigen::Map<const mat>(x.data(), D, q_);
+  mat Kxq = model_.kernel().cross(model_.X(), j.Xq); // n x q
+  j.mu.resize(B);
+  if (P_ > 0)
+    j.mu.head(P_) = mu_p_;
+  j.mu.tail(q_) = (Kxq.transpose() * model_.alpha()).array()
+                  + model_.hyper().mean;
+  mat Vq = Kxq;
+  model_.solve_lower(Vq);
+  j.Wq = Vq;
+  model_.solve_upper(j.Wq);
+  mat S(B, B);
+  S.bottomRightCorner(q_, q_) = model_.kernel().gram(j.Xq);
+  S.bottomRightCorner(q_, q_).noalias() -= Vq.transpose() * Vq;
+  if (P_ > 0) {
+    S.topLeftCorner(P_, P_) = Spp_;
+    mat Spq = model_.kernel().cross(Xp_, j.Xq);
+    Spq.noalias() -= Vp_.transpose() * Vq;
+    S.topRightCorner(P_, q_) = Spq;
+    S.bottomLeftCorner(q_, P_) = Spq.transpose();
+  }
+  for (std::size_t i = 0; i < B; ++i)
+    S(i, i) = std::max(S(i, i), 1e-12);
+  double jit = jitter_abs_;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    mat Sj = S;
+    Sj.diagonal().array() += jit;
+    Eigen::LLT<mat> llt(Sj);
+    if (llt.info() == Eigen::Success) {
+      j.L = llt.matrixL();
+      return true;
+    }
+    jit = std::max(jit * 100.0, 1e-10 * model_.hyper().variance);
+  }
+  return false;
+}
+
+double batch_mc_ei::value(const vec_ref& x) const {
+  return eval(x, nullptr, opts_.samples, false);
+}
+
+double batch_mc_ei::smoothed_value(const vec_ref& x) const {
+  return std::exp(eval(x, nullptr, opts_.samples, true));
+}
+
+double batch_mc_ei::log_value(const vec_ref& x, vec* grad) const {
+  return eval(x, grad, opts_.samples, true);
+}
+
+double batch_mc_ei::screen(const vec_ref& x) const {
+  std::size_t s = opts_.screening_samples == 0
+                    ? opts_.samples
+                    : std::min(opts_.samples, opts_.screening_samples);
+  return eval(x, nullptr, s, true);
+}
+
+double batch_mc_ei::eval(const vec_ref& x, vec* grad, std::size_t S,
+                         bool smooth) const {
+  constexpr double ninf = -std::numeric_limits<double>::infinity();
+  const std::size_t D = model_.dim();
+  const std::size_t B = P_ + q_;
+  if (static_cast<std::size_t>(x.size()) != q_ * D)
+    throw std::invalid_argument("batch_mc_ei: expected " + std::to_string(q_ * D)
+                                + " coordinates (q * D), got "
+                                + std::to_string(x.size()));
+  joint j;
+  if (!build_joint(x, j)) {
+    if (grad)
+      grad->setZero(x.size());
+    return smooth ? -1e300 : 0.0;
+  }
+  const auto E = eps_.leftCols(S);
+  mat F = j.L.triangularView<Eigen::Lower>() * E;
+  F.colwise() += j.mu;
+  // Per sample: index of the batch minimum and the improvement z_s.
+  std::vector<int> argmin(S);
+  vec z(S);
+  for (std::size_t s = 0; s < S; ++s) {
+    Eigen::Index b;
+    double m = F.col(s).minCoeff(&b);
+    argmin[s] = static_cast<int>(b);
+    z[s] = eta_ - m;
+  }
+  if (!smooth)
+    return z.cwiseMax(0.0).mean();
+  // l_s = log softplus_tau(z_s) = log tau + log softplus(z_s / tau)
+  const double log_tau = std::log(tau_);
+  vec l(S);
+  double lmax = ninf;
+  for (std::size_t s = 0; s < S; ++s) {
+    l[s] = log_tau + special::log_softplus(z[s] / tau_);
+    lmax = std::max(lmax, l[s]);
+  }
+  // log mean exp
+  vec w(S);
+  double sum = 0.0;
+  for (std::size_t s = 0; s < S; ++s) {
+    double d = l[s] - lmax;
+    w[s] = d > -745.0 ? std::exp(d) : 0.0;
+    sum += w[s];
+  }
+  const double lme = lmax + std::log(sum) - std::log(double(S));
+  if (!grad)
+    return lme;
+  // -- reverse pass -----------------------------------------------------------
+  // dlme/dl_s = w_s / sum; dl_s/dz_s = d_log_softplus(z_s/tau) / tau;
+  // dz_s/dF_{b s} = -1 for b = argmin_s.
+  vec mubar = vec::Zero(B);
+  mat Lbar = mat::Zero(B, B);
+  for (std::size_t s = 0; s < S; ++s) {
+    if (w[s] == 0.0)
+      continue;
+    double c = -(w[s] / sum) * special::d_log_softplus(z[s] / tau_) / tau_;
+    int b = argmin[s];
+    mubar[b] += c;
+    Lbar.row(b) += c * E.col(s).transpose();
+  }
+  // Cholesky backward (Murray 2016): Sigmabar = L^-T Phi(L^T Lbar) L^-1,
+  // Phi = lower triangle with halved diagonal.
+  mat Lbar_low = Lbar.triangularView<Eigen::Lower>();
+  mat Pm = j.L.transpose() * Lbar_low;
+  mat Phi = Pm.triangularView<Eigen::Lower>();
+  Phi.diagonal() *= 0.5;
+  mat Linv = j.L.triangularView<Eigen::Lower>().solve(mat::Identity(B, B));
+  mat Sbar = Linv.transpose() * Phi * Linv;
+  mat Sym = Sbar + Sbar.transpose();
+  // Gradient for each free point b = P + i.
+  grad->resize(x.size());
+  const auto& kern = model_.kernel();
+  const vec inv_l2 = kern.lengthscales.array().square().inverse();
+  const vec& alpha = model_.alpha();
+  auto w_col = [&](std::size_t c) -> Eigen::VectorXd {
+    return c < P_ ? vec(Wp_.col(c)) : vec(j.Wq.col(c - P_));
+  };
+  auto z_col = [&](std::size_t c) -> vec {
+    return c < P_ ? vec(Xp_.col(c)) : vec(j.Xq.col(c - P_));
+  };
+  for (std::size_t i = 0; i < q_; ++i) {
+    const std::size_t b = P_ + i;
+    vec xb = j.Xq.col(i);
+    vec u = mubar[b] * alpha;
+    for (std::size_t c = 0; c < B; ++c)
+      if (Sym(b, c) != 0.0)
+        u -= Sym(b, c) * w_col(c);
+    vec g = model_.weighted_kernel_grad(xb, u);
+    for (std::size_t c = 0; c < B; ++c) {
+      if (c == b || Sym(b, c) == 0.0)
+        continue;
+      vec zc = z_col(c);
+      double gr = kern.g_of_r(std::sqrt(kern.r2(xb, zc)));
+      g += (Sym(b, c) * gr) * (xb - zc).cwiseProduct(inv_l2);
+    }
+    grad->segment(i * D, D) = g;
+  }
+  return lme;
+}
+
+// -- local penalisation ------------------------------------------------------------
+
+std::string lp_options::validate() const {
+  if (samples < 1)
+    return "local-penalization: samples must be >= 1";
+  return {};
+}
+
+void lp_estimate(const gp& model, const mat& points, double& lipschitz,
+                 double& eta_lp) {
+  double L = 0.0;
+  double eta = std::numeric_limits<double>::infinity();
+  vec dmu;
+  auto visit = [&](const vec_ref& x) {
+    double m = model.mean_at(x, &dmu);
+    L = std::max(L, dmu.norm());
+    eta = std::min(eta, m);
+  };
+  for (Eigen::Index i = 0; i < model.X().cols(); ++i)
+    visit(model.X().col(i));
+  for (Eigen::Index i = 0; i < points.cols(); ++i)
+    visit(points.col(i));
+  if (L < 1e-5)
+    L = 10.0;
+  lipschitz = L;
+  eta_lp = eta;
+}
+
+local_penalization::local_penalization(const gp& model, double eta,
+                                       const mat& pending, double lipschitz,
+                                       double eta_lp)
+  : model_(model), ei_(model, eta), P_(pending), L_(lipschitz), eta_lp_(eta_lp) {
+  if (!(lipschitz > 0.0) || !std::isfinite(lipschitz))
+    throw std::invalid_argument("local_penalization: lipschitz must be > 0");
+  if (P_.cols() > 0 && static_cast<std::size_t>(P_.rows()) != model.dim())
+    throw std::invalid_argument("local_penalization: pending points have "
+                                + std::to_string(P_.rows())
+                                + " coordinates, expected "
+                                + std::to_string(model.dim()));
+  mu_p_.resize(P_.cols());
+  s_p_.resize(P_.cols());
+  for (Eigen::Index j = 0; j < P_.cols(); ++j) {
+    double var;
+    model.predict(P_.col(j), mu_p_[j], var);
+    s_p_[j] = std::sqrt(var);
+  }
+}
+
+double local_penalization::log_value(const vec_ref& x, vec* grad) const {
+  double lv = ei_.log_value(x, grad);
+  for (Eigen::Index j = 0; j < P_.cols(); ++j) {
+    vec diff = x - P_.col(j);
+    double d = diff.norm();
+    double u = (L_ * d - mu_p_[j] + eta_lp_) / s_p_[j];
+    lv += special::log_norm_cdf(u);
+    if (grad && d > 0.0)
+      *grad += (special::d_log_norm_cdf(u) * L_ / (s_p_[j] * d)) * diff;
+  }
+  return lv;
+}
+
+double local_penalization::value(const vec_ref& x) const {
+  double v = ei_.value(x);
+  for (Eigen::Index j = 0; j < P_.cols(); ++j) {
+    double d = (x - P_.col(j)).norm();
+    v *= special::norm_cdf((L_ * d - mu_p_[j] + eta_lp_) / s_p_[j]);
+  }
+  return v;
+}
+
+} // namespace asyncbo

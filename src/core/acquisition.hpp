@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+// Acquisition functions: expected improvement, Monte-Carlo batch expected
+// improvement (joint q-EI with pending points) and local penalisation. All
+// are maximised in log space over the unit cube.
+#pragma once
+
+#include <string>
+
+#include "core/gp.hpp"
+#include "core/types.hpp"
+
+namespace asyncbo {
+
+/// A function on the unit cube [0, 1]^dim() to maximise. Implementations are
+/// immutable after construction, so one object may be evaluated from several
+/// threads at once.
+class acquisition_target {
+public:
+  virtual ~acquisition_target() = default;
+  virtual std::size_t dim() const = 0;
+  /// log of the acquisition value; writes the gradient if `grad` is given.
+  /// Finite wherever the model is (never -inf, see each class).
+  virtual double log_value(const vec_ref& x, vec* grad) const = 0;
+  /// A cheaper, strongly correlated score used only to rank screening points.
+  virtual double screen(const vec_ref& x) const { return log_value(x, nullptr); }
+};
+
+/// eta = min_i mu(x_i): the smallest posterior mean at the data (Trieste's
+/// incumbent for EI and q-EI, spec 3 and 4.1).
+double incumbent_eta(const gp& model);
+
+// -- EI ------------------------------------------------------------------------
+
+/// Expected improvement (Jones, Schonlau and Welch 1998) for minimisation:
+///
+///   EI(x) = (eta - mu) Phi(z) + s phi(z) = s h(z),   z = (eta - mu) / s,
+///
+/// mu, s^2 the posterior mean and variance (s^2 >= 1e-12). log_value returns
+/// log EI computed as log s + log h(z) with the stable log h of Ament et al.
+/// (2023), so it stays finite and informative where EI underflows.
+class expected_improvement final : public acquisition_target {
+public:
+  expected_improvement(const gp& model, double eta);
+  std::size_t dim() const override { return model_.dim(); }
+  double log_value(const vec_ref& x, vec* grad) const override;
+  /// EI itself (may underflow to 0 far from the incumbent).
+  double value(const vec_ref& x) const;
+
+private:
+  const gp& model_;
+  double eta_;
+};
+
+// -- batch MC EI -------------------------------------------------------------------
+
+/// Options of the Monte-Carlo batch expected improvement.
+struct qei_options {
+  /// Number S of base samples (Trieste's AsynchronousOptimization default:
+  /// 10 000 pseudo-random).
+  std::size_t samples = 10000;
+  /// Scrambled-Sobol normal base samples (QMC) instead of pseudo-random.
+  bool quasi_random = true;
+  /// Added to the diagonal of the joint B x B covariance before its Cholesky,
+  /// relative to the kernel variance (Trieste: 1e-6 absolute; relative here
+  /// so the model is scale-invariant; identical for unit-variance
+  /// objectives such as ScaledBranin).
+  double jitter = 1e-6;
+  /// Temperature tau of the smoothed improvement softplus_tau(z) =
+  /// tau log(1 + exp(z / tau)), relative to the kernel standard deviation.
+  /// The log of the smoothed estimate is what the optimiser maximises: unlike
+  /// the plain estimate it never collapses to exactly zero (pitfalls.md 1;
+  /// Ament et al. 2023, qLogEI). Its bias is at most tau log 2. The minimum
+  /// over the batch is kept exact: a smooth minimum would reward duplicating
+  /// a pending point (it lowers the min of two equal samples by tau log 2).
+  double temperature = 1e-6;
+  /// Base samples used to rank screening points (a prefix of the Sobol set,
+  /// itself a balanced QMC set). 0 = all.
+  std::size_t screening_samples = 256;
+
+  std::string validate() const;
+};
+
+/// Monte-Carlo batch expected improvement (joint q-EI; Ginsbourger et al.
+/// 2010, reparametrisation as in Wilson et al. 2018 and Trieste's
+/// BatchMonteCarloExpectedImprovement, spec 3):
+///
+///   qEI(X) = 1/S sum_s max(eta - min_b f_b^(s), 0),
+///   f^(s) = mu(Z) + chol(Sigma(Z) + jitter I) eps_s,   Z = [P, X],
+///
+/// where P are the pending points (fixed, first) and X the q free points
+/// (the optimisation variable, q D values, point after point). The base
+/// samples eps (B x S, B = |P| + q) are drawn once per object: fixed during
+/// one acquisition optimisation and redrawn at the next ask.
+class batch_mc_ei final : public acquisition_target {
+public:
+  /// pending: D x P (P >= 0); q >= 1. The base samples come from `seed`.
+  batch_mc_ei(const gp& model, double eta, const mat& pending, std::size_t q,
+              const qei_options& opts, std::uint64_t seed);
+
+  std::size_t dim() const override { return q_ * model_.dim(); }
+  double log_value(const vec_ref& x, vec* grad) const override;
+  double screen(const vec_ref& x) const override;
+
+  /// The plain (unsmoothed) Monte-Carlo estimate with all samples: exactly
+  /// Trieste's estimator. Can be exactly 0.
+  double value(const vec_ref& x) const;
+
+  /// The smoothed estimate exp(log_value) (no gradient).
+  double smoothed_value(const vec_ref& x) const;
+
+  std::size_t batch_size() const noexcept { return P_ + q_; }
+  const mat& base_samples() const noexcept { return eps_; }
+
+private:
+  struct joint;
+  bool build_joint(const vec_ref& x, joint& j) const;
+  double eval(const vec_ref& x, vec* grad, std::size_t samples,
+              bool smooth) const;
+
+  const gp& model_;
+  double eta_;
+  std::size_t q_;
+  std::size_t P_;
+  qei_options opts_;
+  double tau_;
+  double jitter_abs_;
+  mat eps_;      ///< B x S base samples
+  mat Xp_;       ///< D x P pending points
+  vec mu_p_;     ///< posterior mean at pending
+  mat Vp_;       ///< L^-1 K(X, P), n x P
+  mat Wp_;       ///< K^-1 K(X, P), n x P
+  mat Spp_;      ///< posterior covariance of pending, P x P
+};
+
+// -- local penalisation --------------------------------------------------------------
+
+/// Options of local penalisation.
+struct lp_options {
+  /// Uniform points (plus the data) used to estimate the Lipschitz constant
+  /// and eta_LP once per ask (Trieste default 500; tutorials 2000).
+  std::size_t samples = 500;
+  std::string validate() const;
+};
+
+/// Lipschitz constant L = max ||grad mu|| and eta_LP = min mu over `points`
+/// (D x m) and the data; L < 1e-5 is replaced by 10 (spec 4.2).
+void lp_estimate(const gp& model, const mat& points, double& lipschitz,
+                 double& eta_lp);
+
+/// Local penalisation (González et al. 2016) with Trieste's soft penaliser:
+///
+///   LP(x) = EI(x) prod_j Phi((L ||x - p_j|| - mu(p_j) + eta_LP) / s(p_j)),
+///
+/// over pending points p_j. log_value = log EI + sum_j log Phi(.), each term
+/// computed stably. EI uses eta = min mu at the data (Trieste uses eta_LP on
+/// the first step only, an artefact of its update path).
+class local_penalization final : public acquisition_target {
+public:
+  local_penalization(const gp& model, double eta, const mat& pending,
+                     double lipschitz, double eta_lp);
+  std::size_t dim() const override { return model_.dim(); }
+  double log_value(const vec_ref& x, vec* grad) const override;
+  double value(const vec_ref& x) const;
+
+private:
+  const gp& model_;
+  expected_improvement ei_;
+  mat P_;
+  vec mu_p_;
+  vec s_p_;
+  double L_;
+  double eta_lp_;
+};
+
+} // namespace asyncbo

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: Apache-2.0
+// The ask/tell engine.
+#include "core/engine.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <set>
+#include <stdexcept>
+
+namespace asyncbo {
+
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(
+           std::chrono::steady_clock::now() - t0)
+    .count();
+}
+
+} // namespace
+
+const char* to_string(rule_kind r) {
+  switch (r) {
+    case rule_kind::sync: return "sync";
+    case rule_kind::async_joint: return "async-joint";
+    case rule_kind::async_greedy: return "async-greedy";
+    default: return "random";
+  }
+}
+
+const char* to_string(acquisition_kind a) {
+  switch (a) {
+    case acquisition_kind::batch_mc_ei: return "batch-mc-ei";
+    case acquisition_kind::local_penalization: return "local-penalization";
+    default: return "ei";
+  }
+}
+
+bool parse_rule(const std::string& s, rule_kind& out) {
+  for (auto r : {rule_kind::sync, rule_kind::async_joint, rule_kind::async_greedy,
+                 rule_kind::random})
+    if (s == to_string(r)) {
+      out = r;
+      return true;
+    }
+  return false;
+}
+
+bool parse_acquisition(const std::string& s, acquisition_kind& out) {
+  for (auto a : {acquisition_kind::batch_mc_ei,
+                 acquisition_kind::local_penalization, acquisition_kind::ei})
+    if (s == to_string(a)) {
+      out = a;
+      return true;
+    }
+  return false;
+}
+
+const char* to_string(ask_status s) {
+  switch (s) {
+    case ask_status::ok: return "ok";
+    case ask_status::no_data: return "no_data";
+    case ask_status::random_rule: return "random_rule";
+    default: return "model_failed";
+  }
+}
+
+std::string engine_options::validate() const {
+  std::string out;
+  auto add = [&](const std::string& e) {
+    if (!e.empty())
+      out += (out.empty() ? "" : "\n") + e;
+  };
+  if (rule == rule_kind::async_joint
+      && acquisition != acquisition_kind::batch_mc_ei)
+    add(std::string("rule async-joint needs function batch-mc-ei (a joint "
+                    "batch function), got ")
+        + to_string(acquisition));
+  if (rule == rule_kind::async_greedy && acquisition == acquisition_kind::ei)
+    add("rule async-greedy needs function local-penalization or batch-mc-ei "
+        "(ei ignores pending points)");
+  if (!(likelihood_variance >= 0.0) || !std::isfinite(likelihood_variance))
+    add("likelihood variance must be finite and >= 0 (0 = automatic)");
+  add(qei.validate());
+  add(lp.validate());
+  add(optimizer.validate());
+  add(fit.validate());
+  return out;
+}
+
+engine::engine(search_space space, engine_options opts, std::uint64_t seed,
+               executor* exec)
+  : space_(std::move(space)), opts_(std::move(opts)), seed_(seed), exec_(exec) {
+  if (auto err = opts_.validate(); !err.empty())
+    throw std::invalid_argument(err);
+}
+
+proposal engine::make_proposal(const vec& unit, bool initial) {
+  proposal p;
+  p.id = next_id_++;
+  p.x = space_.from_unit(unit);
+  p.unit = space_.to_unit(p.x);
+  p.initial = initial;
+  pending_.emplace(p.id, p);
+  return p;
+}
+
+std::vector<proposal> engine::initial_design(std::size_t n) {
+  const std::uint64_t s = derive_seed(seed_, 0xD35164ull + asks_++);
+  mat pts;
+  if (opts_.sobol_initial_design) {
+    sobol_sequence seq(space_.dim(), true, s);
+    pts = seq.take(n);
+  } else {
+    rng_type rng(s);
+    pts = uniform_unit(space_.dim(), n, rng);
+  }
+  std::vector<proposal> out;
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(make_proposal(pts.col(i), true));
+  return out;
+}
+
+std::vector<proposal> engine::random_points(std::size_t k, ask_status why) {
+  rng_type rng(derive_seed(seed_, asks_));
+  mat pts = uniform_unit(space_.dim(), k, rng);
+  last_.status = why;
+  std::vector<proposal> out;
+  for (std::size_t i = 0; i < k; ++i)
+    out.push_back(make_proposal(pts.col(i), false));
+  return out;
+}
+
+mat engine::pending_matrix() const {
+  mat P(space_.dim(), pending_.size());
+  Eigen::Index j = 0;
+  for (auto& [id, p] : pending_)
+    P.col(j++) = p.unit;
+  return P;
+}
+
+bool engine::refit() {
+  if (fitted_version_ == data_version_ && model_)
+    return model_->ok();
+  const std::size_t n = ys_.size(), D = space_.dim();
+  mat X(D, n);
+  vec y(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    X.col(i) = us_[i];
+    y[i] = ys_[i];
+  }
+  if (!have_prior_) {
+    // As Trieste's build_gpr: priors, initial values and the default noise
+    // come from the data of the first fit and then stay fixed.
+    auto d = make_gp_defaults(y, D);
+    prior_ = d.prior;
+    hyper_ = d.hyper;
+    noise_ = opts_.likelihood_variance > 0.0 ? opts_.likelihood_variance
+                                             : d.empirical_variance / 100.0;
+    have_prior_ = true;
+  }
+  rng_type rng(derive_seed(seed_, 0xF17ull + asks_));
+  last_.fit = fit_gp_map(X, y, prior_, noise_, hyper_, opts_.fit, rng);
+  last_.refitted = true;
+  model_ = std::make_unique<gp>(std::move(X), std::move(y), hyper_, noise_);
+  fitted_version_ = data_version_;
+  return model_->ok();
+}
+
+std::vector<proposal> engine::ask(std::size_t k) {
+  using clock = std::chrono::steady_clock;
+  last_ = ask_summary{};
+  last_.k = k;
+  last_.data = ys_.size();
+  last_.pending = pending_.size();
+  ++asks_;
+  if (k == 0)
+    return {};
+  if (opts_.rule == rule_kind::random)
+    return random_points(k, ask_status::random_rule);
+  if (ys_.empty())
+    return random_points(k, ask_status::no_data);
+  if (opts_.rule == rule_kind::sync && opts_.acquisition == acquisition_kind::ei
+      && k != 1)
+    throw std::invalid_argument("ask: rule sync with function ei gives one "
+                                "point per ask, got k = "
+                                + std::to_string(k));
+
+  auto t0 = clock::now();
+  bool ok = refit();
+  last_.fit_ms = ms_since(t0);
+  if (!ok) {
+    last_.message = "the GP could not be factorised; random points returned";
+    return random_points(k, ask_status::model_failed);
+  }
+  const gp& model = *model_;
+  auto t1 = clock::now();
+  const std::size_t D = space_.dim();
+  const double eta = incumbent_eta(model);
+  last_.eta = eta;
+  const std::uint64_t ask_seed = derive_seed(seed_, asks_);
+  const bool use_pending = opts_.rule != rule_kind::sync;
+  mat fixed = use_pending ? pending_matrix() : mat(D, 0);
+  std::vector<vec> chosen;
+
+  auto append_fixed = [&](const vec& u) {
+    fixed.conservativeResize(D, fixed.cols() + 1);
+    fixed.col(fixed.cols() - 1) = u;
+  };
+
+  if (opts_.acquisition == acquisition_kind::batch_mc_ei
+      && opts_.rule != rule_kind::async_greedy) {
+    // Joint batch of k points (sync: no pending; async-joint: pending fixed).
+    batch_mc_ei acq(model, eta, fixed, k, opts_.qei, derive_seed(ask_seed, 10));
+    auto res = maximize_acquisition(acq, opts_.optimizer,
+                                    derive_seed(ask_seed, 11), exec_);
+    last_.acq.push_back(res.summary);
+    last_.log_value = res.log_value;
+    last_.plain_value = acq.value(res.x);
+    for (std::size_t i = 0; i < k; ++i)
+      chosen.push_back(space_.snap_unit(res.x.segment(i * D, D)));
+  } else if (opts_.acquisition == acquisition_kind::batch_mc_ei) {
+    // async-greedy + batch-mc-ei: sequential greedy q-EI.
+    for (std::size_t i = 0; i < k; ++i) {
+      batch_mc_ei acq(model, eta, fixed, 1, opts_.qei,
+                      derive_seed(ask_seed, 20 + 2 * i));
+      auto res = maximize_acquisition(acq, opts_.optimizer,
+                                      derive_seed(ask_seed, 21 + 2 * i), exec_);
+      last_.acq.push_back(res.summary);
+      last_.log_value = res.log_value;
+      last_.plain_value = acq.value(res.x);
+      vec u = space_.snap_unit(res.x);
+      chosen.push_back(u);
+      append_fixed(u);
+    }
+  } else if (opts_.acquisition == acquisition_kind::local_penalization) {
+    // Greedy batch; L and eta_LP estimated once per ask (Trieste's
+    // new_optimization_step).
+    rng_type rng(derive_seed(ask_seed, 30));
+    mat samples = uniform_unit(D, opts_.lp.samples, rng);
+    double L, eta_lp;
+    lp_estimate(model, samples, L, eta_lp);
+    for (std::size_t i = 0; i < k; ++i) {
+      local_penalization acq(model, eta, fixed, L, eta_lp);
+      auto res = maximize_acquisition(acq, opts_.optimizer,
+                                      derive_seed(ask_seed, 31 + i), exec_);
+      last_.acq.push_back(res.summary);
+      last_.log_value = res.log_value;
+      last_.plain_value = acq.value(res.x);
+      vec u = space_.snap_unit(res.x);
+      chosen.push_back(u);
+      append_fixed(u);
+    }
+  } else {
+    expected_improvement acq(model, eta);
+    auto res = maximize_acquisition(acq, opts_.optimizer,
+                                    derive_seed(ask_seed, 40), exec_);
+    last_.acq.push_back(res.summary);
+    last_.log_value = res.log_value;
+    last_.plain_value = acq.value(res.x);
+    chosen.push_back(space_.snap_unit(res.x));
+  }
+  last_.acq_ms = ms_since(t1);
+  std::vector<proposal> out;
+  for (auto& u : chosen)
+    out.push_back(make_proposal(u, false));
+  return out;
+}
+
+void engine::tell(const std::vector<observation>& obs) {
+  std::set<point_id> seen;
+  for (std::size_t i = 0; i < obs.size(); ++i) {
+    const auto& o = obs[i];
+    const std::string who = "tell: observation " + std::to_string(i);
+    space_.check_point(o.x, who + ": x");
+    if (!std::isfinite(o.y))
+      throw std::invalid_argument(who + ": y must be finite (forget() failed "
+                                        "evaluations instead)");
+    if (o.id) {
+      if (!pending_.count(*o.id))
+        throw std::invalid_argument(who + ": id " + std::to_string(*o.id)
+                                    + " is not pending (never asked, already "
+                                      "told or forgotten)");
+      if (!seen.insert(*o.id).second)
+        throw std::invalid_argument(who + ": id " + std::to_string(*o.id)
+                                    + " appears twice");
+    }
+  }
+  for (const auto& o : obs) {
+    if (o.id)
+      pending_.erase(*o.id);
+    xs_.push_back(o.x);
+    us_.push_back(space_.to_unit(o.x));
+    ys_.push_back(o.y);
+  }
+  if (!obs.empty())
+    ++data_version_;
+}
+
+bool engine::forget(point_id id) {
+  return pending_.erase(id) > 0;
+}
+
+void engine::restore_pending(point_id id, const vec& x, bool initial) {
+  space_.check_point(x, "restore_pending: x");
+  if (pending_.count(id))
+    throw std::invalid_argument("restore_pending: id " + std::to_string(id)
+                                + " is already pending");
+  proposal p;
+  p.id = id;
+  p.x = x;
+  p.unit = space_.to_unit(x);
+  p.initial = initial;
+  pending_.emplace(id, p);
+  next_id_ = std::max(next_id_, id + 1);
+}
+
+void engine::reserve_ids(point_id next) {
+  next_id_ = std::max(next_id_, next);
+}
+
+std::optional<engine::best_point> engine::best() const {
+  if (ys_.empty())
+    return std::nullopt;
+  std::size_t b = 0;
+  for (std::size_t i = 1; i < ys_.size(); ++i)
+    if (ys_[i] < ys_[b])
+      b = i;
+  return best_point{xs_[b], ys_[b]};
+}
+
+} // namespace asyncbo

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: Apache-2.0
+// The ask/tell engine: observations, the pending set, the GP model and the
+// acquisition rules (synchronous EGO, asynchronous joint, asynchronous
+// greedy, random search).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/acq_optimizer.hpp"
+#include "core/acquisition.hpp"
+#include "core/executor.hpp"
+#include "core/gp.hpp"
+#include "core/space.hpp"
+#include "core/types.hpp"
+
+namespace asyncbo {
+
+/// How ask(k) builds its batch.
+enum class rule_kind {
+  sync,         ///< EfficientGlobalOptimization: ignores pending points
+  async_joint,  ///< AsynchronousOptimization: joint q-EI, pending points fixed
+  async_greedy, ///< AsynchronousGreedy: one point at a time, pending penalised
+  random,       ///< uniform random search (no model)
+};
+
+enum class acquisition_kind { batch_mc_ei, local_penalization, ei };
+
+const char* to_string(rule_kind r);
+const char* to_string(acquisition_kind a);
+/// Parse "sync" | "async-joint" | "async-greedy" | "random".
+bool parse_rule(const std::string& s, rule_kind& out);
+/// Parse "batch-mc-ei" | "local-penalization" | "ei".
+bool parse_acquisition(const std::string& s, acquisition_kind& out);
+
+/// Options of the engine. Rules and functions combine as follows:
+/// * sync: batch-mc-ei (joint batch), local-penalization (greedy batch),
+///   ei (k = 1 only);
+/// * async-joint: batch-mc-ei;
+/// * async-greedy: local-penalization, or batch-mc-ei (sequential greedy
+///   q-EI: each point optimised with q = 1 and all pending points fixed;
+///   Trieste rejects this combination, asyncbo allows it);
+/// * random: any (the function is not used).
+struct engine_options {
+  rule_kind rule = rule_kind::async_joint;
+  acquisition_kind acquisition = acquisition_kind::batch_mc_ei;
+  /// Fixed likelihood variance; 0 = Trieste's default v0 / 100, v0 the
+  /// population variance of the data at the first fit.
+  double likelihood_variance = 0.0;
+  qei_options qei;
+  lp_options lp;
+  acq_optimizer_options optimizer;
+  gp_fit_options fit;
+  /// Initial design from scrambled Sobol points instead of uniform draws.
+  bool sobol_initial_design = false;
+
+  /// Empty if valid, else every problem, one per line, each naming the
+  /// option and the rule.
+  std::string validate() const;
+};
+
+/// A point handed out by ask() or initial_design().
+struct proposal {
+  point_id id = 0;
+  vec x;            ///< space coordinates (integers rounded)
+  vec unit;         ///< the unit point the model sees (snapped)
+  bool initial = false;
+};
+
+/// A result given to tell(). With an id, it retires that pending point;
+/// without one it simply joins the data (a point that was never asked).
+struct observation {
+  std::optional<point_id> id;
+  vec x;            ///< space coordinates
+  double y = 0.0;
+};
+
+enum class ask_status {
+  ok,             ///< model fitted, acquisition optimised
+  no_data,        ///< no observations yet: uniform random points
+  random_rule,    ///< the random rule: uniform random points
+  model_failed,   ///< the GP could not be factorised: uniform random points
+};
+
+const char* to_string(ask_status s);
+
+/// What one ask did and how long its parts took.
+struct ask_summary {
+  ask_status status = ask_status::ok;
+  std::size_t k = 0;
+  std::size_t data = 0;        ///< observations in the model
+  std::size_t pending = 0;     ///< pending points before the ask
+  bool refitted = false;       ///< false if the data had not changed
+  gp_fit_summary fit;
+  std::vector<acq_optimizer_summary> acq; ///< one per optimisation
+  double eta = 0.0;
+  /// Unsmoothed acquisition value at the returned batch (q-EI: Trieste's
+  /// estimator; LP/EI: the value). 0 means the plain estimate vanished there
+  /// (pitfalls.md 1); the smoothed log value still ranked the batch.
+  double plain_value = 0.0;
+  double log_value = 0.0;      ///< the maximised log acquisition
+  double fit_ms = 0.0;
+  double acq_ms = 0.0;
+  std::string message;
+};
+
+/// The ask/tell engine. Single-threaded: call it from one thread at a time
+/// (the executor only parallelises inside one ask).
+///
+/// Every proposal carries a unique id; pending points are retired by id,
+/// never by comparing coordinates (improves on Trieste, whose
+/// remove_points matches floats exactly and leaks pending points whose
+/// coordinates come back changed; Trieste PR 381).
+class engine {
+public:
+  /// Throws std::invalid_argument if the options are invalid.
+  engine(search_space space, engine_options opts, std::uint64_t seed,
+         executor* exec = nullptr);
+
+  const search_space& space() const noexcept { return space_; }
+  const engine_options& options() const noexcept { return opts_; }
+
+  /// n points drawn uniformly (or scrambled Sobol) in the box; they become
+  /// pending like asked points and are marked initial.
+  std::vector<proposal> initial_design(std::size_t n);
+
+  /// k new points, conditioned on the pending set as the rule says. With no
+  /// data yet, returns uniform random points (status no_data).
+  std::vector<proposal> ask(std::size_t k);
+
+  /// Adds observations to the data and retires their pending points.
+  /// Validates all of them first (size, bounds, finite y, id pending, ids
+  /// not repeated) and changes nothing if any is invalid
+  /// (std::invalid_argument naming the observation and the rule).
+  void tell(const std::vector<observation>& obs);
+
+  /// Removes a pending point without data (failed or lost evaluation).
+  /// Returns false if the id was not pending.
+  bool forget(point_id id);
+
+  /// Puts a point back in the pending set under its old id (resume). Later
+  /// ids stay above it. Throws if the id is already pending or x is invalid.
+  void restore_pending(point_id id, const vec& x, bool initial = false);
+
+  /// Ids from here on are >= next (resume continues the log's numbering).
+  void reserve_ids(point_id next);
+
+  const std::map<point_id, proposal>& pending() const noexcept { return pending_; }
+  std::size_t num_data() const noexcept { return ys_.size(); }
+  const std::vector<vec>& data_x() const noexcept { return xs_; }
+  const std::vector<double>& data_y() const noexcept { return ys_; }
+
+  struct best_point {
+    vec x;
+    double y;
+  };
+  /// Lowest observed value, or nothing without data.
+  std::optional<best_point> best() const;
+
+  const ask_summary& last_ask() const noexcept { return last_; }
+
+  /// The model of the last ask (nullptr before the first fit).
+  const gp* model() const noexcept { return model_.get(); }
+
+private:
+  proposal make_proposal(const vec& unit, bool initial);
+  std::vector<proposal> random_points(std::size_t k, ask_status why);
+  bool refit();
+  mat pending_matrix() const;
+
+  search_space space_;
+  engine_options opts_;
+  std::uint64_t seed_;
+  executor* exec_;
+  std::uint64_t asks_ = 0;
+  point_id next_id_ = 0;
+  std::map<point_id, proposal> pending_;
+  std::vector<vec> xs_;        ///< space coordinates
+  std::vector<vec> us_;        ///< unit coordinates
+  std::vector<double> ys_;
+  std::uint64_t data_version_ = 0;
+  std::uint64_t fitted_version_ = ~std::uint64_t{0};
+  bool have_prior_ = false;
+  gp_prior prior_;
+  double noise_ = 0.0;
+  gp_hyper hyper_;
+  std::unique_ptr<gp> model_;
+  ask_summary last_;
+};
+
+} // namespace asyncbo

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Matérn-5/2 kernel with automatic relevance determination (ARD).
+#pragma once
+
+#include <cmath>
+
+#include "core/types.hpp"
+
+namespace asyncbo {
+
+/// Matérn-5/2 ARD kernel (Rasmussen and Williams 2006, eq. 4.17):
+///
+///   k(a, b) = s2 (1 + sqrt(5) r + 5/3 r^2) exp(-sqrt(5) r),
+///   r^2 = sum_d ((a_d - b_d) / l_d)^2,
+///
+/// with signal variance s2 > 0 and one lengthscale l_d > 0 per input
+/// dimension. Points are columns.
+struct matern52 {
+  double variance = 1.0;
+  vec lengthscales;
+
+  static constexpr double sqrt5 = 2.23606797749978969641;
+
+  std::size_t dim() const noexcept { return lengthscales.size(); }
+
+  /// Kernel value as a function of the scaled distance r.
+  double from_r(double r) const {
+    double sr = sqrt5 * r;
+    return variance * (1.0 + sr + sr * sr / 3.0) * std::exp(-sr);
+  }
+
+  /// g(r) = (1/r) dk/dr = -s2 (5/3) (1 + sqrt(5) r) exp(-sqrt(5) r); finite
+  /// at r = 0. Then dk/da = g(r) (a - b) / l^2 and
+  /// dk/d(log l_d) = -g(r) ((a_d - b_d) / l_d)^2.
+  double g_of_r(double r) const {
+    double sr = sqrt5 * r;
+    return -variance * (5.0 / 3.0) * (1.0 + sr) * std::exp(-sr);
+  }
+
+  /// Squared scaled distance between columns.
+  template <class A, class B>
+  double r2(const A& a, const B& b) const {
+    return ((a - b).array() / lengthscales.array()).square().sum();
+  }
+
+  template <class A, class B>
+  double operator()(const A& a, const B& b) const {
+    return from_r(std::sqrt(r2(a, b)));
+  }
+
+  /// Gram matrix of the columns of X (n x n).
+  mat gram(const mat_ref& X) const;
+
+  /// Cross-covariance K(A, B): A is d x m, B is d x n, result m x n.
+  mat cross(const mat_ref& A, const mat_ref& B) const;
+};
+
+} // namespace asyncbo

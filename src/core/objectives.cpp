@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: Apache-2.0
+// Built-in test functions and delay models.
+#include "core/objectives.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace asyncbo {
+
+namespace {
+
+constexpr double pi = 3.14159265358979323846;
+
+double branin_g(const vec_ref& u) {
+  const double x1 = 15.0 * u[0] - 5.0, x2 = 15.0 * u[1];
+  const double b = 5.1 / (4.0 * pi * pi), c = 5.0 / pi, r = 6.0, s = 10.0,
+               t = 1.0 / (8.0 * pi);
+  const double a = x2 - b * x1 * x1 + c * x1 - r;
+  return a * a + s * (1.0 - t) * std::cos(x1);
+}
+
+double branin(const vec_ref& u) { return branin_g(u) + 10.0; }
+
+double scaled_branin(const vec_ref& u) { return (branin_g(u) - 44.81) / 51.95; }
+
+double simple_quadratic(const vec_ref& u) {
+  double s = u.sum();
+  return -s * s;
+}
+
+double gramacy_lee(const vec_ref& x) {
+  const double v = x[0];
+  return std::sin(10.0 * pi * v) / (2.0 * v) + std::pow(v - 1.0, 4);
+}
+
+template <int D>
+double hartmann(const vec_ref& x, const double (&A)[4][D], const double (&P)[4][D]) {
+  static constexpr double a[4] = {1.0, 1.2, 3.0, 3.2};
+  double out = 0.0;
+  for (int i = 0; i < 4; ++i) {
+    double s = 0.0;
+    for (int j = 0; j < D; ++j) {
+      double d = x[j] - P[i][j];
+      s += A[i][j] * d * d;
+    }
+    out -= a[i] * std::exp(-s);
+  }
+  return out;
+}
+
+double hartmann3(const vec_ref& x) {
+  static constexpr double A[4][3] = {
+    {3, 10, 30}, {0.1, 10, 35}, {3, 10, 30}, {0.1, 10, 35}};
+  static constexpr double P[4][3] = {{0.3689, 0.1170, 0.2673},
+                                     {0.4699, 0.4387, 0.7470},
+                                     {0.1091, 0.8732, 0.5547},
+                                     {0.0381, 0.5743, 0.8828}};
+  return hartmann<3>(x, A, P);
+}
+
+double hartmann6(const vec_ref& x) {
+  static constexpr double A[4][6] = {{10, 3, 17, 3.5, 1.7, 8},
+                                     {0.05, 10, 17, 0.1, 8, 14},
+                                     {3, 3.5, 1.7, 10, 17, 8},
+                                     {17, 8, 0.05, 10, 0.1, 14}};
+  static constexpr double P[4][6] = {
+    {0.1312, 0.1696, 0.5569, 0.0124, 0.8283, 0.5886},
+    {0.2329, 0.4135, 0.8307, 0.3736, 0.1004, 0.9991},
+    {0.2348, 0.1451, 0.3522, 0.2883, 0.3047, 0.6650},
+    {0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381}};
+  return hartmann<6>(x, A, P);
+}
+
+double shekel4(const vec_ref& x) {
+  static constexpr double beta[10] = {0.1, 0.2, 0.2, 0.4, 0.4,
+                                      0.6, 0.3, 0.7, 0.5, 0.5};
+  static constexpr double C[4][10] = {{4, 1, 8, 6, 3, 2, 5, 8, 6, 7},
+                                      {4, 1, 8, 6, 7, 9, 3, 1, 2, 3.6},
+                                      {4, 1, 8, 6, 3, 2, 5, 8, 6, 7},
+                                      {4, 1, 8, 6, 7, 9, 3, 1, 2, 3.6}};
+  double out = 0.0;
+  for (int i = 0; i < 10; ++i) {
+    double s = beta[i];
+    for (int j = 0; j < 4; ++j) {
+      double d = 10.0 * x[j] - C[j][i];
+      s += d * d;
+    }
+    out -= 1.0 / s;
+  }
+  return out;
+}
+
+double rosenbrock4(const vec_ref& x) {
+  double r = 0.0;
+  for (int i = 0; i < 3; ++i) {
+    double yi = 15.0 * x[i] - 5.0, yn = 15.0 * x[i + 1] - 5.0;
+    // Trieste's code: (y_{i+1} - y_i)^2, not (y_{i+1} - y_i^2)^2.
+    r += 100.0 * (yn - yi) * (yn - yi) + (1.0 - yi) * (1.0 - yi);
+  }
+  return (r - 3.827e5) / 3.755e5;
+}
+
+double ackley5(const vec_ref& x) {
+  const double n = 5.0;
+  double sq = 0.0, cs = 0.0;
+  for (int i = 0; i < 5; ++i) {
+    double z = (x[i] - 0.5) * 65.536;
+    sq += z * z;
+    cs += std::cos(2.0 * pi * z);
+  }
+  return -20.0 * std::exp(-0.2 * std::sqrt(sq / n)) - std::exp(cs / n) + 20.0
+         + std::exp(1.0);
+}
+
+double levy8(const vec_ref& x) {
+  double w[8];
+  for (int i = 0; i < 8; ++i)
+    w[i] = 1.0 + ((20.0 * x[i] - 10.0) - 1.0) / 4.0;
+  double s = std::pow(std::sin(pi * w[0]), 2);
+  for (int i = 0; i < 7; ++i)
+    s += (w[i] - 1.0) * (w[i] - 1.0)
+         * (1.0 + 10.0 * std::pow(std::sin(pi * w[i] + 1.0), 2));
+  s += (w[7] - 1.0) * (w[7] - 1.0) * (1.0 + std::pow(std::sin(2.0 * pi * w[7]), 2));
+  return s / 450.0;
+}
+
+double michalewicz(const vec_ref& x) {
+  double s = 0.0;
+  for (Eigen::Index i = 0; i < x.size(); ++i)
+    s -= std::sin(x[i]) * std::pow(std::sin(double(i + 1) * x[i] * x[i] / pi), 20);
+  return s;
+}
+
+double trid10(const vec_ref& x) {
+  double s = 0.0;
+  for (int i = 0; i < 10; ++i)
+    s += (x[i] - 1.0) * (x[i] - 1.0);
+  for (int i = 1; i < 10; ++i)
+    s -= x[i] * x[i - 1];
+  return s;
+}
+
+double log_goldstein_price(const vec_ref& u) {
+  const double x1 = 4.0 * u[0] - 2.0, x2 = 4.0 * u[1] - 2.0;
+  const double a = std::pow(x1 + x2 + 1.0, 2);
+  const double b = 19.0 - 14.0 * x1 + 3.0 * x1 * x1 - 14.0 * x2 + 6.0 * x1 * x2
+                   + 3.0 * x2 * x2;
+  const double c = std::pow(2.0 * x1 - 3.0 * x2, 2);
+  const double d = 18.0 - 32.0 * x1 + 12.0 * x1 * x1 + 48.0 * x2 - 36.0 * x1 * x2
+                   + 27.0 * x2 * x2;
+  return (std::log((1.0 + a * b) * (30.0 + c * d)) - 8.693) / 2.427;
+}
+
+vec v(std::initializer_list<double> l) {
+  vec out(l.size());
+  Eigen::Index i = 0;
+  for (double x : l)
+    out[i++] = x;
+  return out;
+}
+
+test_function make(std::string name, std::size_t dim, double lo, double hi,
+                   std::vector<vec> mins, double minimum,
+                   double (*fn)(const vec_ref&)) {
+  test_function f;
+  f.name = std::move(name);
+  f.dim = dim;
+  f.lower = vec::Constant(dim, lo);
+  f.upper = vec::Constant(dim, hi);
+  f.minimizers = std::move(mins);
+  f.minimum = minimum;
+  f.fn = fn;
+  return f;
+}
+
+std::vector<test_function> build() {
+  const std::vector<vec> branin_mins = {v({(5.0 - pi) / 15.0, 12.275 / 15.0}),
+                                        v({(5.0 + pi) / 15.0, 2.275 / 15.0}),
+                                        v({(5.0 + 3.0 * pi) / 15.0, 2.475 / 15.0})};
+  const vec mich10 = v({2.202906, 1.570796, 1.284992, 1.923058, 1.720470,
+                        1.570796, 1.454414, 1.756087, 1.655717, 1.570796});
+  std::vector<test_function> fs;
+  fs.push_back(make("scaled-branin", 2, 0, 1, branin_mins, -1.0473939, scaled_branin));
+  fs.push_back(make("branin", 2, 0, 1, branin_mins, 0.3978873577, branin));
+  fs.push_back(make("simple-quadratic", 2, 0, 1, {v({1, 1})}, -4.0, simple_quadratic));
+  fs.push_back(make("gramacy-lee", 1, 0.5, 2.5, {v({0.548562})}, -0.8690111, gramacy_lee));
+  fs.push_back(make("hartmann3", 3, 0, 1, {v({0.114614, 0.555649, 0.852547})},
+                    -3.8627798, hartmann3));
+  fs.push_back(make("hartmann6", 6, 0, 1,
+                    {v({0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573})},
+                    -3.3223680, hartmann6));
+  fs.push_back(make("ackley5", 5, 0, 1, {vec::Constant(5, 0.5)}, 0.0, ackley5));
+  fs.push_back(make("levy8", 8, 0, 1, {vec::Constant(8, 0.55)}, 0.0, levy8));
+  fs.push_back(make("shekel4", 4, 0, 1, {vec::Constant(4, 0.4)}, -10.5362837, shekel4));
+  fs.push_back(make("rosenbrock4", 4, 0, 1, {vec::Constant(4, 0.4)}, -1.0191744,
+                    rosenbrock4));
+  fs.push_back(make("michalewicz2", 2, 0, pi, {mich10.head(2)}, -1.80130341, michalewicz));
+  fs.push_back(make("michalewicz5", 5, 0, pi, {mich10.head(5)}, -4.68765818, michalewicz));
+  fs.push_back(make("michalewicz10", 10, 0, pi, {mich10}, -9.66015172, michalewicz));
+  fs.push_back(make("trid10", 10, -100, 100,
+                    {v({10, 18, 24, 28, 30, 30, 28, 24, 18, 10})}, -210.0, trid10));
+  fs.push_back(make("log-goldstein-price", 2, 0, 1, {v({0.5, 0.25})}, -3.1291256,
+                    log_goldstein_price));
+  return fs;
+}
+
+} // namespace
+
+double test_function::operator()(const vec_ref& x) const {
+  if (static_cast<std::size_t>(x.size()) != dim)
+    throw std::invalid_argument(name + ": expected " + std::to_string(dim)
+                                + " coordinates, got "
+                                + std::to_string(x.size()));
+  return fn(x);
+}
+
+search_space test_function::space() const {
+  return search_space::box(lower, upper);
+}
+
+const std::vector<test_function>& test_functions() {
+  static const std::vector<test_function> fs = build();
+  return fs;
+}
+
+const test_function* find_test_function(const std::string& name) {
+  for (auto& f : test_functions())
+    if (f.name == name)
+      return &f;
+  return nullptr;
+}
+
+std::string test_function_names() {
+  std::string out;
+  for (auto& f : test_functions()) {
+    if (!out.empty())
+      out += ", ";
+    out += f.name;
+  }
+  return out;
+}
+
+// -- delays --------------------------------------------------------------------
+
+std::string delay_model::validate() const {
+  if (!(factor >= 0.0) || !std::isfinite(factor))
+    return "delay.factor must be finite and >= 0";
+  if (!(time_scale >= 0.0) || !std::isfinite(time_scale))
+    return "delay.time-scale must be finite and >= 0";
+  return {};
+}
+
+double delay_model::seconds(const vec_ref& unit_x) const {
+  if (type == kind::none)
+    return 0.0;
+  return factor * unit_x.sum() * time_scale;
+}
+
+const char* delay_model::name(kind k) {
+  return k == kind::none ? "none" : "linear-sum";
+}
+
+bool delay_model::parse(const std::string& s, kind& out) {
+  if (s == "none") {
+    out = kind::none;
+    return true;
+  }
+  if (s == "linear-sum") {
+    out = kind::linear_sum;
+    return true;
+  }
+  return false;
+}
+
+} // namespace asyncbo

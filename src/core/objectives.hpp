@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// Built-in test functions (Trieste's single_objectives, spec 8) and models of
+// simulated evaluation delays.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/space.hpp"
+#include "core/types.hpp"
+
+namespace asyncbo {
+
+/// A built-in benchmark objective, to be minimised over its box domain.
+struct test_function {
+  std::string name;
+  std::size_t dim = 0;
+  vec lower, upper;              ///< the domain, in the function's coordinates
+  std::vector<vec> minimizers;   ///< known global minimisers
+  double minimum = 0.0;          ///< the global minimum value
+  double (*fn)(const vec_ref&) = nullptr;
+
+  /// f(x). Throws std::invalid_argument naming expected and actual sizes if
+  /// x has the wrong dimension.
+  double operator()(const vec_ref& x) const;
+
+  /// The domain as a search space with dimensions x0, x1, ...
+  search_space space() const;
+};
+
+/// Every built-in test function: scaled-branin, branin, simple-quadratic,
+/// gramacy-lee, hartmann3, hartmann6, ackley5, levy8, shekel4, rosenbrock4,
+/// michalewicz2, michalewicz5, michalewicz10, trid10,
+/// log-goldstein-price.
+const std::vector<test_function>& test_functions();
+
+/// The test function called `name`, or nullptr.
+const test_function* find_test_function(const std::string& name);
+
+/// The names, comma-separated (for error messages and --help).
+std::string test_function_names();
+
+/// Simulated evaluation time of a point.
+///
+/// * none: 0 s.
+/// * linear-sum: factor * sum_d u_d seconds, u the point in unit
+///   coordinates (the seed tutorial's 3 (x1 + x2) s on the unit square).
+///
+/// Every delay is multiplied by time_scale (0.01 runs the seed experiment's
+/// delays 100x faster).
+struct delay_model {
+  enum class kind { none, linear_sum };
+  kind type = kind::none;
+  double factor = 3.0;
+  double time_scale = 1.0;
+
+  /// Empty if valid, else the message (names the key and the rule).
+  std::string validate() const;
+  double seconds(const vec_ref& unit_x) const;
+
+  static const char* name(kind k);
+  /// Parses "none" / "linear-sum"; false if unknown.
+  static bool parse(const std::string& s, kind& out);
+};
+
+} // namespace asyncbo

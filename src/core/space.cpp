@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: Apache-2.0
+// Search spaces, unit-cube maps and samplers.
+#include "core/space.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <stdexcept>
+
+#include <boost/random/sobol.hpp>
+
+#include "core/special.hpp"
+
+namespace asyncbo {
+
+namespace {
+
+std::string fmt_double(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.17g", v);
+  return buf;
+}
+
+/// Bounds of the continuous relaxation that unit coordinates map onto.
+void relaxed_bounds(const dimension& d, double& lo, double& hi) {
+  lo = d.lower;
+  hi = d.upper;
+  if (d.integer) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  if (d.log_scale) {
+    lo = std::log(lo);
+    hi = std::log(hi);
+  }
+}
+
+} // namespace
+
+search_space::search_space(std::vector<dimension> dims) : dims_(std::move(dims)) {
+  if (dims_.empty())
+    throw std::invalid_argument("search space: needs at least one dimension");
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < dims_.size(); ++i) {
+    const auto& d = dims_[i];
+    std::string who = "search space dimension " + std::to_string(i);
+    if (d.name.empty())
+      throw std::invalid_argument(who + ": name must not be empty");
+    who += " ('" + d.name + "')";
+    if (!seen.insert(d.name).second)
+      throw std::invalid_argument(who + ": names must be unique, '" + d.name
+                                  + "' appears twice");
+    if (!std::isfinite(d.lower) || !std::isfinite(d.upper))
+      throw std::invalid_argument(who + ": bounds must be finite");
+    if (!(d.lower < d.upper))
+      throw std::invalid_argument(who + ": lower bound " + fmt_double(d.lower)
+                                  + " must be < upper bound "
+                                  + fmt_double(d.upper));
+    if (d.integer
+        && (std::floor(d.lower) != d.lower || std::floor(d.upper) != d.upper))
+      throw std::invalid_argument(who
+                                  + ": integer dimensions need integer bounds");
+    if (d.log_scale && !(d.lower > 0.0))
+      throw std::invalid_argument(who + ": a log-scale dimension needs lower > 0"
+                                  + ", got " + fmt_double(d.lower));
+  }
+}
+
+search_space search_space::box(const vec& lower, const vec& upper) {
+  if (lower.size() != upper.size())
+    throw std::invalid_argument("search space: lower has "
+                                + std::to_string(lower.size())
+                                + " entries but upper has "
+                                + std::to_string(upper.size()));
+  std::vector<dimension> dims;
+  for (Eigen::Index i = 0; i < lower.size(); ++i)
+    dims.push_back({"x" + std::to_string(i), lower[i], upper[i], false, false});
+  return search_space{std::move(dims)};
+}
+
+std::vector<std::string> search_space::names() const {
+  std::vector<std::string> out;
+  for (auto& d : dims_)
+    out.push_back(d.name);
+  return out;
+}
+
+vec search_space::lower() const {
+  vec v(dim());
+  for (std::size_t i = 0; i < dim(); ++i)
+    v[i] = dims_[i].lower;
+  return v;
+}
+
+vec search_space::upper() const {
+  vec v(dim());
+  for (std::size_t i = 0; i < dim(); ++i)
+    v[i] = dims_[i].upper;
+  return v;
+}
+
+void search_space::check_point(const vec_ref& x, const std::string& what) const {
+  if (static_cast<std::size_t>(x.size()) != dim())
+    throw std::invalid_argument(what + ": expected " + std::to_string(dim())
+                                + " coordinates, got "
+                                + std::to_string(x.size()));
+  for (std::size_t i = 0; i < dim(); ++i) {
+    const auto& d = dims_[i];
+    if (!std::isfinite(x[i]))
+      throw std::invalid_argument(what + ": coordinate '" + d.name
+                                  + "' is not finite");
+    if (x[i] < d.lower || x[i] > d.upper)
+      throw std::invalid_argument(what + ": coordinate '" + d.name + "' = "
+                                  + fmt_double(x[i]) + " lies outside ["
+                                  + fmt_double(d.lower) + ", "
+                                  + fmt_double(d.upper) + "]");
+  }
+}
+
+bool search_space::contains(const vec_ref& x) const {
+  if (static_cast<std::size_t>(x.size()) != dim())
+    return false;
+  for (std::size_t i = 0; i < dim(); ++i)
+    if (!(x[i] >= dims_[i].lower && x[i] <= dims_[i].upper))
+      return false;
+  return true;
+}
+
+vec search_space::to_unit(const vec_ref& x) const {
+  check_point(x, "to_unit: x");
+  vec u(dim());
+  for (std::size_t i = 0; i < dim(); ++i) {
+    double lo, hi;
+    relaxed_bounds(dims_[i], lo, hi);
+    double v = dims_[i].log_scale ? std::log(x[i]) : x[i];
+    u[i] = std::clamp((v - lo) / (hi - lo), 0.0, 1.0);
+  }
+  return u;
+}
+
+vec search_space::from_unit(const vec_ref& u) const {
+  if (static_cast<std::size_t>(u.size()) != dim())
+    throw std::invalid_argument("from_unit: u: expected "
+                                + std::to_string(dim()) + " coordinates, got "
+                                + std::to_string(u.size()));
+  vec x(dim());
+  for (std::size_t i = 0; i < dim(); ++i) {
+    const auto& d = dims_[i];
+    if (!std::isfinite(u[i]))
+      throw std::invalid_argument("from_unit: u: coordinate '" + d.name
+                                  + "' is not finite");
+    double lo, hi;
+    relaxed_bounds(d, lo, hi);
+    double v = lo + std::clamp(u[i], 0.0, 1.0) * (hi - lo);
+    if (d.log_scale)
+      v = std::exp(v);
+    if (d.integer)
+      v = std::round(v);
+    x[i] = std::clamp(v, d.lower, d.upper);
+  }
+  return x;
+}
+
+vec search_space::snap_unit(const vec_ref& u) const {
+  return to_unit(from_unit(u));
+}
+
+mat uniform_unit(std::size_t d, std::size_t n, rng_type& rng) {
+  std::uniform_real_distribution<double> unif(0.0, 1.0);
+  mat out(d, n);
+  for (std::size_t j = 0; j < n; ++j)
+    for (std::size_t i = 0; i < d; ++i)
+      out(i, j) = unif(rng);
+  return out;
+}
+
+// -- Sobol --------------------------------------------------------------------
+
+struct sobol_sequence::impl {
+  boost::random::sobol engine;
+  explicit impl(std::size_t d) : engine(d) {}
+};
+
+sobol_sequence::sobol_sequence(std::size_t d, bool scramble, std::uint64_t seed,
+                               std::uint64_t skip)
+  : impl_(nullptr), shift_(d, 0) {
+  if (d == 0)
+    throw std::invalid_argument("sobol_sequence: d must be >= 1");
+  if (d > 3667)
+    throw std::invalid_argument("sobol_sequence: d must be <= 3667 (size of "
+                                "Boost's direction-number table), got "
+                                + std::to_string(d));
+  impl_ = new impl(d);
+  if (skip > 0) {
+    zero_pending_ = false;
+    impl_->engine.discard((skip - 1) * d);
+  }
+  if (scramble) {
+    rng_type rng(seed);
+    for (auto& s : shift_)
+      s = rng();
+  }
+}
+
+sobol_sequence::~sobol_sequence() {
+  delete impl_;
+}
+
+sobol_sequence::sobol_sequence(sobol_sequence&& o) noexcept
+  : impl_(o.impl_), zero_pending_(o.zero_pending_), shift_(std::move(o.shift_)) {
+  o.impl_ = nullptr;
+}
+
+sobol_sequence& sobol_sequence::operator=(sobol_sequence&& o) noexcept {
+  std::swap(impl_, o.impl_);
+  std::swap(zero_pending_, o.zero_pending_);
+  std::swap(shift_, o.shift_);
+  return *this;
+}
+
+void sobol_sequence::next(Eigen::Ref<vec> out) {
+  constexpr double scale = 1.0 / 9007199254740992.0; // 2^-53
+  const bool zero = zero_pending_;
+  zero_pending_ = false;
+  for (std::size_t i = 0; i < shift_.size(); ++i) {
+    std::uint64_t v = (zero ? 0u : impl_->engine()) ^ shift_[i];
+    out[i] = (static_cast<double>(v >> 11) + 0.5) * scale;
+  }
+}
+
+mat sobol_sequence::take(std::size_t n) {
+  mat out(dim(), n);
+  for (std::size_t j = 0; j < n; ++j)
+    next(out.col(j));
+  return out;
+}
+
+mat normal_base_samples(std::size_t d, std::size_t n, bool quasi_random,
+                        std::uint64_t seed) {
+  mat out(d, n);
+  if (quasi_random) {
+    sobol_sequence seq(d, true, seed);
+    vec u(d);
+    for (std::size_t j = 0; j < n; ++j) {
+      seq.next(u);
+      for (std::size_t i = 0; i < d; ++i)
+        out(i, j) = special::norm_quantile(u[i]);
+    }
+  } else {
+    rng_type rng(seed);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    for (std::size_t j = 0; j < n; ++j)
+      for (std::size_t i = 0; i < d; ++i)
+        out(i, j) = normal(rng);
+  }
+  return out;
+}
+
+} // namespace asyncbo

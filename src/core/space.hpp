@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+// Search spaces: a box of named dimensions (linear, log-scaled or integer),
+// mapped onto the unit cube in which the model and the acquisition work.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/types.hpp"
+
+namespace asyncbo {
+
+/// One parameter of a search space.
+struct dimension {
+  std::string name;
+  double lower = 0.0;
+  double upper = 1.0;
+  /// Searched on a log scale (the unit coordinate is affine in log x).
+  /// Requires lower > 0.
+  bool log_scale = false;
+  /// Only integer values; bounds must be integers. The unit interval is
+  /// mapped onto [lower - 0.5, upper + 0.5] so that every integer gets an
+  /// equally wide bin, then rounded.
+  bool integer = false;
+};
+
+/// A box of named dimensions with a bijection (up to integer rounding)
+/// between the user's coordinates ("space coordinates") and the unit cube
+/// [0, 1]^D ("unit coordinates").
+///
+/// Every public function validates its input and throws
+/// std::invalid_argument with a message naming the argument and the rule.
+class search_space {
+public:
+  /// Validates: at least one dimension; names non-empty and unique; bounds
+  /// finite with lower < upper; lower > 0 for log dimensions; integral bounds
+  /// for integer dimensions.
+  explicit search_space(std::vector<dimension> dims);
+
+  /// A box [lower, upper] with names x0, x1, ...
+  static search_space box(const vec& lower, const vec& upper);
+
+  std::size_t dim() const noexcept { return dims_.size(); }
+
+  const std::vector<dimension>& dimensions() const noexcept { return dims_; }
+
+  std::vector<std::string> names() const;
+
+  vec lower() const;
+  vec upper() const;
+
+  /// Space coordinates -> unit coordinates. `x` must have dim() entries, be
+  /// finite and lie in the box (integers need not be integral here).
+  vec to_unit(const vec_ref& x) const;
+
+  /// Unit coordinates -> space coordinates; values are clamped into [0, 1]
+  /// first, integer dimensions are rounded.
+  vec from_unit(const vec_ref& u) const;
+
+  /// The unit point that the model should see for the point the user will
+  /// evaluate: to_unit(from_unit(u)). Identity except for integer dimensions.
+  vec snap_unit(const vec_ref& u) const;
+
+  /// Throws std::invalid_argument if `x` has the wrong size ("expected D
+  /// coordinates, got n"), a non-finite entry or an entry outside the box.
+  /// `what` names the argument in the message.
+  void check_point(const vec_ref& x, const std::string& what) const;
+
+  /// True if `x` has the right size and lies in the box.
+  bool contains(const vec_ref& x) const;
+
+private:
+  std::vector<dimension> dims_;
+};
+
+/// n points drawn independently and uniformly in [0, 1]^d, one per column
+/// (d x n).
+mat uniform_unit(std::size_t d, std::size_t n, rng_type& rng);
+
+/// A Sobol sequence in [0, 1)^d (Joe and Kuo 2008 direction numbers, through
+/// Boost.Random's sobol engine). Starts at the all-zero point (which Boost
+/// skips), so that the first 2^m points form a complete (t, m, d)-net.
+///
+/// With `scramble`, every point gets a random digital shift (a per-dimension
+/// XOR with a random 64-bit word drawn from `seed`), which keeps the
+/// (t, s)-net structure and makes the points uniformly distributed
+/// marginally. `skip` discards that many points of the sequence first.
+class sobol_sequence {
+public:
+  sobol_sequence(std::size_t d, bool scramble, std::uint64_t seed,
+                 std::uint64_t skip = 0);
+  ~sobol_sequence();
+  sobol_sequence(sobol_sequence&&) noexcept;
+  sobol_sequence& operator=(sobol_sequence&&) noexcept;
+
+  std::size_t dim() const noexcept { return shift_.size(); }
+
+  /// The next point, written to `out` (size dim()). Values lie strictly in
+  /// (0, 1): each is the centre of its 2^-53-wide cell.
+  void next(Eigen::Ref<vec> out);
+
+  /// The next n points, one per column (d x n).
+  mat take(std::size_t n);
+
+private:
+  struct impl;
+  impl* impl_;
+  bool zero_pending_ = true; ///< the all-zero point is still to come
+  std::vector<std::uint64_t> shift_;
+};
+
+/// d x n standard normal base samples. With `quasi_random`, scrambled Sobol
+/// points pushed through the normal quantile (the QMC sampler of BoTorch and
+/// Trieste's qmc=True); otherwise pseudo-random N(0, 1) from `seed`.
+mat normal_base_samples(std::size_t d, std::size_t n, bool quasi_random,
+                        std::uint64_t seed);
+
+} // namespace asyncbo

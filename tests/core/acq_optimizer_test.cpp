@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <thread>
+
+#include "core/acq_optimizer.hpp"
+#include "core/lbfgsb.hpp"
+#include "support/models.hpp"
+
+using namespace asyncbo;
+namespace tt = boost::test_tools;
+
+namespace {
+
+/// log of a Gaussian bump centred at c: maximum 0 at c.
+class bump final : public acquisition_target {
+public:
+  explicit bump(vec c) : c_(std::move(c)) {}
+  std::size_t dim() const override { return c_.size(); }
+  double log_value(const vec_ref& x, vec* g) const override {
+    vec d = x - c_;
+    if (g)
+      *g = -20.0 * d;
+    return -10.0 * d.squaredNorm();
+  }
+
+private:
+  vec c_;
+};
+
+/// A target whose every L-BFGS-B run hits the iteration cap.
+class slow_valley final : public acquisition_target {
+public:
+  std::size_t dim() const override { return 2; }
+  double log_value(const vec_ref& x, vec* g) const override {
+    // Rosenbrock-like curved valley, negated.
+    double a = 1.0 - x[0], b = x[1] - x[0] * x[0];
+    if (g) {
+      (*g)[0] = 2.0 * a + 400.0 * x[0] * b;
+      (*g)[1] = -200.0 * b;
+    }
+    return -(a * a + 100.0 * b * b);
+  }
+};
+
+/// Runs loop iterations on two threads.
+class two_threads final : public executor {
+public:
+  void parallel_for(std::size_t n,
+                    const std::function<void(std::size_t)>& f) override {
+    std::thread t([&] {
+      for (std::size_t i = 1; i < n; i += 2)
+        f(i);
+    });
+    for (std::size_t i = 0; i < n; i += 2)
+      f(i);
+    t.join();
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(acquisition_optimizer)
+
+BOOST_AUTO_TEST_CASE(lbfgsb_solves_a_box_constrained_quadratic) {
+  // min (x0 - 2)^2 + (x1 + 1)^2 + x0 x1 over [0, 1]^2: optimum on the bounds.
+  auto f = [](const vec& x, vec& g) {
+    g.resize(2);
+    g[0] = 2 * (x[0] - 2) + x[1];
+    g[1] = 2 * (x[1] + 1) + x[0];
+    return (x[0] - 2) * (x[0] - 2) + (x[1] + 1) * (x[1] + 1) + x[0] * x[1];
+  };
+  vec x = vec::Constant(2, 0.5);
+  auto r = minimize_box(f, x, vec::Zero(2), vec::Ones(2), lbfgsb_options{});
+  // Analytic optimum at (1, 0): value 1 + 1 + 0 = 2.
+  BOOST_TEST(r.value == 2.0, tt::tolerance(1e-10));
+  BOOST_CHECK(r.status == lbfgsb_status::converged);
+}
+
+BOOST_AUTO_TEST_CASE(lbfgsb_solves_rosenbrock_in_a_box) {
+  auto f = [](const vec& x, vec& g) {
+    double v = 0;
+    g.setZero(x.size());
+    for (Eigen::Index i = 0; i + 1 < x.size(); ++i) {
+      double a = 1 - x[i], b = x[i + 1] - x[i] * x[i];
+      v += a * a + 100 * b * b;
+      g[i] += -2 * a - 400 * x[i] * b;
+      g[i + 1] += 200 * b;
+    }
+    return v;
+  };
+  vec x = vec::Constant(4, -1.5);
+  lbfgsb_options o;
+  o.gradient_tolerance = 1e-9;
+  o.relative_decrease = 0;
+  auto r = minimize_box(f, x, vec::Constant(4, -2), vec::Constant(4, 2), o);
+  BOOST_TEST(r.value < 1e-10);
+  // A box excluding the optimum: the solution sits on the bound x_i <= 0.5.
+  vec y = vec::Constant(4, 0.0);
+  auto r2 = minimize_box(f, y, vec::Constant(4, -2), vec::Constant(4, 0.5), o);
+  vec ref = vec::Constant(4, 0.5);
+  vec tmp;
+  BOOST_TEST(r2.value <= f(ref, tmp) + 1e-9);
+}
+
+BOOST_AUTO_TEST_CASE(lbfgsb_survives_nan_and_exceptions) {
+  int calls = 0;
+  auto f = [&](const vec& x, vec& g) {
+    ++calls;
+    g = 2 * x;
+    if (x[0] < 0.2)
+      return std::nan("");
+    return x.squaredNorm();
+  };
+  vec x = vec::Constant(2, 0.9);
+  auto r = minimize_box(f, x, vec::Constant(2, -1), vec::Constant(2, 1),
+                        lbfgsb_options{});
+  BOOST_TEST(std::isfinite(r.value));
+  BOOST_TEST(x[0] >= 0.2);
+  BOOST_TEST(r.evaluations == calls);
+}
+
+BOOST_AUTO_TEST_CASE(maximizer_finds_the_optimum_value) {
+  vec c(3);
+  c << 0.2, 0.7, 0.45;
+  bump t(c);
+  auto r = maximize_acquisition(t, acq_optimizer_options{}, 1);
+  BOOST_TEST(r.log_value > -1e-10);
+  BOOST_CHECK(r.summary.status == acq_optimizer_status::ok);
+  BOOST_TEST(r.summary.screened == 500u);
+  BOOST_TEST(r.summary.runs == 5u);
+  BOOST_TEST(r.summary.converged_runs >= 1u);
+  BOOST_TEST(r.summary.best_value == r.log_value);
+  BOOST_TEST(r.summary.evaluations > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(maximizer_is_deterministic_whatever_the_executor) {
+  gp model = asyncbo::test::fitted_gp("hartmann3", 15, 3);
+  qei_options qo;
+  qo.samples = 256;
+  batch_mc_ei acq(model, incumbent_eta(model), mat(3, 1).setConstant(0.5), 2, qo, 4);
+  two_threads two;
+  auto a = maximize_acquisition(acq, acq_optimizer_options{}, 8);
+  auto b = maximize_acquisition(acq, acq_optimizer_options{}, 8, &two);
+  BOOST_TEST(a.log_value == b.log_value);
+  BOOST_TEST((a.x - b.x).norm() == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(recovery_runs_start_when_no_run_converges) {
+  slow_valley t;
+  acq_optimizer_options o;
+  o.lbfgsb.max_iterations = 1;
+  o.restarts = 2;
+  o.recovery_runs = 3;
+  auto r = maximize_acquisition(t, o, 2);
+  BOOST_CHECK(r.summary.status == acq_optimizer_status::no_run_converged);
+  BOOST_TEST(r.summary.recovery_runs == 3u);
+  BOOST_TEST(r.summary.runs == 5u);
+  BOOST_TEST(std::isfinite(r.log_value));
+  // Runs start at the best screened points and never end below their start.
+  BOOST_TEST(r.log_value >= r.summary.best_screened);
+}
+
+BOOST_AUTO_TEST_CASE(trieste_preset_and_validation) {
+  auto t = acq_optimizer_options::trieste(4);
+  BOOST_TEST(t.screening_for(4) == 5000u);
+  BOOST_TEST(t.restarts_for(4) == 40u);
+  BOOST_TEST(acq_optimizer_options::trieste(8).screening_for(8) == 8000u);
+  acq_optimizer_options o;
+  BOOST_TEST(o.screening_for(2) == 500u);
+  BOOST_TEST(o.restarts_for(2) == 4u);
+  o.screening_points = 3;
+  o.restarts = 4;
+  BOOST_TEST(o.validate() == "acquisition optimiser: restarts (4) must be <= "
+                             "screening_points (3)");
+  BOOST_CHECK_THROW(maximize_acquisition(bump(vec::Zero(1)), o, 1),
+                    std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

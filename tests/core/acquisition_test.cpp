@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+
+#include "core/acquisition.hpp"
+#include "support/finite_diff.hpp"
+#include "support/models.hpp"
+
+using namespace asyncbo;
+using asyncbo::test::fd_gradient;
+using asyncbo::test::fitted_gp;
+using asyncbo::test::grad_error;
+namespace bdata = boost::unit_test::data;
+namespace tt = boost::test_tools;
+
+BOOST_AUTO_TEST_SUITE(acquisition_functions)
+
+BOOST_DATA_TEST_CASE(ei_log_gradient_matches_finite_differences,
+                     bdata::make({1u, 2u, 3u, 4u}), seed) {
+  gp model = fitted_gp(seed % 2 ? "scaled-branin" : "hartmann3", 12, seed);
+  expected_improvement ei(model, incumbent_eta(model));
+  rng_type rng(seed + 100);
+  for (int rep = 0; rep < 5; ++rep) {
+    vec x = uniform_unit(model.dim(), 1, rng).col(0);
+    vec g;
+    double v = ei.log_value(x, &g);
+    BOOST_TEST(std::isfinite(v));
+    vec fd = fd_gradient([&](const vec& z) { return ei.log_value(z, nullptr); }, x);
+    BOOST_TEST(grad_error(g, fd, 1e-4) < 1e-5, "g " << g.transpose() << " fd "
+                                                 << fd.transpose());
+    double plain = ei.value(x);
+    if (plain > 1e-250)
+      BOOST_TEST(v == std::log(plain), tt::tolerance(1e-8));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(log_ei_stays_finite_where_ei_underflows) {
+  gp model = fitted_gp("scaled-branin", 20, 7, 1e-7);
+  // An incumbent far below every posterior mean makes EI underflow.
+  expected_improvement ei(model, incumbent_eta(model) - 1e3);
+  vec x = vec::Constant(2, 0.5);
+  BOOST_TEST(ei.value(x) == 0.0);
+  vec g;
+  double lv = ei.log_value(x, &g);
+  BOOST_TEST(std::isfinite(lv));
+  BOOST_TEST(g.allFinite());
+  BOOST_TEST(g.norm() > 0.0);
+}
+
+BOOST_DATA_TEST_CASE(qei_log_gradient_matches_finite_differences,
+                     bdata::make({1u, 2u, 3u, 4u, 5u, 6u}), seed) {
+  const std::string fn = seed % 2 ? "scaled-branin" : "hartmann3";
+  gp model = fitted_gp(fn, 10, seed);
+  const std::size_t D = model.dim();
+  rng_type rng(seed + 50);
+  const std::size_t P = seed % 3;      // 0, 1 or 2 pending points
+  const std::size_t q = 1 + seed % 2;  // 1 or 2 free points
+  mat pending = uniform_unit(D, P, rng);
+  qei_options o;
+  o.samples = 512;
+  // A moderate temperature keeps the smoothed estimate differentiable at the
+  // finite-difference step; the formula is the same at every temperature.
+  o.temperature = 1e-2;
+  batch_mc_ei acq(model, incumbent_eta(model), pending, q, o, seed);
+  for (int rep = 0; rep < 4; ++rep) {
+    vec x = uniform_unit(q * D, 1, rng).col(0);
+    vec g;
+    double v = acq.log_value(x, &g);
+    BOOST_TEST(std::isfinite(v));
+    vec fd = fd_gradient([&](const vec& z) { return acq.log_value(z, nullptr); },
+                         x, 1e-7);
+    BOOST_TEST(grad_error(g, fd, 1e-3) < 2e-4, "P=" << P << " q=" << q << "\ng "
+                                                 << g.transpose() << "\nfd "
+                                                 << fd.transpose());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(qei_with_one_point_agrees_with_analytic_ei) {
+  gp model = fitted_gp("scaled-branin", 8, 3);
+  const double eta = incumbent_eta(model);
+  expected_improvement ei(model, eta);
+  rng_type rng(12);
+  for (bool qmc : {false, true}) {
+    qei_options o;
+    o.samples = 20000;
+    o.quasi_random = qmc;
+    o.jitter = 0.0;
+    batch_mc_ei acq(model, eta, mat(2, 0), 1, o, 99);
+    for (int rep = 0; rep < 6; ++rep) {
+      vec x = uniform_unit(2, 1, rng).col(0);
+      double exact = ei.value(x);
+      double mc = acq.value(x);
+      // Monte-Carlo standard error of the mean of max(eta - f, 0).
+      double mu, var;
+      model.predict(x, mu, var);
+      double se = std::sqrt(var) / std::sqrt(double(o.samples));
+      BOOST_TEST(std::abs(mc - exact) < 4.0 * se + 1e-12,
+                 "qmc=" << qmc << " mc=" << mc << " exact=" << exact);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(qei_is_deterministic_for_fixed_base_samples) {
+  gp model = fitted_gp("hartmann3", 12, 5);
+  rng_type rng(3);
+  mat pending = uniform_unit(3, 2, rng);
+  qei_options o;
+  o.samples = 1000;
+  batch_mc_ei a(model, incumbent_eta(model), pending, 2, o, 77);
+  batch_mc_ei b(model, incumbent_eta(model), pending, 2, o, 77);
+  batch_mc_ei c(model, incumbent_eta(model), pending, 2, o, 78);
+  vec x = uniform_unit(6, 1, rng).col(0);
+  BOOST_TEST(a.value(x) == a.value(x));
+  BOOST_TEST(a.log_value(x, nullptr) == b.log_value(x, nullptr));
+  BOOST_TEST((a.base_samples() - b.base_samples()).norm() == 0.0);
+  BOOST_TEST((a.base_samples() - c.base_samples()).norm() > 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(qei_is_invariant_to_batch_order) {
+  gp model = fitted_gp("scaled-branin", 10, 9);
+  rng_type rng(4);
+  qei_options o;
+  o.samples = 40000;
+  batch_mc_ei acq(model, incumbent_eta(model), mat(2, 0), 3, o, 5);
+  for (int rep = 0; rep < 4; ++rep) {
+    mat X = uniform_unit(2, 3, rng);
+    mat Y(2, 3);
+    Y.col(0) = X.col(2);
+    Y.col(1) = X.col(0);
+    Y.col(2) = X.col(1);
+    double a = acq.value(Eigen::Map<const vec>(X.data(), 6));
+    double b = acq.value(Eigen::Map<const vec>(Y.data(), 6));
+    // Same expectation; the two estimates differ only by QMC error (the
+    // permuted batch is a different linear map of the same base samples).
+    BOOST_TEST(std::abs(a - b) <= 5e-3 * std::max(a, 1e-3), "a=" << a << " b=" << b);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(smoothed_qei_bounds_the_plain_estimate_and_never_vanishes) {
+  gp model = fitted_gp("hartmann3", 15, 2, 1e-7);
+  qei_options o;
+  o.samples = 2000;
+  // eta far below the posterior: every sample's improvement is negative.
+  batch_mc_ei far(model, incumbent_eta(model) - 50.0, mat(3, 0), 1, o, 1);
+  vec x = vec::Constant(3, 0.5);
+  BOOST_TEST(far.value(x) == 0.0);
+  vec g;
+  double lv = far.log_value(x, &g);
+  BOOST_TEST(std::isfinite(lv));
+  BOOST_TEST(g.allFinite());
+  BOOST_TEST(g.norm() > 0.0);
+  // With a reachable eta: plain <= smoothed <= plain + tau log 2.
+  batch_mc_ei near(model, incumbent_eta(model), mat(3, 0), 1, o, 1);
+  rng_type rng(6);
+  const double tau = o.temperature * std::sqrt(model.hyper().variance);
+  for (int rep = 0; rep < 5; ++rep) {
+    vec z = uniform_unit(3, 1, rng).col(0);
+    double plain = near.value(z), smooth = near.smoothed_value(z);
+    BOOST_TEST(smooth >= plain * (1 - 1e-12));
+    BOOST_TEST(smooth <= plain + tau * std::log(2.0) * (1 + 1e-9));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(qei_rejects_bad_sizes_and_options) {
+  gp model = fitted_gp("scaled-branin", 5, 1);
+  qei_options o;
+  o.samples = 0;
+  BOOST_CHECK_THROW(batch_mc_ei(model, 0.0, mat(2, 0), 1, o, 1), std::invalid_argument);
+  o.samples = 10;
+  BOOST_CHECK_THROW(batch_mc_ei(model, 0.0, mat(3, 1), 1, o, 1), std::invalid_argument);
+  batch_mc_ei acq(model, 0.0, mat(2, 0), 2, o, 1);
+  try {
+    acq.value(vec::Zero(3));
+    BOOST_FAIL("expected throw");
+  } catch (const std::invalid_argument& e) {
+    BOOST_TEST(std::string(e.what())
+               == "batch_mc_ei: expected 4 coordinates (q * D), got 3");
+  }
+}
+
+BOOST_DATA_TEST_CASE(local_penalization_gradient_matches_finite_differences,
+                     bdata::make({1u, 2u, 3u}), seed) {
+  gp model = fitted_gp("scaled-branin", 12, seed);
+  rng_type rng(seed);
+  mat samples = uniform_unit(2, 200, rng);
+  double L, eta_lp;
+  lp_estimate(model, samples, L, eta_lp);
+  BOOST_TEST(L > 0.0);
+  mat pending = uniform_unit(2, 1 + seed, rng);
+  local_penalization lp(model, incumbent_eta(model), pending, L, eta_lp);
+  for (int rep = 0; rep < 5; ++rep) {
+    vec x = uniform_unit(2, 1, rng).col(0);
+    vec g;
+    double v = lp.log_value(x, &g);
+    vec fd = fd_gradient([&](const vec& z) { return lp.log_value(z, nullptr); }, x);
+    BOOST_TEST(grad_error(g, fd, 1e-4) < 1e-5);
+    if (lp.value(x) > 1e-250)
+      BOOST_TEST(v == std::log(lp.value(x)), tt::tolerance(1e-8));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(local_penalization_without_pending_is_ei_and_penalises_near_pending) {
+  gp model = fitted_gp("scaled-branin", 12, 4);
+  const double eta = incumbent_eta(model);
+  expected_improvement ei(model, eta);
+  local_penalization none(model, eta, mat(2, 0), 5.0, eta);
+  vec x(2);
+  x << 0.3, 0.6;
+  BOOST_TEST(none.log_value(x, nullptr) == ei.log_value(x, nullptr));
+  mat p(2, 1);
+  p.col(0) = x;
+  local_penalization lp(model, eta, p, 5.0, eta);
+  // At the pending point itself the penalty is Phi((eta - mu(p)) / s(p)) < 1/2
+  // for mu(p) >= eta.
+  BOOST_TEST(lp.value(x) < 0.5 * ei.value(x) + 1e-300);
+  vec far(2);
+  far << 0.95, 0.05;
+  BOOST_TEST(lp.value(far) == ei.value(far), tt::tolerance(1e-3));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

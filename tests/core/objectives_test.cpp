@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+
+#include "core/objectives.hpp"
+
+using namespace asyncbo;
+namespace tt = boost::test_tools;
+
+BOOST_AUTO_TEST_SUITE(objectives)
+
+BOOST_AUTO_TEST_CASE(every_minimum_is_attained_at_its_minimizers) {
+  BOOST_TEST(test_functions().size() == 15u);
+  for (const auto& f : test_functions()) {
+    BOOST_TEST(f.minimizers.size() >= 1u);
+    for (const auto& x : f.minimizers) {
+      BOOST_TEST(static_cast<std::size_t>(x.size()) == f.dim);
+      BOOST_TEST(f.space().contains(x), f.name);
+      // The minimisers are published to ~6 digits: the value there matches
+      // the minimum to that precision.
+      BOOST_TEST(std::abs(f(x) - f.minimum) < 1e-4 * std::max(1.0, std::abs(f.minimum)),
+                 f.name << ": f(x*) = " << f(x) << ", minimum " << f.minimum);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(minimum_is_a_lower_bound_on_random_points) {
+  rng_type rng(1);
+  for (const auto& f : test_functions()) {
+    mat U = uniform_unit(f.dim, 2000, rng);
+    for (Eigen::Index j = 0; j < U.cols(); ++j) {
+      vec x = f.lower.array() + U.col(j).array() * (f.upper - f.lower).array();
+      BOOST_TEST(f(x) >= f.minimum - 1e-6, f.name);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(known_values) {
+  const auto& sb = *find_test_function("scaled-branin");
+  vec x(2);
+  x << 0.1, 0.5;
+  // The seed tutorial prints objective([[0.1, 0.5]]) = -0.42052567.
+  BOOST_TEST(sb(x) == -0.42052567, tt::tolerance(1e-7));
+  const auto& ack = *find_test_function("ackley5");
+  BOOST_TEST(std::abs(ack(vec::Constant(5, 0.5))) < 1e-12);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_dimension_names_expected_and_actual_sizes) {
+  const auto& h = *find_test_function("hartmann6");
+  try {
+    h(vec::Zero(2));
+    BOOST_FAIL("expected throw");
+  } catch (const std::invalid_argument& e) {
+    BOOST_TEST(std::string(e.what()) == "hartmann6: expected 6 coordinates, got 2");
+  }
+  BOOST_TEST(find_test_function("nope") == nullptr);
+  BOOST_TEST(test_function_names().find("log-goldstein-price") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(delay_models) {
+  delay_model d;
+  vec u(2);
+  u << 0.25, 0.5;
+  BOOST_TEST(d.seconds(u) == 0.0);
+  d.type = delay_model::kind::linear_sum;
+  BOOST_TEST(d.seconds(u) == 2.25); // 3 * 0.75
+  d.time_scale = 0.01;
+  BOOST_TEST(d.seconds(u) == 0.0225, tt::tolerance(1e-14));
+  d.factor = -1;
+  BOOST_TEST(d.validate() == "delay.factor must be finite and >= 0");
+  delay_model::kind k;
+  BOOST_TEST(delay_model::parse("linear-sum", k));
+  BOOST_TEST(!delay_model::parse("linear", k));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

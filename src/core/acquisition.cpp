@@ -87,6 +87,10 @@ batch_mc_ei::batch_mc_ei(const gp& model, double eta, const mat& pending,
   tau_ = opts.temperature * std::sqrt(s2);
   jitter_abs_ = opts.jitter * s2;
   eps_ = normal_base_samples(P_ + q_, opts.samples, opts.quasi_random, seed);
+  eps_rows_.resize(eps_.size());
+  for (Eigen::Index s = 0; s < eps_.cols(); ++s)
+    for (Eigen::Index b = 0; b < eps_.rows(); ++b)
+      eps_rows_[s * eps_.rows() + b] = eps_(b, s);
   Xp_ = pending;
   if (P_ > 0) {
     mat Kxp = model.kernel().cross(model.X(), Xp_);
@@ -161,7 +165,6 @@ double batch_mc_ei::screen(const vec_ref& x) const {
 
 double batch_mc_ei::eval(const vec_ref& x, vec* grad, std::size_t S,
                          bool smooth) const {
-  constexpr double ninf = -std::numeric_limits<double>::infinity();
   const std::size_t D = model_.dim();
   const std::size_t B = P_ + q_;
   if (static_cast<std::size_t>(x.size()) != q_ * D)
@@ -174,86 +177,100 @@ double batch_mc_ei::eval(const vec_ref& x, vec* grad, std::size_t S,
       grad->setZero(x.size());
     return smooth ? -1e300 : 0.0;
   }
-  const auto E = eps_.leftCols(S);
-  mat F = j.L.triangularView<Eigen::Lower>() * E;
-  F.colwise() += j.mu;
-  // Per sample: index of the batch minimum and the improvement z_s.
+  // Forward pass, fused per sample s (E row-major, one row per sample):
+  //   f_b = mu_b + sum_{c <= b} L_bc e_sc,  m_s = min_b f_b,  z_s = eta - m_s.
+  const double* E = eps_rows_.data();
+  const double* L = j.L.data(); // column-major B x B
+  const double* mu = j.mu.data();
+  std::vector<double> z(S);
   std::vector<int> argmin(S);
-  vec z(S);
   for (std::size_t s = 0; s < S; ++s) {
-    Eigen::Index b;
-    double m = F.col(s).minCoeff(&b);
-    argmin[s] = static_cast<int>(b);
+    const double* e = E + s * B;
+    double m = std::numeric_limits<double>::infinity();
+    int am = 0;
+    for (std::size_t b = 0; b < B; ++b) {
+      double f = mu[b];
+      for (std::size_t c = 0; c <= b; ++c)
+        f += L[b + c * B] * e[c];
+      if (f < m) {
+        m = f;
+        am = static_cast<int>(b);
+      }
+    }
     z[s] = eta_ - m;
+    argmin[s] = am;
   }
-  if (!smooth)
-    return z.cwiseMax(0.0).mean();
-  // l_s = log softplus_tau(z_s) = log tau + log softplus(z_s / tau)
-  const double log_tau = std::log(tau_);
-  vec l(S);
-  double lmax = ninf;
+  if (!smooth) {
+    double acc = 0.0;
+    for (std::size_t s = 0; s < S; ++s)
+      acc += std::max(z[s], 0.0);
+    return acc / double(S);
+  }
+  // l_s = log softplus_tau(z_s) = log tau + log softplus(z_s / tau); then
+  // log-mean-exp over samples.
+  const double inv_tau = 1.0 / tau_;
+  std::vector<double> l(S);
+  double lmax = -std::numeric_limits<double>::infinity();
   for (std::size_t s = 0; s < S; ++s) {
-    l[s] = log_tau + special::log_softplus(z[s] / tau_);
+    double u = z[s] * inv_tau;
+    l[s] = u < -35.0 ? u : special::log_softplus(u);
     lmax = std::max(lmax, l[s]);
   }
-  // log mean exp
-  vec w(S);
   double sum = 0.0;
   for (std::size_t s = 0; s < S; ++s) {
     double d = l[s] - lmax;
-    w[s] = d > -745.0 ? std::exp(d) : 0.0;
-    sum += w[s];
+    l[s] = d > -745.0 ? std::exp(d) : 0.0; // l now holds the weights w_s
+    sum += l[s];
   }
-  const double lme = lmax + std::log(sum) - std::log(double(S));
+  const double lme = lmax + std::log(sum) + std::log(tau_) - std::log(double(S));
   if (!grad)
     return lme;
   // -- reverse pass -----------------------------------------------------------
-  // dlme/dl_s = w_s / sum; dl_s/dz_s = d_log_softplus(z_s/tau) / tau;
-  // dz_s/dF_{b s} = -1 for b = argmin_s.
+  // dlme/dl_s = w_s / sum; dl_s/dz_s = d_log_softplus(u_s) / tau;
+  // dz_s/df_b = -1 for b = argmin_s. Accumulate mubar and Lbar.
   vec mubar = vec::Zero(B);
   mat Lbar = mat::Zero(B, B);
+  const double scale = -inv_tau / sum;
   for (std::size_t s = 0; s < S; ++s) {
-    if (w[s] == 0.0)
+    const double w = l[s];
+    if (w == 0.0)
       continue;
-    double c = -(w[s] / sum) * special::d_log_softplus(z[s] / tau_) / tau_;
-    int b = argmin[s];
+    const double u = z[s] * inv_tau;
+    const double c = scale * w * (u < -35.0 ? 1.0 : special::d_log_softplus(u));
+    const int b = argmin[s];
+    const double* e = E + s * B;
     mubar[b] += c;
-    Lbar.row(b) += c * E.col(s).transpose();
+    for (int c2 = 0; c2 <= b; ++c2)
+      Lbar(b, c2) += c * e[c2];
   }
   // Cholesky backward (Murray 2016): Sigmabar = L^-T Phi(L^T Lbar) L^-1,
   // Phi = lower triangle with halved diagonal.
-  mat Lbar_low = Lbar.triangularView<Eigen::Lower>();
-  mat Pm = j.L.transpose() * Lbar_low;
+  mat Pm = j.L.transpose() * Lbar;
   mat Phi = Pm.triangularView<Eigen::Lower>();
   Phi.diagonal() *= 0.5;
   mat Linv = j.L.triangularView<Eigen::Lower>().solve(mat::Identity(B, B));
   mat Sbar = Linv.transpose() * Phi * Linv;
   mat Sym = Sbar + Sbar.transpose();
-  // Gradient for each free point b = P + i.
+  // Gradient for each free point b = P + i:
+  //   J_b^T (mubar_b alpha - sum_c Sym_bc w_c) + sum_{c != b} Sym_bc dk(x_b, z_c)/dx_b
   grad->resize(x.size());
   const auto& kern = model_.kernel();
   const vec inv_l2 = kern.lengthscales.array().square().inverse();
   const vec& alpha = model_.alpha();
-  auto w_col = [&](std::size_t c) -> Eigen::VectorXd {
-    return c < P_ ? vec(Wp_.col(c)) : vec(j.Wq.col(c - P_));
-  };
-  auto z_col = [&](std::size_t c) -> vec {
-    return c < P_ ? vec(Xp_.col(c)) : vec(j.Xq.col(c - P_));
-  };
   for (std::size_t i = 0; i < q_; ++i) {
     const std::size_t b = P_ + i;
     vec xb = j.Xq.col(i);
-    vec u = mubar[b] * alpha;
-    for (std::size_t c = 0; c < B; ++c)
-      if (Sym(b, c) != 0.0)
-        u -= Sym(b, c) * w_col(c);
-    vec g = model_.weighted_kernel_grad(xb, u);
-    for (std::size_t c = 0; c < B; ++c) {
-      if (c == b || Sym(b, c) == 0.0)
+    vec uvec = mubar[b] * alpha;
+    if (P_ > 0)
+      uvec.noalias() -= Wp_ * Sym.row(b).head(P_).transpose();
+    uvec.noalias() -= j.Wq * Sym.row(b).tail(q_).transpose();
+    vec g = model_.weighted_kernel_grad(xb, uvec);
+    for (std::size_t c2 = 0; c2 < B; ++c2) {
+      if (c2 == b || Sym(b, c2) == 0.0)
         continue;
-      vec zc = z_col(c);
+      vec zc = c2 < P_ ? vec(Xp_.col(c2)) : vec(j.Xq.col(c2 - P_));
       double gr = kern.g_of_r(std::sqrt(kern.r2(xb, zc)));
-      g += (Sym(b, c) * gr) * (xb - zc).cwiseProduct(inv_l2);
+      g += (Sym(b, c2) * gr) * (xb - zc).cwiseProduct(inv_l2);
     }
     grad->segment(i * D, D) = g;
   }

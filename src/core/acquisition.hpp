@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/gp.hpp"
 #include "core/types.hpp"
@@ -125,6 +126,7 @@ private:
   double tau_;
   double jitter_abs_;
   mat eps_;      ///< B x S base samples
+  std::vector<double> eps_rows_; ///< the same, sample after sample
   mat Xp_;       ///< D x P pending points
   vec mu_p_;     ///< posterior mean at pending
   mat Vp_;       ///< L^-1 K(X, P), n x P

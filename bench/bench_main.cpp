@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: Apache-2.0
+// asyncbo-bench: benchmarks of the numerical core (never run by CTest).
+//
+//   asyncbo-bench ask --dim D --n N --q Q --pending P --samples S
+//                     --repeats R --seed K [--sampler sobol|pseudo]
+//                     [--preset asyncbo|trieste] [--rule async-joint|...]
+//                     [--function batch-mc-ei|...]
+//   asyncbo-bench qei-error --dim D --n N --q Q --pending P --samples S
+//                     --repeats R --seed K [--sampler sobol|pseudo]
+//
+// `ask` times R full asks (cold MAP fit + acquisition optimisation) on a GP
+// of N uniform points of ScaledBranin (D=2), Hartmann3/6, Shekel4, Ackley5,
+// Levy8 or Michalewicz10, with P pending points, and prints one JSON object.
+// `qei-error` measures the RMS error of the q-EI estimate against a 2^20
+// point QMC reference at R random batches.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <map>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/engine.hpp"
+#include "core/objectives.hpp"
+
+using namespace asyncbo;
+
+namespace {
+
+struct args {
+  std::map<std::string, std::string> kv;
+  std::string get(const std::string& k, const std::string& def) const {
+    auto i = kv.find(k);
+    return i == kv.end() ? def : i->second;
+  }
+  long num(const std::string& k, long def) const {
+    auto i = kv.find(k);
+    return i == kv.end() ? def : std::stol(i->second);
+  }
+};
+
+const test_function& function_for(std::size_t d) {
+  const char* name = d == 2   ? "scaled-branin"
+                     : d == 3 ? "hartmann3"
+                     : d == 4 ? "shekel4"
+                     : d == 5 ? "ackley5"
+                     : d == 6 ? "hartmann6"
+                     : d == 8 ? "levy8"
+                     : d == 10 ? "michalewicz10"
+                               : nullptr;
+  if (!name)
+    throw std::invalid_argument("--dim must be one of 2, 3, 4, 5, 6, 8, 10");
+  return *find_test_function(name);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/// Data: N uniform points of f in unit coordinates and their values.
+void make_data(const test_function& f, std::size_t n, std::uint64_t seed,
+               std::vector<observation>& obs, mat& pending, std::size_t P) {
+  rng_type rng(seed);
+  mat U = uniform_unit(f.dim, n + P, rng);
+  auto space = f.space();
+  for (std::size_t i = 0; i < n; ++i) {
+    vec x = space.from_unit(U.col(i));
+    obs.push_back({std::nullopt, x, f(x)});
+  }
+  pending = U.rightCols(P);
+}
+
+int cmd_ask(const args& a) {
+  const std::size_t D = a.num("dim", 2), N = a.num("n", 30), Q = a.num("q", 2),
+                    P = a.num("pending", 2), S = a.num("samples", 10000),
+                    R = a.num("repeats", 10);
+  const std::uint64_t seed = a.num("seed", 1);
+  const auto& f = function_for(D);
+  engine_options o;
+  if (!parse_rule(a.get("rule", "async-joint"), o.rule))
+    throw std::invalid_argument("unknown --rule");
+  if (!parse_acquisition(a.get("function", "batch-mc-ei"), o.acquisition))
+    throw std::invalid_argument("unknown --function");
+  o.likelihood_variance = 1e-7;
+  o.qei.samples = S;
+  o.qei.quasi_random = a.get("sampler", "sobol") == "sobol";
+  const std::string preset = a.get("preset", "asyncbo");
+  if (preset == "trieste") {
+    const std::size_t d = o.rule == rule_kind::async_joint ? Q * D : D;
+    o.optimizer = acq_optimizer_options::trieste(d);
+    o.qei.screening_samples = 0;
+    o.qei.quasi_random = false;
+    o.qei.temperature = 1e-6;
+  } else if (preset != "asyncbo") {
+    throw std::invalid_argument("--preset must be asyncbo or trieste");
+  }
+  if (a.kv.count("restarts"))
+    o.optimizer.restarts = a.num("restarts", 0);
+  if (a.kv.count("screening"))
+    o.optimizer.screening_points = a.num("screening", 0);
+  if (a.kv.count("screening-samples"))
+    o.qei.screening_samples = a.num("screening-samples", 256);
+  std::vector<double> total, fit, acq, evals, conv;
+  double zero_plain = 0;
+  for (std::size_t r = 0; r < R; ++r) {
+    std::vector<observation> obs;
+    mat pend;
+    make_data(f, N, seed * 1000 + r, obs, pend, P);
+    engine e(f.space(), o, seed * 7919 + r);
+    e.tell(obs);
+    for (std::size_t j = 0; j < P; ++j)
+      e.restore_pending(1000000 + j, e.space().from_unit(pend.col(j)));
+    auto t0 = std::chrono::steady_clock::now();
+    auto ps = e.ask(Q);
+    double ms = std::chrono::duration<double, std::milli>(
+                  std::chrono::steady_clock::now() - t0)
+                  .count();
+    const auto& s = e.last_ask();
+    total.push_back(ms);
+    fit.push_back(s.fit_ms);
+    acq.push_back(s.acq_ms);
+    double ev = 0, cv = 0;
+    for (auto& x : s.acq) {
+      ev += x.evaluations + x.screened;
+      cv += x.converged_runs;
+    }
+    evals.push_back(ev);
+    conv.push_back(cv);
+    zero_plain += s.plain_value == 0.0 ? 1 : 0;
+  }
+  nlohmann::json out = {
+    {"command", "ask"},
+    {"function", f.name},
+    {"dim", D},
+    {"n", N},
+    {"q", Q},
+    {"pending", P},
+    {"samples", S},
+    {"sampler", o.qei.quasi_random ? "sobol" : "pseudo"},
+    {"preset", preset},
+    {"rule", to_string(o.rule)},
+    {"acquisition", to_string(o.acquisition)},
+    {"repeats", R},
+    {"seed", seed},
+    {"median_ms", median(total)},
+    {"min_ms", *std::min_element(total.begin(), total.end())},
+    {"max_ms", *std::max_element(total.begin(), total.end())},
+    {"fit_ms", median(fit)},
+    {"acq_ms", median(acq)},
+    {"acq_evaluations", median(evals)},
+    {"converged_runs", median(conv)},
+    {"asks_with_zero_plain_value", zero_plain},
+  };
+  std::cout << out.dump() << std::endl;
+  return 0;
+}
+
+int cmd_qei_error(const args& a) {
+  const std::size_t D = a.num("dim", 2), N = a.num("n", 30), Q = a.num("q", 2),
+                    P = a.num("pending", 2), S = a.num("samples", 10000),
+                    R = a.num("repeats", 50);
+  const std::uint64_t seed = a.num("seed", 1);
+  const bool qmc = a.get("sampler", "sobol") == "sobol";
+  const auto& f = function_for(D);
+  std::vector<observation> obs;
+  mat pend;
+  make_data(f, N, seed, obs, pend, P);
+  engine_options o;
+  o.likelihood_variance = 1e-7;
+  o.qei.samples = 16;
+  engine e(f.space(), o, seed);
+  e.tell(obs);
+  e.ask(1); // fits the model
+  const gp& model = *e.model();
+  const double eta = incumbent_eta(model);
+  qei_options ref_o;
+  ref_o.samples = 1u << 20;
+  ref_o.quasi_random = true;
+  batch_mc_ei ref(model, eta, pend, Q, ref_o, seed + 17);
+  rng_type rng(seed + 3);
+  // Batches near good points matter most: half of them are random, half
+  // are the data's best points jittered.
+  double se = 0, se_rel = 0;
+  std::size_t counted = 0;
+  for (std::size_t r = 0; r < R; ++r) {
+    qei_options oo;
+    oo.samples = S;
+    oo.quasi_random = qmc;
+    batch_mc_ei est(model, eta, pend, Q, oo, seed * 1000 + r);
+    vec x = uniform_unit(Q * D, 1, rng).col(0);
+    double truth = ref.value(x);
+    double v = est.value(x);
+    se += (v - truth) * (v - truth);
+    if (truth > 0) {
+      se_rel += ((v - truth) / truth) * ((v - truth) / truth);
+      ++counted;
+    }
+  }
+  nlohmann::json out = {
+    {"command", "qei-error"}, {"function", f.name}, {"dim", D}, {"n", N},
+    {"q", Q}, {"pending", P}, {"samples", S},
+    {"sampler", qmc ? "sobol" : "pseudo"}, {"repeats", R},
+    {"rms_error", std::sqrt(se / R)},
+    {"rms_relative_error", counted ? std::sqrt(se_rel / counted) : 0.0},
+  };
+  std::cout << out.dump() << std::endl;
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help") {
+    std::cout << "usage: asyncbo-bench ask|qei-error --dim D --n N --q Q "
+                 "--pending P --samples S --repeats R --seed K\n"
+                 "  [--sampler sobol|pseudo] [--preset asyncbo|trieste]\n"
+                 "  [--rule R] [--function F] [--restarts K] [--screening M]\n"
+                 "  [--screening-samples M]\n";
+    return argc < 2 ? 2 : 0;
+  }
+  args a;
+  for (int i = 2; i < argc; ++i) {
+    std::string k = argv[i];
+    if (k.rfind("--", 0) != 0 || i + 1 >= argc) {
+      std::cerr << "asyncbo-bench: expected --key value, got '" << k << "'\n";
+      return 2;
+    }
+    a.kv[k.substr(2)] = argv[++i];
+  }
+  try {
+    std::string cmd = argv[1];
+    if (cmd == "ask")
+      return cmd_ask(a);
+    if (cmd == "qei-error")
+      return cmd_qei_error(a);
+    std::cerr << "asyncbo-bench: unknown command '" << cmd << "'\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "asyncbo-bench: " << e.what() << "\n";
+    return 2;
+  }
+}

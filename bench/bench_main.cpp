@@ -7,12 +7,16 @@
 //                     [--function batch-mc-ei|...]
 //   asyncbo-bench qei-error --dim D --n N --q Q --pending P --samples S
 //                     --repeats R --seed K [--sampler sobol|pseudo]
+//   asyncbo-bench regret CONFIG --seeds N [--at E] [--section.key=value ...]
 //
 // `ask` times R full asks (cold MAP fit + acquisition optimisation) on a GP
 // of N uniform points of ScaledBranin (D=2), Hartmann3/6, Shekel4, Ackley5,
 // Levy8 or Michalewicz10, with P pending points, and prints one JSON object.
 // `qei-error` measures the RMS error of the q-EI estimate against a 2^20
 // point QMC reference at R random batches.
+// `regret` runs the experiment of CONFIG on a virtual clock (core/simulate)
+// for seeds 0..N-1 and reports the regret of the best of the first E
+// evaluations (default: all), median and quartiles.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -24,8 +28,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/config_loader.hpp"
+#include "app/thread_pool.hpp"
 #include "core/engine.hpp"
 #include "core/objectives.hpp"
+#include "core/simulate.hpp"
+#include "io/settings.hpp"
 
 using namespace asyncbo;
 
@@ -213,16 +221,109 @@ int cmd_qei_error(const args& a) {
   return 0;
 }
 
+int cmd_regret(const std::vector<std::string>& argv) {
+  if (argv.empty())
+    throw std::invalid_argument("regret: missing CONFIG");
+  nlohmann::json raw = nlohmann::json::object();
+  if (auto err = app::load_config_file(argv[0], raw); !err.empty())
+    throw std::invalid_argument(err);
+  std::vector<std::string> rest, errors;
+  app::apply_overrides({argv.begin() + 1, argv.end()}, raw, rest, errors);
+  std::size_t seeds = 10, at = 0, threads = 2;
+  long trace = -1; // print the evaluations of this seed on stderr
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    if (i + 1 >= rest.size())
+      throw std::invalid_argument("regret: " + rest[i] + " needs a value");
+    if (rest[i] == "--seeds")
+      seeds = std::stoul(rest[++i]);
+    else if (rest[i] == "--at")
+      at = std::stoul(rest[++i]);
+    else if (rest[i] == "--threads")
+      threads = std::stoul(rest[++i]);
+    else if (rest[i] == "--trace")
+      trace = std::stol(rest[++i]);
+    else
+      throw std::invalid_argument("regret: unknown argument " + rest[i]);
+  }
+  io::settings s;
+  if (!io::parse_settings(raw, s, errors)) {
+    std::string all;
+    for (auto& e : errors)
+      all += "\n  " + e;
+    throw std::invalid_argument("regret: configuration errors:" + all);
+  }
+  const test_function* f = s.builtin();
+  if (!f)
+    throw std::invalid_argument("regret: needs a built-in objective");
+  std::vector<double> regret(seeds), ask_ms(seeds), zero(seeds);
+  app::thread_pool pool(threads);
+  pool.parallel_for(seeds, [&](std::size_t k) {
+    engine e(f->space(), s.engine(), s.seed + k);
+    simulation_options o;
+    o.workers = s.num_workers;
+    o.batch_size = s.batch_size;
+    o.initial = s.num_initial_points;
+    o.budget = s.num_observations;
+    std::vector<double> asks;
+    double zeros = 0;
+    auto evals = simulate(e, [&](const vec& x) { return (*f)(x); }, s.delay(), o);
+    (void) asks;
+    std::size_t upto = at == 0 ? evals.size() : std::min(at, evals.size());
+    double best = std::numeric_limits<double>::infinity();
+    for (std::size_t i = 0; i < upto; ++i)
+      best = std::min(best, evals[i].y);
+    regret[k] = best - f->minimum;
+    zero[k] = zeros;
+    if (long(k) == trace) {
+      double b = std::numeric_limits<double>::infinity();
+      for (std::size_t i = 0; i < evals.size(); ++i) {
+        b = std::min(b, evals[i].y);
+        std::cerr << i << " id " << evals[i].id << " t " << evals[i].end << " x "
+                  << evals[i].x.transpose() << " y " << evals[i].y << " regret "
+                  << b - f->minimum << "\n";
+      }
+    }
+  });
+  std::vector<double> sorted = regret;
+  std::sort(sorted.begin(), sorted.end());
+  auto q = [&](double p) { return sorted[std::size_t(p * (sorted.size() - 1) + 0.5)]; };
+  nlohmann::json out = {{"command", "regret"},
+                        {"config", argv[0]},
+                        {"objective", f->name},
+                        {"rule", s.rule},
+                        {"function", s.function},
+                        {"samples", s.samples},
+                        {"seeds", seeds},
+                        {"evaluations", at},
+                        {"median_regret", median(regret)},
+                        {"q25_regret", q(0.25)},
+                        {"q75_regret", q(0.75)},
+                        {"max_regret", sorted.back()},
+                        {"regrets", regret}};
+  std::cout << out.dump() << std::endl;
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help") {
-    std::cout << "usage: asyncbo-bench ask|qei-error --dim D --n N --q Q "
+    std::cout << "usage: asyncbo-bench regret CONFIG --seeds N [--at E] "
+                 "[--threads T] [--section.key=value ...]\n"
+                 "       asyncbo-bench ask|qei-error --dim D --n N --q Q "
                  "--pending P --samples S --repeats R --seed K\n"
                  "  [--sampler sobol|pseudo] [--preset asyncbo|trieste]\n"
                  "  [--rule R] [--function F] [--restarts K] [--screening M]\n"
                  "  [--screening-samples M]\n";
     return argc < 2 ? 2 : 0;
+  }
+  if (std::string(argv[1]) == "regret") {
+    try {
+      return cmd_regret(std::vector<std::string>(argv + 2, argv + argc));
+    } catch (const std::exception& e) {
+      std::cerr << "asyncbo-bench: " << e.what() << "\n";
+      return 2;
+    }
   }
   args a;
   for (int i = 2; i < argc; ++i) {

@@ -77,26 +77,34 @@ void run_lbfgsb(const acquisition_target& t, const vec& start,
 
 acq_result maximize_acquisition(const acquisition_target& target,
                                 const acq_optimizer_options& opts,
-                                std::uint64_t seed, executor* exec) {
+                                std::uint64_t seed, executor* exec,
+                                const mat& extra) {
   if (auto err = opts.validate(); !err.empty())
     throw std::invalid_argument(err);
   serial_executor serial;
   executor& ex = exec ? *exec : serial;
   const std::size_t d = target.dim();
-  const std::size_t n_screen = opts.screening_for(d);
+  if (extra.cols() > 0 && static_cast<std::size_t>(extra.rows()) != d)
+    throw std::invalid_argument("maximize_acquisition: extra candidates have "
+                                + std::to_string(extra.rows()) + " rows, expected "
+                                + std::to_string(d));
+  const std::size_t n_base = opts.screening_for(d);
+  const std::size_t n_screen = n_base + static_cast<std::size_t>(extra.cols());
   const std::size_t n_runs = std::min(opts.restarts_for(d), n_screen);
   acq_result out;
   auto& sum = out.summary;
 
   // 1. Screening.
-  mat cand;
+  mat cand(d, n_screen);
   if (opts.sobol_screening) {
     sobol_sequence seq(d, true, derive_seed(seed, 1));
-    cand = seq.take(n_screen);
+    cand.leftCols(n_base) = seq.take(n_base);
   } else {
     rng_type rng(derive_seed(seed, 1));
-    cand = uniform_unit(d, n_screen, rng);
+    cand.leftCols(n_base) = uniform_unit(d, n_base, rng);
   }
+  if (extra.cols() > 0)
+    cand.rightCols(extra.cols()) = extra.cwiseMax(0.0).cwiseMin(1.0);
   std::vector<double> score(n_screen);
   const std::size_t chunk = 64;
   const std::size_t n_chunks = (n_screen + chunk - 1) / chunk;

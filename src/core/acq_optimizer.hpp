@@ -66,11 +66,16 @@ struct acq_result {
   acq_optimizer_summary summary;
 };
 
-/// Maximises target.log_value over [0, 1]^d. Deterministic for a given seed,
-/// whatever the executor (each run writes its own slot; ties are broken by
-/// run index). Throws std::invalid_argument for invalid options.
+/// Maximises target.log_value over [0, 1]^d. `extra` (d x m, may be empty)
+/// holds further screening candidates, e.g. points around the best data
+/// (BoTorch's sample_around_best): the acquisition peak next to the
+/// incumbent is often narrower than the spacing of the screening points.
+/// Deterministic for a given seed, whatever the executor (each run writes its
+/// own slot; ties are broken by run index). Throws std::invalid_argument for
+/// invalid options or a wrong `extra` size.
 acq_result maximize_acquisition(const acquisition_target& target,
                                 const acq_optimizer_options& opts,
-                                std::uint64_t seed, executor* exec = nullptr);
+                                std::uint64_t seed, executor* exec = nullptr,
+                                const mat& extra = mat());
 
 } // namespace asyncbo

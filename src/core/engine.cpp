@@ -2,6 +2,7 @@
 // The ask/tell engine.
 #include "core/engine.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <set>
@@ -131,6 +132,39 @@ std::vector<proposal> engine::random_points(std::size_t k, ask_status why) {
   return out;
 }
 
+mat engine::around_best_candidates(std::size_t q, std::uint64_t seed) const {
+  const std::size_t D = space_.dim();
+  const std::size_t m = opts_.around_best;
+  if (m == 0 || ys_.empty())
+    return mat(q * D, 0);
+  // The best few observations, best first.
+  std::vector<std::size_t> order(ys_.size());
+  for (std::size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  const std::size_t top = std::min<std::size_t>(5, order.size());
+  std::partial_sort(order.begin(), order.begin() + top, order.end(),
+                    [&](std::size_t a, std::size_t b) { return ys_[a] < ys_[b]; });
+  rng_type rng(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_real_distribution<double> unif(0.0, 1.0);
+  std::uniform_int_distribution<std::size_t> pick(0, top - 1);
+  mat out(q * D, m);
+  for (std::size_t j = 0; j < m; ++j)
+    for (std::size_t slot = 0; slot < q; ++slot) {
+      // Slot 0 always near a good point; later slots half of the time.
+      if (slot > 0 && unif(rng) < 0.5) {
+        for (std::size_t d = 0; d < D; ++d)
+          out(slot * D + d, j) = unif(rng);
+        continue;
+      }
+      const vec& c = us_[order[slot == 0 && j % 2 == 0 ? 0 : pick(rng)]];
+      const double scale = std::pow(10.0, -3.0 + 2.0 * unif(rng));
+      for (std::size_t d = 0; d < D; ++d)
+        out(slot * D + d, j) = std::clamp(c[d] + scale * normal(rng), 0.0, 1.0);
+    }
+  return out;
+}
+
 mat engine::pending_matrix() const {
   mat P(space_.dim(), pending_.size());
   Eigen::Index j = 0;
@@ -212,8 +246,8 @@ std::vector<proposal> engine::ask(std::size_t k) {
       && opts_.rule != rule_kind::async_greedy) {
     // Joint batch of k points (sync: no pending; async-joint: pending fixed).
     batch_mc_ei acq(model, eta, fixed, k, opts_.qei, derive_seed(ask_seed, 10));
-    auto res = maximize_acquisition(acq, opts_.optimizer,
-                                    derive_seed(ask_seed, 11), exec_);
+    auto res = maximize_acquisition(acq, opts_.optimizer, derive_seed(ask_seed, 11),
+                                    exec_, around_best_candidates(k, derive_seed(ask_seed, 12)));
     last_.acq.push_back(res.summary);
     last_.log_value = res.log_value;
     last_.plain_value = acq.value(res.x);
@@ -224,8 +258,9 @@ std::vector<proposal> engine::ask(std::size_t k) {
     for (std::size_t i = 0; i < k; ++i) {
       batch_mc_ei acq(model, eta, fixed, 1, opts_.qei,
                       derive_seed(ask_seed, 20 + 2 * i));
-      auto res = maximize_acquisition(acq, opts_.optimizer,
-                                      derive_seed(ask_seed, 21 + 2 * i), exec_);
+      auto res = maximize_acquisition(
+        acq, opts_.optimizer, derive_seed(ask_seed, 21 + 2 * i), exec_,
+        around_best_candidates(1, derive_seed(ask_seed, 50 + i)));
       last_.acq.push_back(res.summary);
       last_.log_value = res.log_value;
       last_.plain_value = acq.value(res.x);
@@ -242,8 +277,9 @@ std::vector<proposal> engine::ask(std::size_t k) {
     lp_estimate(model, samples, L, eta_lp);
     for (std::size_t i = 0; i < k; ++i) {
       local_penalization acq(model, eta, fixed, L, eta_lp);
-      auto res = maximize_acquisition(acq, opts_.optimizer,
-                                      derive_seed(ask_seed, 31 + i), exec_);
+      auto res = maximize_acquisition(
+        acq, opts_.optimizer, derive_seed(ask_seed, 31 + i), exec_,
+        around_best_candidates(1, derive_seed(ask_seed, 70 + i)));
       last_.acq.push_back(res.summary);
       last_.log_value = res.log_value;
       last_.plain_value = acq.value(res.x);
@@ -253,8 +289,8 @@ std::vector<proposal> engine::ask(std::size_t k) {
     }
   } else {
     expected_improvement acq(model, eta);
-    auto res = maximize_acquisition(acq, opts_.optimizer,
-                                    derive_seed(ask_seed, 40), exec_);
+    auto res = maximize_acquisition(acq, opts_.optimizer, derive_seed(ask_seed, 40),
+                                    exec_, around_best_candidates(1, derive_seed(ask_seed, 41)));
     last_.acq.push_back(res.summary);
     last_.log_value = res.log_value;
     last_.plain_value = acq.value(res.x);

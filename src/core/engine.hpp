@@ -56,6 +56,11 @@ struct engine_options {
   gp_fit_options fit;
   /// Initial design from scrambled Sobol points instead of uniform draws.
   bool sobol_initial_design = false;
+  /// Extra screening candidates around the best observations (Gaussian
+  /// perturbations, scale log-uniform in [1e-3, 1e-1] of the unit cube): the
+  /// EI peak next to the incumbent is narrower than the spacing of the
+  /// screening points late in a run. 0 disables.
+  std::size_t around_best = 200;
 
   /// Empty if valid, else every problem, one per line, each naming the
   /// option and the rule.
@@ -170,6 +175,7 @@ private:
   std::vector<proposal> random_points(std::size_t k, ask_status why);
   bool refit();
   mat pending_matrix() const;
+  mat around_best_candidates(std::size_t q, std::uint64_t seed) const;
 
   search_space space_;
   engine_options opts_;

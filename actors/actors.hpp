@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+// Every typed actor interface of the runtime, and the registration of all
+// message types with CAF (the same names on every node).
+//
+// One evaluation's trip:
+//   optimizer --proposal_batch--> pool --evaluate--> evaluator
+//   evaluator --result_msg--> pool --record_msg--> collector (log, flushed)
+//   collector --tell--> optimizer;  pool --ask--> collector --delegate--> optimizer
+// The pool's asks go through the collector so that the optimizer always sees
+// the tells of every result before the ask they triggered.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/messages.hpp"
+
+namespace asyncbo::actors {
+
+/// Evaluates one point at a time.
+using evaluator_actor = caf::typed_actor<
+  /// Evaluate a proposal; the response arrives when the evaluation (and its
+  /// simulated delay, if any) is over. Failures are results with a status,
+  /// never errors.
+  caf::replies_to<evaluate_atom, proposal_msg>::with<result_msg>,
+  /// Internal: the simulated delay of evaluation `token` is over.
+  caf::reacts_to<tick_atom, std::uint64_t>>;
+
+/// Owns the ask/tell engine; runs detached so that fitting and acquisition
+/// optimisation never block the scheduler threads.
+using optimizer_actor = caf::typed_actor<
+  /// The initial design of n points.
+  caf::replies_to<initial_atom, std::uint32_t>::with<proposal_batch>,
+  /// k new points, asked in chunks of at most batch-size (each chunk
+  /// conditioned on the pending set, which includes earlier chunks).
+  caf::replies_to<ask_atom, std::uint32_t>::with<proposal_batch>,
+  /// A final outcome: ok results are told, failures forgotten.
+  caf::reacts_to<tell_atom, result_msg, bool>>;
+
+/// Makes results durable and keeps the optimizer's input in order.
+using collector_actor = caf::typed_actor<
+  /// A proposal was sent to an evaluator at time t (events.jsonl).
+  caf::reacts_to<dispatch_atom, proposal_msg, double>,
+  /// An attempt ended: written to observations.csv and events.jsonl, then
+  /// (if final) forwarded to the optimizer.
+  caf::reacts_to<result_atom, record_msg, pool_snapshot>,
+  /// An ask, forwarded to the optimizer after every earlier tell.
+  caf::replies_to<ask_atom, std::uint32_t>::with<proposal_batch>,
+  /// The run is over: write summary.json and plot.svg, report the outcome.
+  caf::reacts_to<finish_atom, pool_stats>>;
+
+/// Owns the evaluators (local and remote), the queue of proposals, the
+/// budget and the batching rule.
+using pool_actor = caf::typed_actor<
+  /// Begin: request the initial design.
+  caf::reacts_to<start_atom>,
+  /// Local evaluators join (node name for the log).
+  caf::reacts_to<join_atom, std::vector<evaluator_actor>, std::string>,
+  /// A remote worker registers its evaluators with the shared secret; the
+  /// reply tells it which objective to build. Wrong secret: an error.
+  caf::replies_to<register_atom, std::string, std::string,
+                  std::vector<evaluator_actor>>::with<objective_spec>,
+  /// Stop the run now with an error (the reason goes to the summary).
+  caf::reacts_to<abort_atom, std::string>>;
+
+/// Registers every message type under its network name. Call on every
+/// actor_system_config before the actor system is built.
+inline void add_message_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<proposal_msg>("asyncbo_proposal");
+  cfg.add_message_type<result_msg>("asyncbo_result");
+  cfg.add_message_type<proposal_batch>("asyncbo_batch");
+  cfg.add_message_type<record_msg>("asyncbo_record");
+  cfg.add_message_type<pool_snapshot>("asyncbo_snapshot");
+  cfg.add_message_type<pool_stats>("asyncbo_stats");
+  cfg.add_message_type<objective_spec>("asyncbo_objective");
+  cfg.add_message_type<run_outcome>("asyncbo_outcome");
+  cfg.add_message_type<evaluator_actor>("asyncbo_evaluator");
+  cfg.add_message_type<std::vector<evaluator_actor>>("asyncbo_evaluators");
+  cfg.add_message_type<pool_actor>("asyncbo_pool");
+}
+
+} // namespace asyncbo::actors

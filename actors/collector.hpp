@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// The collector actor: where results become durable, in arrival order.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/actors.hpp"
+#include "io/records.hpp"
+#include "io/summary.hpp"
+
+namespace asyncbo::actors {
+
+/// Everything the collector writes to, opened by the caller (so that a bad
+/// output directory fails before any actor runs).
+struct collector_config {
+  std::string dir;   ///< output directory; "" = write no summary or plot
+  std::shared_ptr<io::observations_csv> csv;
+  std::shared_ptr<io::event_log> events;
+  bool plot = true;
+  bool progress = false;                          ///< progress line on stderr
+  bool tty = false;                               ///< redraw it in place
+  std::size_t total_points = 0;                   ///< initial + budget
+  std::vector<std::string> names;
+  nlohmann::json config;
+  std::optional<double> minimum;
+  const test_function* function = nullptr;        ///< for the 2-D contour
+  std::string title;
+  std::vector<io::evaluation_record> previous;    ///< records of a resumed run
+  std::size_t resumed = 0;
+};
+
+struct collector_state {
+  static inline const char* name = "asyncbo.collector";
+  collector_config cfg;
+  optimizer_actor optimizer;
+  caf::actor main;
+  std::vector<io::evaluation_record> records;
+  std::size_t ok = 0;
+  double best = 0.0;
+  bool have_best = false;
+  bool failed = false;
+  std::chrono::steady_clock::time_point last_progress{};
+};
+
+/// Logs every attempt, forwards final outcomes to the optimizer and the
+/// pool's asks after them, and at the end writes summary.json and plot.svg
+/// and sends (done_atom, run_outcome) to `main`.
+collector_actor::behavior_type
+collector(collector_actor::stateful_pointer<collector_state> self, collector_config cfg,
+          optimizer_actor optimizer, caf::actor main);
+
+/// Converts the head's record message to an I/O record.
+io::evaluation_record to_record(const record_msg& m, const std::vector<double>& x);
+
+} // namespace asyncbo::actors

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+// The optimizer actor.
+#include "actors/optimizer.hpp"
+
+#include <chrono>
+
+namespace asyncbo::actors {
+
+proposal_msg to_message(const proposal& p, std::uint64_t batch) {
+  proposal_msg m;
+  m.id = p.id;
+  m.attempt = 0;
+  m.initial = p.initial;
+  m.batch = batch;
+  m.x.assign(p.x.data(), p.x.data() + p.x.size());
+  m.unit.assign(p.unit.data(), p.unit.data() + p.unit.size());
+  return m;
+}
+
+optimizer_actor::behavior_type
+optimizer(optimizer_actor::stateful_pointer<optimizer_state> self,
+          std::shared_ptr<engine> eng, std::size_t batch_size) {
+  self->state.eng = std::move(eng);
+  self->state.batch_size = std::max<std::size_t>(1, batch_size);
+  return {
+    [self](initial_atom, std::uint32_t n) -> caf::result<proposal_batch> {
+      proposal_batch out;
+      try {
+        for (auto& p : self->state.eng->initial_design(n))
+          out.points.push_back(to_message(p, 0));
+      } catch (const std::exception& e) {
+        return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
+      }
+      out.status = "initial";
+      return out;
+    },
+    [self](ask_atom, std::uint32_t k) -> caf::result<proposal_batch> {
+      auto& st = self->state;
+      proposal_batch out;
+      auto t0 = std::chrono::steady_clock::now();
+      try {
+        std::uint32_t left = k;
+        while (left > 0) {
+          auto chunk = static_cast<std::uint32_t>(
+            std::min<std::size_t>(left, st.batch_size));
+          auto ps = self->state.eng->ask(chunk);
+          ++st.batches;
+          for (auto& p : ps)
+            out.points.push_back(to_message(p, st.batches));
+          out.status = to_string(self->state.eng->last_ask().status);
+          left -= chunk;
+        }
+      } catch (const std::exception& e) {
+        return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
+      }
+      out.ask_ms = std::chrono::duration<double, std::milli>(
+                     std::chrono::steady_clock::now() - t0)
+                     .count();
+      return out;
+    },
+    [self](tell_atom, result_msg& r, bool ok) {
+      auto& e = *self->state.eng;
+      if (!ok) {
+        e.forget(r.id);
+        return;
+      }
+      try {
+        vec x = Eigen::Map<const vec>(r.x.data(), static_cast<Eigen::Index>(r.x.size()));
+        std::optional<point_id> id;
+        if (e.pending().count(r.id))
+          id = r.id;
+        e.tell({observation{id, x, r.value}});
+      } catch (const std::exception&) {
+        // The pool validates results before they get here; a tell the engine
+        // still rejects is counted and the point forgotten, never a crash.
+        ++self->state.rejected_tells;
+        e.forget(r.id);
+      }
+    },
+  };
+}
+
+} // namespace asyncbo::actors

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// The optimizer actor: a thin shell around the ask/tell engine.
+#pragma once
+
+#include <memory>
+
+#include "actors/actors.hpp"
+#include "core/engine.hpp"
+
+namespace asyncbo::actors {
+
+struct optimizer_state {
+  static inline const char* name = "asyncbo.optimizer";
+  std::shared_ptr<engine> eng; ///< may be shared with the caller (library use)
+  std::size_t batch_size = 1;
+  std::uint64_t batches = 0;
+  std::size_t rejected_tells = 0;
+};
+
+/// Serves asks and tells for `eng`. Asks of k points are answered as
+/// ceil(k / batch_size) engine asks (each at most batch_size points,
+/// conditioned on the earlier ones through the pending set). Engine
+/// exceptions become errors of the ask (the pool stops the run with them).
+optimizer_actor::behavior_type
+optimizer(optimizer_actor::stateful_pointer<optimizer_state> self,
+          std::shared_ptr<engine> eng, std::size_t batch_size);
+
+/// Converts engine proposals to messages.
+proposal_msg to_message(const proposal& p, std::uint64_t batch);
+
+} // namespace asyncbo::actors

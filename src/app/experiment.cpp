@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: Apache-2.0
+// Experiment runner.
+#include "app/experiment.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <thread>
+
+#include <unistd.h>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include "actors/actors.hpp"
+#include "actors/collector.hpp"
+#include "actors/optimizer.hpp"
+#include "actors/pool.hpp"
+#include "app/thread_pool.hpp"
+#include "core/engine.hpp"
+
+namespace asyncbo::app {
+
+namespace fs = std::filesystem;
+using namespace asyncbo::actors;
+
+objective_spec make_objective_spec(const io::settings& s) {
+  objective_spec spec;
+  spec.name = s.objective;
+  spec.names = s.space().names();
+  spec.delay_model = s.delay_type;
+  spec.delay_factor = s.delay_factor;
+  spec.time_scale = s.time_scale;
+  spec.command = s.command;
+  spec.input = s.input;
+  spec.timeout = s.timeout;
+  spec.workdir = s.workdir;
+  return spec;
+}
+
+namespace {
+
+std::string default_output_dir(const std::string& config_name) {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", std::localtime(&t));
+  return "runs/" + config_name + "-" + buf;
+}
+
+run_outcome refuse(const std::string& msg) {
+  return run_outcome{2, "refused", msg};
+}
+
+} // namespace
+
+run_outcome run_experiment(const run_request& req) {
+  const io::settings& s = req.settings;
+  // -- objective and space
+  std::optional<search_space> space;
+  point_function fn;
+  const test_function* builtin = nullptr;
+  std::optional<double> minimum;
+  std::string objective_name = s.objective;
+  bool blocking = false;
+  if (req.custom) {
+    space = req.custom->space;
+    fn = req.custom->fn;
+    minimum = req.custom->minimum;
+    objective_name = req.custom->name;
+    blocking = req.custom->blocking;
+  } else if ((builtin = s.builtin())) {
+    space = builtin->space();
+    fn = builtin_function(*builtin);
+    minimum = builtin->minimum;
+  } else {
+    return refuse("objective \"" + s.objective + "\" is not available in this build");
+  }
+  // -- output directory and logs
+  std::string dir = s.output_dir.empty() ? default_output_dir(req.config_name)
+                                         : s.output_dir;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    return refuse("output.dir: cannot create " + dir + ": " + ec.message());
+  const std::string csv_path = dir + "/observations.csv";
+  const std::string events_path = dir + "/events.jsonl";
+  if (!req.resume && (fs::exists(csv_path) || fs::exists(events_path)))
+    return refuse("output.dir: " + dir
+                  + " already holds a run (observations.csv); continue it with "
+                    "--resume or choose another output.dir");
+  auto names = space->names();
+  collector_config ccfg;
+  ccfg.dir = dir;
+  try {
+    ccfg.csv = std::make_shared<io::observations_csv>(csv_path, names, s.fsync, false);
+    ccfg.events = std::make_shared<io::event_log>(events_path, s.fsync);
+    ccfg.events->header(io::to_json(s), names);
+  } catch (const std::exception& e) {
+    return refuse(std::string("output.dir: ") + e.what());
+  }
+  req.log("writing to " + dir);
+  ccfg.plot = s.plot;
+  ccfg.tty = ::isatty(2) != 0;
+  ccfg.progress = s.progress == "always" || (s.progress == "auto" && ccfg.tty);
+  ccfg.total_points = static_cast<std::size_t>(s.num_initial_points + s.num_observations);
+  ccfg.names = names;
+  ccfg.config = io::to_json(s);
+  ccfg.minimum = minimum;
+  ccfg.function = builtin && builtin->dim == 2 ? builtin : nullptr;
+  ccfg.title = objective_name + ": " + s.rule + " / " + s.function + ", "
+               + std::to_string(s.num_workers) + " workers, batch "
+               + std::to_string(s.batch_size);
+
+  // -- engine and its executor
+  std::size_t threads = s.threads > 0 ? static_cast<std::size_t>(s.threads)
+                                      : std::max(1u, std::thread::hardware_concurrency());
+  auto exec = std::make_shared<thread_pool>(threads);
+  std::shared_ptr<engine> eng;
+  try {
+    eng = std::make_shared<engine>(*space, s.engine(), s.seed, exec.get());
+  } catch (const std::exception& e) {
+    return refuse(e.what());
+  }
+
+  // -- actor system
+  caf::actor_system_config cfg;
+  add_message_types(cfg);
+  if (s.cluster_port >= 0)
+    cfg.load<caf::io::middleman>();
+  caf::actor_system sys{cfg};
+  run_outcome outcome;
+  {
+    caf::scoped_actor self{sys};
+    auto opt = sys.spawn<caf::detached>(optimizer, eng,
+                                        static_cast<std::size_t>(s.batch_size));
+    auto col = sys.spawn(collector, std::move(ccfg), opt,
+                         caf::actor_cast<caf::actor>(self));
+    pool_config pcfg;
+    pcfg.batch_size = static_cast<std::size_t>(s.batch_size);
+    pcfg.budget = static_cast<std::uint64_t>(s.num_observations);
+    pcfg.initial = static_cast<std::uint64_t>(s.num_initial_points);
+    pcfg.max_retries = static_cast<std::uint32_t>(s.max_retries);
+    pcfg.max_failure_fraction = s.max_failure_fraction;
+    pcfg.dim = space->dim();
+    pcfg.spec = make_objective_spec(s);
+    auto pl = sys.spawn(pool, std::move(pcfg), opt, col);
+    std::vector<evaluator_actor> evs;
+    delay_model delay = s.delay();
+    for (std::int64_t i = 0; i < s.num_workers; ++i) {
+      if (blocking)
+        evs.push_back(sys.spawn<caf::detached>(evaluator, "local/" + std::to_string(i), fn,
+                                               delay));
+      else
+        evs.push_back(sys.spawn(evaluator, "local/" + std::to_string(i), fn, delay));
+    }
+    self->send(pl, join_atom::value, evs, std::string("local"));
+    self->send(pl, start_atom::value);
+    self->receive([&](done_atom, run_outcome& out) { outcome = std::move(out); });
+    for (auto& ev : evs)
+      self->send_exit(ev, caf::exit_reason::user_shutdown);
+    self->send_exit(pl, caf::exit_reason::user_shutdown);
+    self->send_exit(col, caf::exit_reason::user_shutdown);
+    self->send_exit(opt, caf::exit_reason::user_shutdown);
+  }
+  return outcome;
+}
+
+} // namespace asyncbo::app

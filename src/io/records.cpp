@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: Apache-2.0
+// Append-only logs.
+#include "io/records.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace asyncbo::io {
+
+std::string exact(double v) {
+  char buf[32];
+  for (int prec = 15; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof(buf), "%.*g", prec, v);
+    if (std::strtod(buf, nullptr) == v)
+      break;
+  }
+  return buf;
+}
+
+// -- line_file -------------------------------------------------------------------
+
+line_file::line_file(const std::string& path, bool fsync) : fsync_(fsync), path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0)
+    throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+}
+
+line_file::~line_file() {
+  close();
+}
+
+line_file::line_file(line_file&& o) noexcept
+  : fd_(o.fd_), fsync_(o.fsync_), path_(std::move(o.path_)) {
+  o.fd_ = -1;
+}
+
+line_file& line_file::operator=(line_file&& o) noexcept {
+  std::swap(fd_, o.fd_);
+  std::swap(fsync_, o.fsync_);
+  std::swap(path_, o.path_);
+  return *this;
+}
+
+void line_file::write_line(const std::string& line) {
+  if (fd_ < 0)
+    throw std::runtime_error("write to closed file " + path_);
+  std::string buf = line + "\n";
+  const char* p = buf.data();
+  std::size_t left = buf.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (fsync_)
+    ::fdatasync(fd_);
+}
+
+void line_file::close() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+// -- observations.csv --------------------------------------------------------------
+
+namespace {
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos)
+    return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"')
+      out += '"';
+    out += (c == '\n' || c == '\r') ? ' ' : c;
+  }
+  return out + "\"";
+}
+
+std::string seconds(double t) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.6f", t);
+  return buf;
+}
+
+} // namespace
+
+observations_csv::observations_csv(const std::string& path, std::vector<std::string> names,
+                                   bool fsync, bool append)
+  : file_(path, fsync) {
+  if (!append)
+    file_.write_line(header(names));
+}
+
+std::string observations_csv::header(const std::vector<std::string>& names) {
+  std::string h = "id,attempt,kind";
+  for (auto& n : names)
+    h += "," + csv_field(n);
+  return h + ",value,status,reason,worker,batch,dispatch_s,start_s,end_s";
+}
+
+std::string observations_csv::row(const evaluation_record& r) {
+  std::string s = std::to_string(r.id) + "," + std::to_string(r.attempt) + ","
+                  + (r.initial ? "initial" : "asked");
+  for (double v : r.x)
+    s += "," + exact(v);
+  s += "," + (r.ok() ? exact(r.value) : std::string());
+  s += "," + csv_field(r.status) + "," + csv_field(r.reason) + ","
+       + csv_field(r.worker) + "," + std::to_string(r.batch) + ","
+       + seconds(r.dispatch_time) + "," + seconds(r.start_time) + ","
+       + seconds(r.end_time);
+  return s;
+}
+
+void observations_csv::write(const evaluation_record& r) {
+  file_.write_line(row(r));
+}
+
+// -- events.jsonl ----------------------------------------------------------------
+
+nlohmann::json to_json(const evaluation_record& r) {
+  nlohmann::json j = {{"id", r.id},
+                      {"attempt", r.attempt},
+                      {"initial", r.initial},
+                      {"batch", r.batch},
+                      {"x", r.x},
+                      {"status", r.status},
+                      {"reason", r.reason},
+                      {"worker", r.worker},
+                      {"dispatch_s", r.dispatch_time},
+                      {"start_s", r.start_time},
+                      {"end_s", r.end_time}};
+  if (r.ok())
+    j["value"] = r.value;
+  return j;
+}
+
+evaluation_record record_from_json(const nlohmann::json& j) {
+  auto need = [&](const char* k) -> const nlohmann::json& {
+    if (!j.contains(k))
+      throw std::invalid_argument(std::string("missing field \"") + k + "\"");
+    return j.at(k);
+  };
+  evaluation_record r;
+  try {
+    r.id = need("id").get<std::uint64_t>();
+    r.attempt = need("attempt").get<std::uint32_t>();
+    r.initial = need("initial").get<bool>();
+    r.batch = need("batch").get<std::uint64_t>();
+    r.x = need("x").get<std::vector<double>>();
+    r.status = need("status").get<std::string>();
+    r.reason = j.value("reason", "");
+    r.worker = j.value("worker", "");
+    r.dispatch_time = j.value("dispatch_s", 0.0);
+    r.start_time = j.value("start_s", 0.0);
+    r.end_time = j.value("end_s", 0.0);
+    if (r.ok())
+      r.value = need("value").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(std::string("bad field type: ") + e.what());
+  }
+  return r;
+}
+
+event_log::event_log(const std::string& path, bool fsync) : file_(path, fsync) {}
+
+void event_log::header(const nlohmann::json& config, const std::vector<std::string>& names) {
+  file_.write_line(nlohmann::json({{"event", "header"},
+                                   {"version", 1},
+                                   {"config", config},
+                                   {"names", names}})
+                     .dump());
+}
+
+void event_log::dispatch(std::uint64_t id, std::uint32_t attempt,
+                         const std::vector<double>& x, bool initial, std::uint64_t batch,
+                         double t) {
+  file_.write_line(nlohmann::json({{"event", "dispatch"},
+                                   {"id", id},
+                                   {"attempt", attempt},
+                                   {"x", x},
+                                   {"initial", initial},
+                                   {"batch", batch},
+                                   {"t", t}})
+                     .dump());
+}
+
+void event_log::result(const evaluation_record& r) {
+  auto j = to_json(r);
+  j["event"] = "result";
+  file_.write_line(j.dump());
+}
+
+void event_log::resume(double t) {
+  file_.write_line(nlohmann::json({{"event", "resume"}, {"t", t}}).dump());
+}
+
+} // namespace asyncbo::io

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+// What a run writes as it goes: observations.csv (one row per evaluation
+// attempt) and events.jsonl (dispatches and results, the checkpoint for
+// resume). Every line is written with one write(2) call and, with fsync, synced,
+// so a killed process loses nothing it had already received.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace asyncbo::io {
+
+/// One evaluation attempt, as recorded.
+struct evaluation_record {
+  std::uint64_t id = 0;
+  std::uint32_t attempt = 0;
+  bool initial = false;
+  std::uint64_t batch = 0;           ///< which ask produced the point
+  std::vector<double> x;             ///< space coordinates
+  double value = 0.0;                ///< meaningful when status == "ok"
+  std::string status = "ok";         ///< ok | error | timeout | bad_output |
+                                     ///< not_finite | lost | exception
+  std::string reason;                ///< human-readable cause of a failure
+  std::string worker;                ///< evaluator name
+  double dispatch_time = 0.0;        ///< seconds since the run started
+  double start_time = 0.0;
+  double end_time = 0.0;
+
+  bool ok() const { return status == "ok"; }
+};
+
+/// An append-only text file written line by line with write(2).
+class line_file {
+public:
+  line_file() = default;
+  /// Opens `path` for appending (creating it). Throws std::runtime_error
+  /// naming the path and the OS error.
+  line_file(const std::string& path, bool fsync);
+  ~line_file();
+  line_file(line_file&&) noexcept;
+  line_file& operator=(line_file&&) noexcept;
+  line_file(const line_file&) = delete;
+  line_file& operator=(const line_file&) = delete;
+
+  bool is_open() const noexcept { return fd_ >= 0; }
+  /// Appends `line` plus a newline in one write; throws std::runtime_error on
+  /// failure (disk full, ...).
+  void write_line(const std::string& line);
+  void close();
+
+private:
+  int fd_ = -1;
+  bool fsync_ = false;
+  std::string path_;
+};
+
+/// observations.csv: header
+///   id,attempt,kind,<names...>,value,status,reason,worker,batch,
+///   dispatch_s,start_s,end_s
+/// kind is "initial" or "asked"; value is empty unless status is ok.
+class observations_csv {
+public:
+  observations_csv() = default;
+  /// Creates the file with its header, or (append) continues an existing one.
+  observations_csv(const std::string& path, std::vector<std::string> names,
+                   bool fsync, bool append);
+  void write(const evaluation_record& r);
+  static std::string header(const std::vector<std::string>& names);
+  static std::string row(const evaluation_record& r);
+
+private:
+  line_file file_;
+};
+
+/// events.jsonl: one JSON object per line.
+///   {"event":"header", "version":1, "config":{...}, "names":[...]}
+///   {"event":"dispatch", "id", "attempt", "x", "initial", "batch", "t"}
+///   {"event":"result", ...evaluation_record fields...}
+///   {"event":"resume", "t"}
+class event_log {
+public:
+  event_log() = default;
+  event_log(const std::string& path, bool fsync);
+  void header(const nlohmann::json& config, const std::vector<std::string>& names);
+  void dispatch(std::uint64_t id, std::uint32_t attempt, const std::vector<double>& x,
+                bool initial, std::uint64_t batch, double t);
+  void result(const evaluation_record& r);
+  void resume(double t);
+
+private:
+  line_file file_;
+};
+
+nlohmann::json to_json(const evaluation_record& r);
+/// Throws std::invalid_argument naming the missing or mistyped field.
+evaluation_record record_from_json(const nlohmann::json& j);
+
+/// Formats a double so that it reads back exactly (shortest round trip).
+std::string exact(double v);
+
+} // namespace asyncbo::io

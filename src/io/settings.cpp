@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: Apache-2.0
+// Configuration schema and validation.
+#include "io/settings.hpp"
+
+#include <cmath>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace asyncbo::io {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string show(const json& v) {
+  return v.dump();
+}
+
+std::string fmt_real(double v) {
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  return os.str();
+}
+
+/// A schema entry with its reader and writer.
+struct entry {
+  key_info info;
+  /// Reads v into s; returns an error ("must be ...") or "".
+  std::function<std::string(settings&, const json&)> read;
+  std::function<json(const settings&)> write;
+};
+
+std::string type_error(const char* want, const json& v) {
+  return std::string("must be ") + want + ", got " + show(v);
+}
+
+entry int_key(std::string sec, std::string key, std::int64_t settings::*m,
+              std::int64_t lo, std::int64_t hi, std::string help) {
+  settings d;
+  entry e{{sec, key, "integer", std::to_string(d.*m), std::move(help)}, {}, {}};
+  e.read = [m, lo, hi](settings& s, const json& v) -> std::string {
+    if (!v.is_number_integer())
+      return type_error("an integer", v);
+    auto x = v.get<std::int64_t>();
+    if (x < lo || x > hi)
+      return "must be in [" + std::to_string(lo) + ", " + std::to_string(hi)
+             + "], got " + std::to_string(x);
+    s.*m = x;
+    return {};
+  };
+  e.write = [m](const settings& s) { return json(s.*m); };
+  return e;
+}
+
+entry seed_key() {
+  entry e{{"experiment", "seed", "integer", "0",
+           "seed of every random choice (initial design, base samples, "
+           "restarts); a run is reproducible up to evaluation timing"},
+          {},
+          {}};
+  e.read = [](settings& s, const json& v) -> std::string {
+    if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+      return type_error("a non-negative integer", v);
+    s.seed = v.get<std::uint64_t>();
+    return {};
+  };
+  e.write = [](const settings& s) { return json(s.seed); };
+  return e;
+}
+
+entry real_key(std::string sec, std::string key, double settings::*m,
+               double lo, bool lo_open, std::string help) {
+  settings d;
+  entry e{{sec, key, "real", fmt_real(d.*m), std::move(help)}, {}, {}};
+  e.read = [m, lo, lo_open](settings& s, const json& v) -> std::string {
+    if (!v.is_number())
+      return type_error("a number", v);
+    double x = v.get<double>();
+    if (!std::isfinite(x))
+      return "must be finite, got " + show(v);
+    if (lo_open ? !(x > lo) : !(x >= lo))
+      return std::string("must be ") + (lo_open ? "> " : ">= ") + fmt_real(lo)
+             + ", got " + fmt_real(x);
+    s.*m = x;
+    return {};
+  };
+  e.write = [m](const settings& s) { return json(s.*m); };
+  return e;
+}
+
+entry string_key(std::string sec, std::string key, std::string settings::*m,
+                 std::vector<std::string> allowed, std::string help) {
+  settings d;
+  std::string def = "\"" + d.*m + "\"";
+  if (!allowed.empty()) {
+    help += " (";
+    for (std::size_t i = 0; i < allowed.size(); ++i)
+      help += (i ? " | " : "") + allowed[i];
+    help += ")";
+  }
+  entry e{{sec, key, "string", def, std::move(help)}, {}, {}};
+  e.read = [m, allowed](settings& s, const json& v) -> std::string {
+    if (!v.is_string())
+      return type_error("a string (quoted in INI files)", v);
+    auto x = v.get<std::string>();
+    if (!allowed.empty()) {
+      bool ok = false;
+      for (auto& a : allowed)
+        ok = ok || a == x;
+      if (!ok) {
+        std::string list;
+        for (std::size_t i = 0; i < allowed.size(); ++i)
+          list += (i ? ", " : "") + allowed[i];
+        return "must be one of " + list + ", got \"" + x + "\"";
+      }
+    }
+    s.*m = x;
+    return {};
+  };
+  e.write = [m](const settings& s) { return json(s.*m); };
+  return e;
+}
+
+entry bool_key(std::string sec, std::string key, bool settings::*m,
+               std::string help) {
+  settings d;
+  entry e{{sec, key, "boolean", d.*m ? "true" : "false", std::move(help)}, {}, {}};
+  e.read = [m](settings& s, const json& v) -> std::string {
+    if (!v.is_boolean())
+      return type_error("true or false", v);
+    s.*m = v.get<bool>();
+    return {};
+  };
+  e.write = [m](const settings& s) { return json(s.*m); };
+  return e;
+}
+
+entry strings_key(std::string sec, std::string key,
+                  std::vector<std::string> settings::*m, std::string help) {
+  entry e{{sec, key, "list of strings", "[]", std::move(help)}, {}, {}};
+  e.read = [m](settings& s, const json& v) -> std::string {
+    json arr = v.is_array() ? v : json::array({v});
+    std::vector<std::string> out;
+    for (auto& x : arr) {
+      if (!x.is_string())
+        return type_error("a list of strings", v);
+      out.push_back(x.get<std::string>());
+    }
+    s.*m = out;
+    return {};
+  };
+  e.write = [m](const settings& s) { return json(s.*m); };
+  return e;
+}
+
+entry reals_key(std::string sec, std::string key, std::vector<double> settings::*m,
+                std::string help) {
+  entry e{{sec, key, "list of reals", "[]", std::move(help)}, {}, {}};
+  e.read = [m](settings& s, const json& v) -> std::string {
+    json arr = v.is_array() ? v : json::array({v});
+    std::vector<double> out;
+    for (auto& x : arr) {
+      if (!x.is_number())
+        return type_error("a list of numbers", v);
+      out.push_back(x.get<double>());
+    }
+    s.*m = out;
+    return {};
+  };
+  e.write = [m](const settings& s) { return json(s.*m); };
+  return e;
+}
+
+const std::vector<entry>& entries() {
+  static const std::vector<entry> es = [] {
+    constexpr std::int64_t big = std::int64_t{1} << 40;
+    std::vector<entry> v;
+    // -- experiment
+    v.push_back(string_key("experiment", "objective", &settings::objective, {},
+                           "a built-in test function (" + test_function_names()
+                             + ") or \"command\" (an external program, see "
+                               "[objective] and [space])"));
+    v.push_back(int_key("experiment", "num-workers", &settings::num_workers, 0, 100000,
+                        "local evaluators (0 only with cluster.port: all remote)"));
+    v.push_back(int_key("experiment", "num-observations", &settings::num_observations, 1,
+                        big, "evaluation budget after the initial design"));
+    v.push_back(int_key("experiment", "batch-size", &settings::batch_size, 1, 100000,
+                        "results to wait for before asking again (k of n); "
+                        "1 = fully asynchronous"));
+    v.push_back(int_key("experiment", "num-initial-points", &settings::num_initial_points,
+                        0, big, "initial design, evaluated without delay and told "
+                                "before the first ask"));
+    v.push_back(seed_key());
+    v.push_back(string_key("experiment", "initial-design", &settings::initial_design,
+                           {"uniform", "sobol"}, "how the initial design is drawn"));
+    // -- acquisition
+    v.push_back(string_key("acquisition", "rule", &settings::rule,
+                           {"async-joint", "async-greedy", "sync", "random"},
+                           "how batches are built"));
+    v.push_back(string_key("acquisition", "function", &settings::function,
+                           {"batch-mc-ei", "local-penalization", "ei"},
+                           "acquisition function"));
+    v.push_back(int_key("acquisition", "samples", &settings::samples, 1, 10000000,
+                        "Monte-Carlo base samples of batch-mc-ei"));
+    v.push_back(string_key("acquisition", "sampler", &settings::sampler,
+                           {"sobol", "pseudo"},
+                           "base samples: scrambled Sobol (QMC) or pseudo-random"));
+    v.push_back(string_key("acquisition", "preset", &settings::preset,
+                           {"asyncbo", "trieste"},
+                           "acquisition optimiser defaults; trieste = "
+                           "max(5000, 1000 d) uniform screening points, 10 d "
+                           "L-BFGS-B runs, all samples everywhere"));
+    v.push_back(int_key("acquisition", "restarts", &settings::restarts, 0, 100000,
+                        "L-BFGS-B runs per optimisation (0 = preset)"));
+    v.push_back(int_key("acquisition", "screening-points", &settings::screening_points,
+                        0, 10000000, "points scored before the runs (0 = preset)"));
+    v.push_back(int_key("acquisition", "screening-samples", &settings::screening_samples,
+                        0, 10000000, "base samples used to score screening points "
+                                     "(0 = all)"));
+    v.push_back(real_key("acquisition", "temperature", &settings::temperature, 0.0, true,
+                         "softplus temperature of the smoothed q-EI, relative to "
+                         "the kernel standard deviation"));
+    v.push_back(real_key("acquisition", "jitter", &settings::jitter, 0.0, false,
+                         "jitter on the joint covariance, relative to the kernel "
+                         "variance"));
+    v.push_back(int_key("acquisition", "lp-samples", &settings::lp_samples, 1, 10000000,
+                        "points for the Lipschitz estimate of local-penalization"));
+    v.push_back(int_key("acquisition", "threads", &settings::threads, 0, 1024,
+                        "threads for the acquisition optimiser (0 = all cores)"));
+    // -- model
+    v.push_back(real_key("model", "likelihood-variance", &settings::likelihood_variance,
+                         0.0, false, "fixed noise variance (0 = data variance / 100, "
+                                     "Trieste's default; the seed uses 1e-7)"));
+    // -- delay
+    v.push_back(string_key("delay", "model", &settings::delay_type,
+                           {"none", "linear-sum"},
+                           "simulated evaluation time of built-in objectives"));
+    v.push_back(real_key("delay", "factor", &settings::delay_factor, 0.0, false,
+                         "seconds per unit of sum(x) (unit coordinates) for "
+                         "linear-sum"));
+    v.push_back(real_key("delay", "time-scale", &settings::time_scale, 0.0, false,
+                         "multiplies every delay (0.01 = 100x faster)"));
+    // -- output
+    v.push_back(string_key("output", "dir", &settings::output_dir, {},
+                           "directory for observations.csv, events.jsonl, "
+                           "summary.json, plot.svg"));
+    v.push_back(string_key("output", "progress", &settings::progress,
+                           {"auto", "always", "never"},
+                           "progress line on stderr (auto: only on a terminal)"));
+    v.push_back(bool_key("output", "plot", &settings::plot, "write plot.svg"));
+    v.push_back(bool_key("output", "fsync", &settings::fsync,
+                         "fsync the logs after every line (survives power loss; "
+                         "a flush already survives a killed process)"));
+    // -- space
+    v.push_back(strings_key("space", "names", &settings::space_names,
+                            "parameter names (objective = \"command\")"));
+    v.push_back(reals_key("space", "lower", &settings::space_lower, "lower bounds"));
+    v.push_back(reals_key("space", "upper", &settings::space_upper, "upper bounds"));
+    v.push_back(strings_key("space", "log", &settings::space_log,
+                            "parameters searched on a log scale"));
+    v.push_back(strings_key("space", "integer", &settings::space_integer,
+                            "integer parameters"));
+    // -- objective
+    v.push_back(strings_key("objective", "command", &settings::command,
+                            "program and arguments; {name} is replaced by the "
+                            "value (no shell)"));
+    v.push_back(string_key("objective", "input", &settings::input, {"args", "json"},
+                           "json: the point is also written to stdin as a JSON "
+                           "object"));
+    v.push_back(real_key("objective", "timeout", &settings::timeout, 0.0, false,
+                         "seconds per evaluation (0 = none)"));
+    v.push_back(int_key("objective", "max-retries", &settings::max_retries, 0, 1000,
+                        "retries of a failed evaluation"));
+    v.push_back(real_key("objective", "max-failure-fraction",
+                         &settings::max_failure_fraction, 0.0, false,
+                         "stop when more than this fraction of evaluations fail"));
+    v.push_back(string_key("objective", "workdir", &settings::workdir, {},
+                           "per-evaluation working directory root (\"\" = none)"));
+    // -- cluster
+    v.push_back(int_key("cluster", "port", &settings::cluster_port, -1, 65535,
+                        "accept remote evaluators on this port (-1 = off, "
+                        "0 = any free port)"));
+    v.push_back(string_key("cluster", "bind", &settings::cluster_bind, {},
+                           "address the head listens on"));
+    v.push_back(string_key("cluster", "host", &settings::cluster_host, {},
+                           "head to connect to (worker)"));
+    v.push_back(string_key("cluster", "secret", &settings::cluster_secret, {},
+                           "shared secret of head and workers"));
+    v.push_back(string_key("cluster", "secret-file", &settings::cluster_secret_file, {},
+                           "file holding the shared secret"));
+    v.push_back(real_key("cluster", "connect-timeout", &settings::cluster_connect_timeout,
+                         0.0, false, "seconds a worker keeps retrying to reach the head"));
+    v.push_back(real_key("cluster", "heartbeat", &settings::cluster_heartbeat, 0.0, false,
+                         "seconds between heartbeats; a silent peer is dropped "
+                         "after 5 (0 = off)"));
+    // -- worker
+    v.push_back(int_key("worker", "evaluators", &settings::worker_evaluators, 1, 100000,
+                        "evaluators a worker process offers"));
+    return v;
+  }();
+  return es;
+}
+
+void cross_check(const settings& s, std::vector<std::string>& err) {
+  auto add = [&](const std::string& e) { err.push_back(e); };
+  if (s.objective != "command" && !find_test_function(s.objective))
+    add("experiment.objective: unknown objective \"" + s.objective
+        + "\"; use one of " + test_function_names() + ", command");
+  if (s.num_workers > 0 && s.batch_size > s.num_workers)
+    add("experiment.batch-size: must be <= experiment.num-workers ("
+        + std::to_string(s.num_workers) + "), got " + std::to_string(s.batch_size));
+  if (s.num_workers == 0 && s.cluster_port < 0)
+    add("experiment.num-workers: 0 needs cluster.port (all evaluators remote)");
+  engine_options eo = s.engine();
+  if (auto e = eo.validate(); !e.empty()) {
+    std::istringstream lines(e);
+    std::string line;
+    while (std::getline(lines, line))
+      add("acquisition: " + line);
+  }
+  if (s.rule == "sync" && s.function == "ei" && s.batch_size != 1)
+    add("acquisition.function: ei gives one point per ask; with rule sync "
+        "experiment.batch-size must be 1, got " + std::to_string(s.batch_size));
+  if (s.objective == "command") {
+    if (s.command.empty())
+      add("objective.command: must not be empty when experiment.objective is "
+          "\"command\"");
+    if (s.space_names.empty())
+      add("space.names: must list the parameters when experiment.objective is "
+          "\"command\"");
+    if (s.space_lower.size() != s.space_names.size())
+      add("space.lower: needs one bound per name (" + std::to_string(s.space_names.size())
+          + "), got " + std::to_string(s.space_lower.size()));
+    if (s.space_upper.size() != s.space_names.size())
+      add("space.upper: needs one bound per name (" + std::to_string(s.space_names.size())
+          + "), got " + std::to_string(s.space_upper.size()));
+    std::set<std::string> names(s.space_names.begin(), s.space_names.end());
+    for (auto& n : s.space_log)
+      if (!names.count(n))
+        add("space.log: \"" + n + "\" is not in space.names");
+    for (auto& n : s.space_integer)
+      if (!names.count(n))
+        add("space.integer: \"" + n + "\" is not in space.names");
+    if (s.space_lower.size() == s.space_names.size()
+        && s.space_upper.size() == s.space_names.size() && !s.space_names.empty()) {
+      try {
+        (void) s.space();
+      } catch (const std::invalid_argument& e) {
+        add(std::string("space: ") + e.what());
+      }
+    }
+  } else if (!s.space_names.empty()) {
+    add("space.names: only used with experiment.objective = \"command\" (built-in "
+        "objectives have their own domain)");
+  }
+  if (s.max_failure_fraction > 1.0)
+    add("objective.max-failure-fraction: must be <= 1, got "
+        + fmt_real(s.max_failure_fraction));
+  if (!s.cluster_secret.empty() && !s.cluster_secret_file.empty())
+    add("cluster.secret: give cluster.secret or cluster.secret-file, not both");
+}
+
+} // namespace
+
+engine_options settings::engine() const {
+  engine_options o;
+  parse_rule(rule, o.rule);
+  parse_acquisition(function, o.acquisition);
+  o.likelihood_variance = likelihood_variance;
+  o.qei.samples = static_cast<std::size_t>(samples);
+  o.qei.quasi_random = sampler == "sobol";
+  o.qei.temperature = temperature;
+  o.qei.jitter = jitter;
+  o.qei.screening_samples = static_cast<std::size_t>(screening_samples);
+  o.lp.samples = static_cast<std::size_t>(lp_samples);
+  o.sobol_initial_design = initial_design == "sobol";
+  if (preset == "trieste") {
+    std::size_t d = 2;
+    if (auto* f = builtin())
+      d = f->dim;
+    else if (!space_names.empty())
+      d = space_names.size();
+    if (o.rule != rule_kind::async_greedy && o.acquisition == acquisition_kind::batch_mc_ei)
+      d *= static_cast<std::size_t>(batch_size);
+    o.optimizer = acq_optimizer_options::trieste(d);
+    o.qei.screening_samples = 0;
+  }
+  if (restarts > 0)
+    o.optimizer.restarts = static_cast<std::size_t>(restarts);
+  if (screening_points > 0)
+    o.optimizer.screening_points = static_cast<std::size_t>(screening_points);
+  return o;
+}
+
+delay_model settings::delay() const {
+  delay_model d;
+  delay_model::parse(delay_type, d.type);
+  d.factor = delay_factor;
+  d.time_scale = time_scale;
+  return d;
+}
+
+const test_function* settings::builtin() const {
+  return find_test_function(objective);
+}
+
+search_space settings::space() const {
+  if (auto* f = builtin())
+    return f->space();
+  std::vector<dimension> dims;
+  auto has = [](const std::vector<std::string>& v, const std::string& n) {
+    for (auto& x : v)
+      if (x == n)
+        return true;
+    return false;
+  };
+  for (std::size_t i = 0; i < space_names.size(); ++i)
+    dims.push_back({space_names[i], i < space_lower.size() ? space_lower[i] : 0.0,
+                    i < space_upper.size() ? space_upper[i] : 1.0,
+                    has(space_log, space_names[i]), has(space_integer, space_names[i])});
+  return search_space{std::move(dims)};
+}
+
+const std::vector<key_info>& schema() {
+  static const std::vector<key_info> ks = [] {
+    std::vector<key_info> out;
+    for (auto& e : entries())
+      out.push_back(e.info);
+    return out;
+  }();
+  return ks;
+}
+
+bool parse_settings(const json& raw, settings& out, std::vector<std::string>& errors) {
+  errors.clear();
+  settings s;
+  std::map<std::string, const entry*> by_name;
+  std::set<std::string> sections;
+  for (auto& e : entries()) {
+    by_name[e.info.full()] = &e;
+    sections.insert(e.info.section);
+  }
+  if (!raw.is_object()) {
+    errors.push_back("config: expected sections of key = value pairs");
+    return false;
+  }
+  for (auto& [sec, body] : raw.items()) {
+    if (!sections.count(sec)) {
+      errors.push_back("[" + sec + "]: unknown section");
+      continue;
+    }
+    if (!body.is_object()) {
+      errors.push_back(sec + ": unknown key (keys live in sections, e.g. "
+                       + sec + ".<key>)");
+      continue;
+    }
+    for (auto& [key, val] : body.items()) {
+      auto it = by_name.find(sec + "." + key);
+      if (it == by_name.end()) {
+        errors.push_back(sec + "." + key + ": unknown key");
+        continue;
+      }
+      if (auto err = it->second->read(s, val); !err.empty())
+        errors.push_back(sec + "." + key + ": " + err);
+    }
+  }
+  if (errors.empty())
+    cross_check(s, errors);
+  if (!errors.empty())
+    return false;
+  out = s;
+  return true;
+}
+
+json to_json(const settings& s) {
+  json out = json::object();
+  for (auto& e : entries())
+    out[e.info.section][e.info.key] = e.write(s);
+  return out;
+}
+
+std::string keys_help() {
+  std::string out;
+  std::string sec;
+  for (auto& k : schema()) {
+    if (k.section != sec) {
+      sec = k.section;
+      out += "\n[" + sec + "]\n";
+    }
+    std::string head = "  " + k.key + " = " + k.def;
+    out += head;
+    out += std::string(head.size() < 34 ? 34 - head.size() : 1, ' ');
+    out += "(" + k.type + ") " + k.help + "\n";
+  }
+  return out;
+}
+
+} // namespace asyncbo::io

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// The experiment configuration: one schema (keys, types, defaults, help),
+// a plain settings struct, and validation that reports every error at once.
+// No CAF here: the raw configuration arrives as a JSON object
+// {"section": {"key": value}} (the app converts CAF's INI parse into it).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/engine.hpp"
+#include "core/objectives.hpp"
+#include "core/space.hpp"
+
+namespace asyncbo::io {
+
+/// Settings of one experiment, after validation.
+struct settings {
+  // [experiment]
+  std::string objective = "scaled-branin";
+  std::int64_t num_workers = 4;
+  std::int64_t num_observations = 30;
+  std::int64_t batch_size = 2;
+  std::int64_t num_initial_points = 3;
+  std::uint64_t seed = 0;
+  std::string initial_design = "uniform";
+  // [acquisition]
+  std::string rule = "async-joint";
+  std::string function = "batch-mc-ei";
+  std::int64_t samples = 2048;
+  std::string sampler = "sobol";
+  std::string preset = "asyncbo";
+  std::int64_t restarts = 0;
+  std::int64_t screening_points = 0;
+  std::int64_t screening_samples = 256;
+  double temperature = 1e-6;
+  double jitter = 1e-6;
+  std::int64_t lp_samples = 500;
+  std::int64_t threads = 0;
+  // [model]
+  double likelihood_variance = 0.0;
+  // [delay]
+  std::string delay_type = "none";
+  double delay_factor = 3.0;
+  double time_scale = 1.0;
+  // [output]
+  std::string output_dir = "asyncbo-out";
+  std::string progress = "auto";
+  bool plot = true;
+  bool fsync = false;
+  // [space] (for objective = "command"; built-ins bring their own box)
+  std::vector<std::string> space_names;
+  std::vector<double> space_lower, space_upper;
+  std::vector<std::string> space_log, space_integer;
+  // [objective] (objective = "command")
+  std::vector<std::string> command;
+  std::string input = "args";
+  double timeout = 0.0;
+  std::int64_t max_retries = 0;
+  double max_failure_fraction = 0.5;
+  std::string workdir;
+  // [cluster]
+  std::int64_t cluster_port = -1; ///< -1: no cluster; 0: pick a free port
+  std::string cluster_bind = "127.0.0.1";
+  std::string cluster_host = "127.0.0.1";
+  std::string cluster_secret;
+  std::string cluster_secret_file;
+  double cluster_connect_timeout = 30.0;
+  double cluster_heartbeat = 1.0;
+  // [worker]
+  std::int64_t worker_evaluators = 1;
+
+  /// The engine options these settings describe.
+  engine_options engine() const;
+  /// The delay model these settings describe.
+  delay_model delay() const;
+  /// The search space: the built-in objective's box, or [space].
+  search_space space() const;
+  /// The built-in test function, or nullptr for objective = "command".
+  const test_function* builtin() const;
+};
+
+/// One configuration key of the schema.
+struct key_info {
+  std::string section;
+  std::string key;
+  std::string type;    ///< "integer", "real", "string", "boolean", "list"
+  std::string def;     ///< default, as written in an INI file
+  std::string help;
+  std::string full() const { return section + "." + key; }
+};
+
+/// Every key, in documentation order.
+const std::vector<key_info>& schema();
+
+/// Parses and validates a raw configuration. On success returns true;
+/// otherwise `errors` receives one line per problem, each naming the key and
+/// the rule, e.g. "experiment.batch-size: must be <= experiment.num-workers
+/// (4), got 5". Unknown sections and keys, wrong types and bad values are all
+/// reported.
+bool parse_settings(const nlohmann::json& raw, settings& out,
+                    std::vector<std::string>& errors);
+
+/// The settings as a raw configuration (every key; the inverse of
+/// parse_settings). Used for the run header and resume checks.
+nlohmann::json to_json(const settings& s);
+
+/// Help text listing every key with its type, default and meaning.
+std::string keys_help();
+
+} // namespace asyncbo::io

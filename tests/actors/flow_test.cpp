@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: Apache-2.0
+// Message flow of the runtime on CAF's deterministic test scheduler: k-of-n
+// batching, idle-worker refill, the budget, failing and lost evaluators.
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+#include <set>
+
+#include "actors/collector.hpp"
+#include "actors/evaluator.hpp"
+#include "actors/optimizer.hpp"
+#include "actors/pool.hpp"
+#include "core/engine.hpp"
+#include "support/caf_fixture.hpp"
+
+using namespace asyncbo;
+using namespace asyncbo::actors;
+
+namespace {
+
+struct flow : asyncbo::test::caf_fixture {
+  std::shared_ptr<std::optional<run_outcome>> out
+    = std::make_shared<std::optional<run_outcome>>();
+  std::shared_ptr<engine> eng;
+  optimizer_actor opt;
+  collector_actor col;
+  pool_actor pl;
+  std::vector<evaluator_actor> evs;
+
+  struct setup {
+    std::size_t workers = 4;
+    std::size_t batch = 2;
+    std::uint64_t initial = 3;
+    std::uint64_t budget = 6;
+    std::uint32_t retries = 0;
+    double max_failure_fraction = 1.0;
+    rule_kind rule = rule_kind::random;
+    point_function fn;
+  };
+
+  void build(setup s) {
+    const auto& f = *find_test_function("scaled-branin");
+    if (!s.fn)
+      s.fn = builtin_function(f);
+    engine_options eo;
+    eo.rule = s.rule;
+    eo.likelihood_variance = 1e-7;
+    eo.qei.samples = 64;
+    eng = std::make_shared<engine>(f.space(), eo, 1);
+    opt = keep(sys.spawn(optimizer, eng, s.batch));
+    auto sink = keep(sys.spawn(asyncbo::test::outcome_sink, out));
+    collector_config cc;
+    cc.total_points = s.initial + s.budget;
+    cc.names = {"x0", "x1"};
+    col = keep(sys.spawn(collector, cc, opt, sink));
+    pool_config pc;
+    pc.batch_size = s.batch;
+    pc.budget = s.budget;
+    pc.initial = s.initial;
+    pc.max_retries = s.retries;
+    pc.max_failure_fraction = s.max_failure_fraction;
+    pc.dim = 2;
+    pl = keep(sys.spawn(pool, pc, opt, col));
+    delay_model d;
+    d.type = delay_model::kind::linear_sum;
+    d.factor = 1.0;
+    for (std::size_t i = 0; i < s.workers; ++i)
+      evs.push_back(keep(sys.spawn(evaluator, "w" + std::to_string(i), s.fn, d)));
+    caf::anon_send(pl, join_atom::value, evs, std::string("local"));
+    caf::anon_send(pl, start_atom::value);
+    sched.run();
+  }
+
+  pool_state& pool_st() { return state_of<pool_state>(pl); }
+  collector_state& col_st() { return state_of<collector_state>(col); }
+
+  std::size_t busy() { return pool_st().snapshot().busy; }
+  std::size_t asks() { return pool_st().ask_ms.size(); }
+
+  /// Lets the next simulated evaluation finish.
+  bool step() {
+    if (!sched.trigger_timeout())
+      return false;
+    sched.run();
+    return true;
+  }
+
+  void run_to_end() {
+    for (int i = 0; i < 10000 && !*out; ++i)
+      if (!step())
+        break;
+    BOOST_REQUIRE(out->has_value());
+  }
+
+  /// Number of ok rows per id.
+  std::map<std::uint64_t, int> ok_rows() {
+    std::map<std::uint64_t, int> m;
+    for (auto& r : col_st().records)
+      m[r.id] += r.ok() ? 1 : 0;
+    return m;
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(actor_flow, flow)
+
+BOOST_AUTO_TEST_CASE(k_of_n_batching_waits_for_batch_size_results) {
+  build({});
+  // The initial design (no delay) is in; every worker got a point from one
+  // ask of 4 (two engine asks of 2).
+  BOOST_TEST(col_st().records.size() == 3u);
+  BOOST_TEST(asks() == 1u);
+  BOOST_TEST(busy() == 4u);
+  BOOST_TEST(eng->pending().size() == 4u);
+  // One result: one worker free, fewer than batch-size: no ask.
+  BOOST_REQUIRE(step());
+  BOOST_TEST(asks() == 1u);
+  BOOST_TEST(busy() == 3u);
+  // Second result completes the batch: ask 2, all workers busy again.
+  BOOST_REQUIRE(step());
+  BOOST_TEST(asks() == 2u);
+  BOOST_TEST(busy() == 4u);
+  BOOST_TEST(pool_st().to_request == 0u); // 4 + 2 = budget of 6
+  run_to_end();
+  BOOST_TEST((*out)->exit_code == 0);
+  BOOST_TEST((*out)->status == "completed");
+  BOOST_TEST(col_st().records.size() == 9u);
+  BOOST_TEST(eng->num_data() == 9u);
+  BOOST_TEST(eng->pending().empty());
+  for (auto& [id, n] : ok_rows())
+    BOOST_TEST(n == 1, "id " << id);
+}
+
+BOOST_AUTO_TEST_CASE(batch_one_refills_every_free_worker_at_once) {
+  setup s;
+  s.workers = 3;
+  s.batch = 1;
+  s.budget = 8;
+  build(s);
+  BOOST_TEST(busy() == 3u);
+  for (int i = 0; i < 5; ++i) {
+    BOOST_REQUIRE(step());
+    BOOST_TEST(busy() == 3u, "after result " << i);
+  }
+  run_to_end();
+  BOOST_TEST(col_st().records.size() == 11u);
+  // Dispatch latency is measured from the freeing result.
+  BOOST_TEST(pool_st().dispatch_ms.size() == asks());
+}
+
+BOOST_AUTO_TEST_CASE(budget_is_never_exceeded_and_the_run_ends_when_all_return) {
+  setup s;
+  s.budget = 5;
+  build(s);
+  run_to_end();
+  std::set<std::uint64_t> ids;
+  for (auto& r : col_st().records)
+    ids.insert(r.id);
+  BOOST_TEST(ids.size() == 8u); // 3 initial + 5
+  BOOST_TEST(pool_st().to_request == 0u);
+  BOOST_TEST(!pool_st().ask_outstanding);
+  BOOST_TEST(busy() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(failing_evaluations_are_retried_then_forgotten) {
+  setup s;
+  s.retries = 1;
+  s.budget = 10;
+  s.fn = [](const std::vector<double>& x) -> double {
+    if (x[0] < 0.5)
+      throw std::runtime_error("simulated crash");
+    return x[0] + x[1];
+  };
+  build(s);
+  run_to_end();
+  BOOST_TEST((*out)->exit_code == 0);
+  std::map<std::uint64_t, std::vector<std::string>> rows;
+  for (auto& r : col_st().records)
+    rows[r.id].push_back(r.status);
+  BOOST_TEST(rows.size() == 13u);
+  std::size_t failed = 0;
+  for (auto& [id, st] : rows) {
+    if (st.back() == "ok") {
+      BOOST_TEST(st.size() == 1u);
+    } else {
+      ++failed;
+      // attempt 0 and its retry, both recorded with the reason
+      BOOST_TEST(st.size() == 2u);
+      BOOST_TEST(st[0] == "exception");
+    }
+  }
+  BOOST_TEST(failed > 0u);
+  BOOST_TEST(pool_st().retried == failed);
+  BOOST_TEST(eng->pending().empty());
+  BOOST_TEST(eng->num_data() == 13u - failed);
+}
+
+BOOST_AUTO_TEST_CASE(too_many_failures_stop_the_run_with_a_reason) {
+  setup s;
+  s.max_failure_fraction = 0.25;
+  s.fn = [](const std::vector<double>&) -> double { return std::nan(""); };
+  build(s);
+  run_to_end();
+  BOOST_TEST((*out)->exit_code == 1);
+  BOOST_TEST((*out)->status == "failed");
+  BOOST_TEST((*out)->message.find("more than objective.max-failure-fraction")
+             != std::string::npos);
+  for (auto& r : col_st().records)
+    BOOST_TEST(r.status == "not_finite");
+}
+
+BOOST_AUTO_TEST_CASE(a_lost_evaluator_s_point_is_redispatched_once) {
+  build({});
+  BOOST_REQUIRE(busy() == 4u);
+  // Kill one busy evaluator: its point goes to the next free evaluator.
+  caf::anon_send_exit(evs[0], caf::exit_reason::kill);
+  sched.run();
+  BOOST_TEST(pool_st().requeued == 1u);
+  BOOST_TEST(pool_st().evaluators.size() == 3u);
+  run_to_end();
+  BOOST_TEST((*out)->exit_code == 0);
+  std::size_t lost = 0;
+  for (auto& r : col_st().records)
+    lost += r.status == "lost" ? 1 : 0;
+  BOOST_TEST(lost == 1u);
+  auto oks = ok_rows();
+  BOOST_TEST(oks.size() == 9u);
+  for (auto& [id, n] : oks)
+    BOOST_TEST(n == 1, "id " << id);
+}
+
+BOOST_AUTO_TEST_CASE(model_based_rule_sees_in_flight_points_as_pending) {
+  setup s;
+  s.rule = rule_kind::async_joint;
+  s.budget = 4;
+  build(s);
+  // 4 asked points in flight = 4 pending in the engine; the data holds the
+  // initial design.
+  BOOST_TEST(eng->pending().size() == 4u);
+  BOOST_TEST(eng->num_data() == 3u);
+  BOOST_CHECK(eng->last_ask().status == ask_status::ok);
+  run_to_end();
+  BOOST_TEST(eng->pending().empty());
+  BOOST_TEST(eng->num_data() == 7u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

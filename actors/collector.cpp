@@ -97,6 +97,7 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
       }
       if (m.final)
         self->send(st.optimizer, tell_atom::value, std::move(m.result), rec.ok());
+      st.last_snapshot = snap;
       if (st.cfg.progress)
         print_progress(st, snap, false);
     },
@@ -119,7 +120,8 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
       rs.retried = ps.retried;
       rs.resumed = st.cfg.resumed;
       if (st.cfg.progress) {
-        pool_snapshot snap;
+        auto snap = st.last_snapshot;
+        snap.busy = 0;
         print_progress(st, snap, true);
       }
       run_outcome out{ps.status == "completed" ? 0 : 1, ps.status, ps.message};

@@ -46,6 +46,7 @@ struct collector_state {
   bool have_best = false;
   bool failed = false;
   std::chrono::steady_clock::time_point last_progress{};
+  pool_snapshot last_snapshot;
 };
 
 /// Logs every attempt, forwards final outcomes to the optimizer and the

@@ -220,6 +220,9 @@ const std::vector<entry>& entries() {
     v.push_back(int_key("acquisition", "screening-samples", &settings::screening_samples,
                         0, 10000000, "base samples used to score screening points "
                                      "(0 = all)"));
+    v.push_back(int_key("acquisition", "around-best", &settings::around_best, 0, 1000000,
+                        "extra screening points near the best observations "
+                        "(0 = none)"));
     v.push_back(real_key("acquisition", "temperature", &settings::temperature, 0.0, true,
                          "softplus temperature of the smoothed q-EI, relative to "
                          "the kernel standard deviation"));
@@ -377,6 +380,7 @@ engine_options settings::engine() const {
   o.qei.screening_samples = static_cast<std::size_t>(screening_samples);
   o.lp.samples = static_cast<std::size_t>(lp_samples);
   o.sobol_initial_design = initial_design == "sobol";
+  o.around_best = static_cast<std::size_t>(around_best);
   if (preset == "trieste") {
     std::size_t d = 2;
     if (auto* f = builtin())

@@ -36,6 +36,7 @@ struct settings {
   std::int64_t restarts = 0;
   std::int64_t screening_points = 0;
   std::int64_t screening_samples = 256;
+  std::int64_t around_best = 200;
   double temperature = 1e-6;
   double jitter = 1e-6;
   std::int64_t lp_samples = 500;

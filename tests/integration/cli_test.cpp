@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+// End-to-end tests of the asyncbo binary: the seed experiment, outputs,
+// configuration errors and the help text.
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/objectives.hpp"
+#include "core/space.hpp"
+#include "support/process.hpp"
+
+using namespace asyncbo::test;
+
+BOOST_AUTO_TEST_SUITE(cli_end_to_end)
+
+BOOST_AUTO_TEST_CASE(seed_experiment_writes_three_outputs_and_beats_random_search) {
+  temp_dir d;
+  auto r = run_program({binary(), "run", source_dir() + "/config/branin-async.ini",
+                        "--delay.time-scale=0.002", "--output.dir=" + d.path,
+                        "--acquisition.samples=2048"});
+  BOOST_TEST_REQUIRE(r.code == 0, r.err);
+  // observations.csv: header + 3 initial + 30 asked, every id once, all ok.
+  auto rows = parse_csv(read_file(d.path + "/observations.csv"));
+  BOOST_REQUIRE(rows.size() == 34u);
+  BOOST_TEST(rows[0][0] == "id");
+  BOOST_TEST(rows[0].size() == 13u);
+  std::set<std::string> ids;
+  int initial = 0;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    BOOST_TEST(rows[i].size() == 13u);
+    ids.insert(rows[i][0]);
+    initial += rows[i][2] == "initial" ? 1 : 0;
+    BOOST_TEST(rows[i][6] == "ok");
+  }
+  BOOST_TEST(ids.size() == 33u);
+  BOOST_TEST(initial == 3);
+  // summary.json
+  auto s = nlohmann::json::parse(read_file(d.path + "/summary.json"));
+  for (auto k : {"best_value", "best_point", "regret", "observations", "failed",
+                 "wall_time_s", "busy_fraction", "ask_ms", "dispatch_ms"})
+    BOOST_TEST(s.contains(k), k);
+  BOOST_TEST(s["observations"].get<int>() == 30);
+  BOOST_TEST(s["failed"].get<int>() == 0);
+  BOOST_TEST(s["ask_ms"]["median"].get<double>() > 0.0);
+  BOOST_TEST(s["best_point"].contains("x0"));
+  // plot.svg
+  auto svg = read_file(d.path + "/plot.svg");
+  BOOST_TEST(svg.rfind("<svg", 0) == 0u);
+  // Regret beats random search with the same 33 evaluations: better than the
+  // median of 21 random-search runs.
+  const auto& f = *asyncbo::find_test_function("scaled-branin");
+  std::vector<double> rnd;
+  for (std::uint64_t seed = 0; seed < 21; ++seed) {
+    asyncbo::rng_type rng(seed);
+    auto U = asyncbo::uniform_unit(2, 33, rng);
+    double best = 1e300;
+    for (int j = 0; j < 33; ++j)
+      best = std::min(best, f(U.col(j)));
+    rnd.push_back(best - f.minimum);
+  }
+  std::sort(rnd.begin(), rnd.end());
+  BOOST_TEST(s["regret"].get<double>() < rnd[10],
+             "regret " << s["regret"] << " random median " << rnd[10]);
+  // The output directory is never overwritten.
+  auto again = run_program({binary(), "run", source_dir() + "/config/branin-async.ini",
+                            "--output.dir=" + d.path});
+  BOOST_TEST(again.code == 2);
+  BOOST_TEST(again.err.find("already holds a run") != std::string::npos, again.err);
+}
+
+BOOST_AUTO_TEST_CASE(configuration_errors_exit_2_with_exact_messages) {
+  temp_dir d;
+  auto r = run_program({binary(), "run", source_dir() + "/config/branin-async.ini",
+                        "--experiment.batch-size=5", "--acquisition.rule=greedy",
+                        "--output.dir=" + d.path});
+  BOOST_TEST(r.code == 2);
+  BOOST_TEST(r.err.find("experiment.batch-size") == std::string::npos,
+             "cross-key rules only run once every key is valid");
+  BOOST_TEST(r.err.find("1 configuration error:\n  acquisition.rule: must be one of "
+                        "async-joint, async-greedy, sync, random, got \"greedy\"")
+               != std::string::npos,
+             r.err);
+  auto r2 = run_program({binary(), "run", source_dir() + "/config/branin-async.ini",
+                         "--experiment.batch-size=5", "--output.dir=" + d.path});
+  BOOST_TEST(r2.code == 2);
+  BOOST_TEST(r2.err.find("experiment.batch-size: must be <= experiment.num-workers (4), "
+                         "got 5")
+               != std::string::npos,
+             r2.err);
+  // Nothing ran: no log was created.
+  BOOST_TEST(!std::filesystem::exists(d.path + "/observations.csv"));
+  // A wrongly typed INI value (CAF would silently ignore it) is an error.
+  std::ofstream(d.path + "/bad.ini") << "[experiment]\nnum-workers=\"four\"\n[delay]\n"
+                                        "speed=3\n";
+  auto r3 = run_program({binary(), "run", d.path + "/bad.ini"});
+  BOOST_TEST(r3.code == 2);
+  BOOST_TEST(r3.err.find("experiment.num-workers: must be an integer, got \"four\"")
+               != std::string::npos,
+             r3.err);
+  BOOST_TEST(r3.err.find("delay.speed: unknown key") != std::string::npos, r3.err);
+  auto r4 = run_program({binary(), "run", d.path + "/missing.ini"});
+  BOOST_TEST(r4.code == 2);
+  BOOST_TEST(r4.err.find("cannot read config file") != std::string::npos, r4.err);
+  std::ofstream(d.path + "/syntax.ini") << "[experiment]\nobjective=branin\n";
+  auto r5 = run_program({binary(), "run", d.path + "/syntax.ini"});
+  BOOST_TEST(r5.code == 2);
+  BOOST_TEST(r5.err.find("not a valid INI file") != std::string::npos, r5.err);
+}
+
+BOOST_AUTO_TEST_CASE(help_and_version_tell_the_truth) {
+  auto h = run_program({binary(), "--help"});
+  BOOST_TEST(h.code == 0);
+  BOOST_TEST(h.out.find("asyncbo run CONFIG") != std::string::npos);
+  BOOST_TEST(h.out.find("batch-size = 2") != std::string::npos);
+  BOOST_TEST(h.out.find("Exit codes") != std::string::npos);
+  auto v = run_program({binary(), "--version"});
+  BOOST_TEST(v.code == 0);
+  BOOST_TEST(v.out.rfind("asyncbo ", 0) == 0u);
+  auto u = run_program({binary(), "fly"});
+  BOOST_TEST(u.code == 2);
+  auto n = run_program({binary()});
+  BOOST_TEST(n.code == 2);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

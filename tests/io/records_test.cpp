@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "io/records.hpp"
+#include "io/summary.hpp"
+
+using namespace asyncbo::io;
+
+namespace {
+
+std::string read_all(const std::string& p) {
+  std::ifstream f(p);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+struct tmpdir {
+  std::string path;
+  tmpdir() {
+    char tmpl[] = "/tmp/asyncbo-test-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~tmpdir() { std::filesystem::remove_all(path); }
+};
+
+evaluation_record rec(std::uint64_t id, double v, const char* status = "ok") {
+  evaluation_record r;
+  r.id = id;
+  r.x = {0.1 * double(id), 1.0 / 3.0};
+  r.value = v;
+  r.status = status;
+  r.end_time = double(id);
+  r.start_time = double(id) - 0.5;
+  return r;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(records_and_summary)
+
+BOOST_AUTO_TEST_CASE(csv_rows_are_exact_and_quoted) {
+  auto r = rec(3, -1.0473939);
+  r.reason = "a, \"b\"";
+  r.status = "error";
+  auto row = observations_csv::row(r);
+  BOOST_TEST(row.rfind("3,0,asked,0.30000000000000004,0.3333333333333333,,error,"
+                       "\"a, \"\"b\"\"\",",
+                       0)
+             == 0u,
+             row);
+  BOOST_TEST(observations_csv::header({"lr", "depth"})
+             == "id,attempt,kind,lr,depth,value,status,reason,worker,batch,"
+                "dispatch_s,start_s,end_s");
+  BOOST_TEST(std::strtod(exact(0.1).c_str(), nullptr) == 0.1);
+  BOOST_TEST(std::strtod(exact(1.0 / 3.0).c_str(), nullptr) == 1.0 / 3.0);
+}
+
+BOOST_AUTO_TEST_CASE(logs_append_line_by_line) {
+  tmpdir d;
+  {
+    observations_csv csv(d.path + "/o.csv", {"x0", "x1"}, false, false);
+    csv.write(rec(0, 1.0));
+    event_log ev(d.path + "/e.jsonl", true);
+    ev.header({{"experiment", {{"seed", 1}}}}, {"x0", "x1"});
+    ev.dispatch(0, 0, {0.5, 0.5}, true, 0, 0.25);
+    ev.result(rec(0, 1.0));
+  }
+  auto text = read_all(d.path + "/o.csv");
+  BOOST_TEST(std::count(text.begin(), text.end(), '\n') == 2);
+  auto ev = read_all(d.path + "/e.jsonl");
+  BOOST_TEST(std::count(ev.begin(), ev.end(), '\n') == 3);
+  // A result line reads back to the same record.
+  auto last = ev.substr(ev.rfind('\n', ev.size() - 2) + 1);
+  auto back = record_from_json(nlohmann::json::parse(last));
+  BOOST_TEST(back.value == 1.0);
+  BOOST_TEST(back.x[1] == 1.0 / 3.0);
+  BOOST_CHECK_THROW(record_from_json(nlohmann::json{{"id", 1}}), std::invalid_argument);
+  BOOST_CHECK_THROW(line_file("/nonexistent-dir/x", false), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(summary_counts_and_regret) {
+  std::vector<evaluation_record> recs = {rec(0, 2.0), rec(1, 1.0), rec(2, 0.0, "timeout"),
+                                         rec(3, 0.5)};
+  recs[0].initial = true;
+  auto lost = rec(4, 0.0, "lost");
+  recs.push_back(lost);
+  recs.push_back(rec(4, 0.25));
+  run_stats st;
+  st.wall_time_s = 10;
+  st.main_start_s = 0;
+  st.capacity_seconds = 20;
+  st.ask_ms = {1, 3, 2};
+  auto j = make_summary(recs, {"a", "b"}, 0.125, st, nlohmann::json::object());
+  BOOST_TEST(j["best_value"].get<double>() == 0.25);
+  BOOST_TEST(j["regret"].get<double>() == 0.125);
+  BOOST_TEST(j["best_point"]["a"].get<double>() == 0.4);
+  BOOST_TEST(j["observations"].get<int>() == 3);
+  BOOST_TEST(j["initial_observations"].get<int>() == 1);
+  BOOST_TEST(j["failed"].get<int>() == 1);
+  BOOST_TEST(j["lost_attempts"].get<int>() == 1);
+  BOOST_TEST(j["ask_ms"]["median"].get<double>() == 2.0);
+  BOOST_TEST(j["ask_ms"]["max"].get<double>() == 3.0);
+  // busy: 0.5 s for each of the 4 non-initial, non-lost attempts over 20
+  BOOST_TEST(j["busy_fraction"].get<double>() == 0.1);
+  auto none = make_summary(recs, {"a", "b"}, std::nullopt, st, nlohmann::json::object());
+  BOOST_TEST(none["regret"].is_null());
+}
+
+BOOST_AUTO_TEST_CASE(plot_is_an_svg_with_the_panels) {
+  std::vector<evaluation_record> recs = {rec(0, 2.0), rec(1, 1.0), rec(2, 0.5)};
+  recs[0].initial = true;
+  auto svg = make_plot_svg(recs, {"x0", "x1"}, asyncbo::find_test_function("scaled-branin"),
+                           -1.0473939, "t");
+  BOOST_TEST(svg.rfind("<svg", 0) == 0u);
+  BOOST_TEST(svg.find("evaluations") != std::string::npos);
+  BOOST_TEST(svg.find("wall time (s)") != std::string::npos);
+  BOOST_TEST(svg.find("<path fill=\"none\"") != std::string::npos); // contours
+  auto svg5 = make_plot_svg(recs, {"a", "b", "c", "d", "e"}, nullptr, std::nullopt, "t");
+  BOOST_TEST(svg5.find("best value") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

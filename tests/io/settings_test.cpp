@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <boost/test/unit_test.hpp>
+
+#include "io/settings.hpp"
+
+using namespace asyncbo;
+using json = nlohmann::json;
+
+namespace {
+
+std::vector<std::string> errors_of(const json& raw) {
+  io::settings s;
+  std::vector<std::string> errs;
+  bool ok = io::parse_settings(raw, s, errs);
+  BOOST_TEST(ok == errs.empty());
+  return errs;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(settings_validation)
+
+BOOST_AUTO_TEST_CASE(defaults_are_valid_and_describe_the_seed_policy) {
+  io::settings s;
+  std::vector<std::string> errs;
+  BOOST_TEST(io::parse_settings(json::object(), s, errs));
+  BOOST_TEST(s.num_workers == 4);
+  BOOST_TEST(s.batch_size == 2);
+  auto eo = s.engine();
+  BOOST_CHECK(eo.rule == rule_kind::async_joint);
+  BOOST_TEST(eo.qei.samples == 2048u);
+  // Round trip through JSON gives the same settings.
+  io::settings back;
+  BOOST_TEST(io::parse_settings(io::to_json(s), back, errs));
+  BOOST_TEST(io::to_json(back) == io::to_json(s));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_sections_keys_and_wrong_types_are_named) {
+  auto errs = errors_of({{"experiment", {{"batch-size", "two"}, {"workers", 3}}},
+                         {"optimiser", {{"x", 1}}},
+                         {"delay", {{"factor", true}}}});
+  BOOST_TEST(errs.size() == 4u);
+  auto has = [&](const std::string& e) {
+    return std::find(errs.begin(), errs.end(), e) != errs.end();
+  };
+  BOOST_TEST(has("experiment.batch-size: must be an integer, got \"two\""));
+  BOOST_TEST(has("experiment.workers: unknown key"));
+  BOOST_TEST(has("[optimiser]: unknown section"));
+  BOOST_TEST(has("delay.factor: must be a number, got true"));
+}
+
+BOOST_AUTO_TEST_CASE(bad_values_name_the_rule) {
+  auto e1 = errors_of({{"experiment", {{"batch-size", 5}, {"num-workers", 4}}}});
+  BOOST_TEST(e1 == std::vector<std::string>{
+                     "experiment.batch-size: must be <= experiment.num-workers (4), got 5"});
+  auto e2 = errors_of({{"experiment", {{"objective", "branin3"}}}});
+  BOOST_REQUIRE(e2.size() == 1u);
+  BOOST_TEST(e2[0].rfind("experiment.objective: unknown objective \"branin3\"; use one of "
+                         "scaled-branin, branin,",
+                         0)
+             == 0u);
+  auto e3 = errors_of({{"experiment", {{"num-observations", 0}}}});
+  BOOST_TEST(e3 == std::vector<std::string>{
+                     "experiment.num-observations: must be in [1, 1099511627776], got 0"});
+  auto e4 = errors_of({{"acquisition", {{"rule", "greedy"}}}});
+  BOOST_TEST(e4 == std::vector<std::string>{
+                     "acquisition.rule: must be one of async-joint, async-greedy, sync, "
+                     "random, got \"greedy\""});
+  auto e5 = errors_of({{"delay", {{"time-scale", -1.0}}}});
+  BOOST_TEST(e5 == std::vector<std::string>{"delay.time-scale: must be >= 0, got -1"});
+  auto e6 = errors_of({{"acquisition", {{"rule", "async-joint"}, {"function", "ei"}}}});
+  BOOST_TEST(e6 == std::vector<std::string>{
+                     "acquisition: rule async-joint needs function batch-mc-ei (a joint "
+                     "batch function), got ei"});
+  auto e7 = errors_of({{"experiment", {{"num-workers", 0}}}});
+  BOOST_TEST(e7 == std::vector<std::string>{
+                     "experiment.num-workers: 0 needs cluster.port (all evaluators remote)"});
+}
+
+BOOST_AUTO_TEST_CASE(command_objectives_need_a_valid_space) {
+  auto errs = errors_of({{"experiment", {{"objective", "command"}}},
+                         {"space", {{"names", {"lr", "lr"}},
+                                    {"lower", {0.1, 1.0}},
+                                    {"upper", {1.0, 2.0}},
+                                    {"log", {"lr", "depth"}}}}});
+  std::vector<std::string> want = {
+    "objective.command: must not be empty when experiment.objective is \"command\"",
+    "space.log: \"depth\" is not in space.names",
+    "space: search space dimension 1 ('lr'): names must be unique, 'lr' appears twice"};
+  BOOST_TEST(errs == want, "got:\n" << [&] {
+    std::string s;
+    for (auto& e : errs)
+      s += e + "\n";
+    return s;
+  }());
+}
+
+BOOST_AUTO_TEST_CASE(help_lists_every_key_with_its_default) {
+  auto h = io::keys_help();
+  for (auto& k : io::schema())
+    BOOST_TEST(h.find("  " + k.key + " = " + k.def) != std::string::npos, k.full());
+  BOOST_TEST(h.find("[experiment]") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -116,11 +116,13 @@ int cmd_ask(const args& a) {
     o.qei.screening_samples = a.num("screening-samples", 256);
   std::vector<double> total, fit, acq, evals, conv;
   double zero_plain = 0;
+  const std::size_t threads = a.num("threads", 1);
+  app::thread_pool pool(threads);
   for (std::size_t r = 0; r < R; ++r) {
     std::vector<observation> obs;
     mat pend;
     make_data(f, N, seed * 1000 + r, obs, pend, P);
-    engine e(f.space(), o, seed * 7919 + r);
+    engine e(f.space(), o, seed * 7919 + r, threads > 1 ? &pool : nullptr);
     e.tell(obs);
     for (std::size_t j = 0; j < P; ++j)
       e.restore_pending(1000000 + j, e.space().from_unit(pend.col(j)));
@@ -156,6 +158,7 @@ int cmd_ask(const args& a) {
     {"acquisition", to_string(o.acquisition)},
     {"repeats", R},
     {"seed", seed},
+    {"threads", threads},
     {"median_ms", median(total)},
     {"min_ms", *std::min_element(total.begin(), total.end())},
     {"max_ms", *std::max_element(total.begin(), total.end())},
@@ -314,7 +317,7 @@ int main(int argc, char** argv) {
                  "--pending P --samples S --repeats R --seed K\n"
                  "  [--sampler sobol|pseudo] [--preset asyncbo|trieste]\n"
                  "  [--rule R] [--function F] [--restarts K] [--screening M]\n"
-                 "  [--screening-samples M]\n";
+                 "  [--screening-samples M] [--threads T]\n";
     return argc < 2 ? 2 : 0;
   }
   if (std::string(argv[1]) == "regret") {

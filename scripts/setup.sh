@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake make
-  libcaf-dev libeigen3-dev libfmt-dev
+  libcaf-dev libeigen3-dev
   libboost-test-dev libboost-random-dev
   liblbfgspp-dev nlohmann-json3-dev
   python3

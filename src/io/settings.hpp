@@ -26,7 +26,7 @@ struct settings {
   std::int64_t batch_size = 2;
   std::int64_t num_initial_points = 3;
   std::uint64_t seed = 0;
-  std::string initial_design = "uniform";
+  std::string initial_design = "sobol";
   // [acquisition]
   std::string rule = "async-joint";
   std::string function = "batch-mc-ei";

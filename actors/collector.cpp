@@ -20,6 +20,7 @@ io::evaluation_record to_record(const record_msg& m, const std::vector<double>& 
   r.dispatch_time = m.dispatch_s;
   r.start_time = m.start_s;
   r.end_time = m.end_s;
+  r.final = m.final;
   return r;
 }
 

@@ -12,11 +12,50 @@ point_function builtin_function(const test_function& f) {
   };
 }
 
-point_function function_from_spec(const objective_spec& spec) {
+evaluation_fn point_evaluation(point_function fn, std::string worker) {
+  return [fn = std::move(fn), worker = std::move(worker)](const proposal_msg& p) {
+    return evaluate_point(fn, p, worker);
+  };
+}
+
+evaluation_fn command_evaluation(io::command_spec spec, std::string worker) {
+  return [spec = std::move(spec), worker = std::move(worker)](const proposal_msg& p) {
+    result_msg r;
+    r.id = p.id;
+    r.attempt = p.attempt;
+    r.x = p.x;
+    r.worker = worker;
+    auto out = io::run_command(spec, p.x, p.id, p.attempt, worker);
+    r.value = out.value;
+    r.status = out.status;
+    r.reason = out.reason;
+    return r;
+  };
+}
+
+io::command_spec command_from_spec(const objective_spec& spec, const std::string& log_dir) {
+  io::command_spec c;
+  c.argv = spec.command;
+  c.names = spec.names;
+  c.json_stdin = spec.input == "json";
+  c.timeout = spec.timeout;
+  c.workdir = spec.workdir;
+  c.log_dir = log_dir;
+  return c;
+}
+
+evaluation_fn evaluation_from_spec(const objective_spec& spec, const std::string& worker,
+                                   const std::string& log_dir) {
+  if (spec.name == "command")
+    return command_evaluation(command_from_spec(spec, log_dir), worker);
   const test_function* f = find_test_function(spec.name);
   if (!f)
     throw std::invalid_argument("unknown built-in objective \"" + spec.name + "\"");
-  return builtin_function(*f);
+  return point_evaluation(builtin_function(*f), worker);
+}
+
+bool blocking_objective(const objective_spec& spec) {
+  return spec.name == "command";
 }
 
 delay_model delay_from_spec(const objective_spec& spec) {
@@ -53,15 +92,15 @@ result_msg evaluate_point(const point_function& fn, const proposal_msg& p,
 
 evaluator_actor::behavior_type
 evaluator(evaluator_actor::stateful_pointer<evaluator_state> self, std::string worker,
-          point_function fn, delay_model delay) {
+          evaluation_fn run, delay_model delay) {
   self->state.worker = std::move(worker);
-  self->state.fn = std::move(fn);
+  self->state.run = std::move(run);
   self->state.delay = delay;
   return {
     [self](evaluate_atom, proposal_msg& p) -> caf::result<result_msg> {
       auto& st = self->state;
       auto t0 = std::chrono::steady_clock::now();
-      result_msg r = evaluate_point(st.fn, p, st.worker);
+      result_msg r = st.run(p);
       Eigen::Map<const vec> u(p.unit.data(), static_cast<Eigen::Index>(p.unit.size()));
       double secs = p.initial ? 0.0 : st.delay.seconds(u);
       if (!(secs > 0.0)) {

@@ -7,6 +7,7 @@
 #include "actors/pool.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 namespace asyncbo::actors {
 
@@ -152,13 +153,14 @@ void on_result(self_ptr self, caf::actor_addr addr, result_msg r) {
   st.idle.push_back(addr);
   st.free_since_s = t;
   self->send(st.collector, result_atom::value, std::move(rec), st.snapshot());
-  const double total = double(st.cfg.initial + st.cfg.budget);
-  if (double(st.failed_points) > st.cfg.max_failure_fraction * total) {
+  const std::uint64_t total = st.cfg.total_points > 0 ? st.cfg.total_points
+                                                      : st.cfg.initial + st.cfg.budget;
+  if (double(st.failed_points) > st.cfg.max_failure_fraction * double(total)) {
+    char frac[32];
+    std::snprintf(frac, sizeof(frac), "%g", st.cfg.max_failure_fraction);
     finish(self, "failed",
-           std::to_string(st.failed_points) + " of " + std::to_string(st.cfg.initial
-                                                                       + st.cfg.budget)
-             + " points failed, more than objective.max-failure-fraction = "
-             + std::to_string(st.cfg.max_failure_fraction));
+           std::to_string(st.failed_points) + " of " + std::to_string(total)
+             + " points failed, more than objective.max-failure-fraction = " + frac);
     return;
   }
   dispatch(self);
@@ -287,6 +289,7 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
   st.cfg = std::move(cfg);
   st.optimizer = std::move(optimizer);
   st.collector = std::move(collector);
+  st.failed_points = st.cfg.failed_before;
   st.to_request = st.cfg.budget > st.cfg.requested_before
                     ? st.cfg.budget - st.cfg.requested_before
                     : 0;
@@ -296,16 +299,22 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
   return {
     [self](start_atom) {
       auto& st = self->state;
-      for (auto& p : st.cfg.requeue)
+      for (auto& p : st.cfg.requeue) {
+        if (p.initial)
+          ++st.initial_outstanding;
         st.queue.push_back(p);
-      if (st.cfg.initial_done || st.cfg.initial == 0) {
+      }
+      st.initial_outstanding += st.cfg.initial;
+      if (st.initial_outstanding == 0) {
         start_main_phase(self);
         dispatch(self);
         maybe_ask(self);
         check_done(self);
         return;
       }
-      st.initial_outstanding = st.cfg.initial;
+      dispatch(self);
+      if (st.cfg.initial == 0)
+        return;
       self->request(st.optimizer, caf::infinite, initial_atom::value,
                     static_cast<std::uint32_t>(st.cfg.initial))
         .then(

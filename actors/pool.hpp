@@ -17,7 +17,7 @@ namespace asyncbo::actors {
 struct pool_config {
   std::size_t batch_size = 1;
   std::uint64_t budget = 0;        ///< points to ask after the initial design
-  std::uint64_t initial = 0;       ///< initial design size
+  std::uint64_t initial = 0;       ///< initial points still to generate
   std::uint32_t max_retries = 0;   ///< re-dispatches of a failed point
   /// Stop when more than this fraction of all points (initial + budget)
   /// have failed for good.
@@ -26,10 +26,14 @@ struct pool_config {
   std::string secret;              ///< remote registrations must match
   objective_spec spec;             ///< sent to remote workers
   std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
-  /// Resume: points in flight when the previous run died, dispatched first.
+  /// Resume: points in flight when the previous run died, dispatched first
+  /// (initial ones count towards the initial design).
   std::vector<proposal_msg> requeue;
   std::uint64_t requested_before = 0;  ///< budget already asked before resume
-  bool initial_done = false;           ///< the initial design was completed
+  /// Points of the whole run for the failure fraction (initial + budget);
+  /// 0 = initial + budget of this config.
+  std::uint64_t total_points = 0;
+  std::uint64_t failed_before = 0;     ///< points that failed before resume
 };
 
 struct pool_state {

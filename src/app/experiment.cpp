@@ -16,7 +16,9 @@
 #include "actors/collector.hpp"
 #include "actors/optimizer.hpp"
 #include "actors/pool.hpp"
+#include "app/resume.hpp"
 #include "app/thread_pool.hpp"
+#include "io/command.hpp"
 #include "core/engine.hpp"
 
 namespace asyncbo::app {
@@ -57,24 +59,33 @@ run_outcome run_experiment(const run_request& req) {
   const io::settings& s = req.settings;
   // -- objective and space
   std::optional<search_space> space;
-  point_function fn;
+  point_function fn;                  // in-process objectives
   const test_function* builtin = nullptr;
   std::optional<double> minimum;
   std::string objective_name = s.objective;
   bool blocking = false;
-  if (req.custom) {
-    space = req.custom->space;
-    fn = req.custom->fn;
-    minimum = req.custom->minimum;
-    objective_name = req.custom->name;
-    blocking = req.custom->blocking;
-  } else if ((builtin = s.builtin())) {
-    space = builtin->space();
-    fn = builtin_function(*builtin);
-    minimum = builtin->minimum;
-  } else {
-    return refuse("objective \"" + s.objective + "\" is not available in this build");
+  objective_spec spec = make_objective_spec(s);
+  try {
+    if (req.custom) {
+      space = req.custom->space;
+      fn = req.custom->fn;
+      minimum = req.custom->minimum;
+      objective_name = req.custom->name;
+      blocking = req.custom->blocking;
+      spec.names = space->names();
+    } else if ((builtin = s.builtin())) {
+      space = builtin->space();
+      fn = builtin_function(*builtin);
+      minimum = builtin->minimum;
+    } else {
+      space = s.space();
+      blocking = true;
+      objective_name = s.command.empty() ? "command" : s.command.front();
+    }
+  } catch (const std::exception& e) {
+    return refuse(e.what());
   }
+  io::prepare_process();
   // -- output directory and logs
   std::string dir = s.output_dir.empty() ? default_output_dir(req.config_name)
                                          : s.output_dir;
@@ -88,17 +99,48 @@ run_outcome run_experiment(const run_request& req) {
     return refuse("output.dir: " + dir
                   + " already holds a run (observations.csv); continue it with "
                     "--resume or choose another output.dir");
+  if (req.resume && !fs::exists(events_path))
+    return refuse("--resume: " + events_path + " does not exist (nothing to resume)");
   auto names = space->names();
+  // -- the log of an earlier run
+  std::optional<logged_run> previous;
+  if (req.resume) {
+    try {
+      previous = read_event_log(events_path);
+    } catch (const std::exception& e) {
+      return refuse(std::string("--resume: ") + e.what());
+    }
+    if (auto why = check_resume(*previous, s); !why.empty())
+      return refuse("--resume refused: " + why);
+    for (auto& w : previous->warnings)
+      req.log("warning: " + w);
+  }
   collector_config ccfg;
   ccfg.dir = dir;
   try {
-    ccfg.csv = std::make_shared<io::observations_csv>(csv_path, names, s.fsync, false);
+    if (req.resume) {
+      for (auto* path : {&events_path, &csv_path})
+        if (auto cut = io::drop_partial_last_line(*path); !cut.empty())
+          req.log("warning: " + *path + ": dropped a partial last line");
+    }
+    const bool csv_existed = req.resume && fs::exists(csv_path);
+    ccfg.csv = std::make_shared<io::observations_csv>(csv_path, names, s.fsync,
+                                                      csv_existed);
     ccfg.events = std::make_shared<io::event_log>(events_path, s.fsync);
-    ccfg.events->header(io::to_json(s), names);
+    if (req.resume) {
+      ccfg.events->resume(previous->last_time);
+      for (auto& lost : lost_attempts(*previous, previous->last_time)) {
+        ccfg.csv->write(lost);
+        ccfg.events->result(lost);
+        previous->records.push_back(lost);
+      }
+    }
+    else
+      ccfg.events->header(io::to_json(s), names);
   } catch (const std::exception& e) {
     return refuse(std::string("output.dir: ") + e.what());
   }
-  req.log("writing to " + dir);
+  req.log(std::string(req.resume ? "resuming in " : "writing to ") + dir);
   ccfg.plot = s.plot;
   ccfg.tty = ::isatty(2) != 0;
   ccfg.progress = s.progress == "always" || (s.progress == "auto" && ccfg.tty);
@@ -116,8 +158,17 @@ run_outcome run_experiment(const run_request& req) {
                                       : std::max(1u, std::thread::hardware_concurrency());
   auto exec = std::make_shared<thread_pool>(threads);
   std::shared_ptr<engine> eng;
+  std::vector<proposal_msg> requeue;
   try {
     eng = std::make_shared<engine>(*space, s.engine(), s.seed, exec.get());
+    if (previous) {
+      requeue = restore_engine(*previous, *eng);
+      ccfg.previous = previous->records;
+      ccfg.resumed = previous->resumes + 1;
+      req.log("resume: " + std::to_string(previous->records.size()) + " attempts in the log, "
+              + std::to_string(eng->num_data()) + " observations told, "
+              + std::to_string(requeue.size()) + " points re-dispatched");
+    }
   } catch (const std::exception& e) {
     return refuse(e.what());
   }
@@ -142,16 +193,30 @@ run_outcome run_experiment(const run_request& req) {
     pcfg.max_retries = static_cast<std::uint32_t>(s.max_retries);
     pcfg.max_failure_fraction = s.max_failure_fraction;
     pcfg.dim = space->dim();
-    pcfg.spec = make_objective_spec(s);
+    pcfg.spec = spec;
+    if (previous) {
+      const auto done_initial = previous->initial_points();
+      pcfg.initial = pcfg.initial > done_initial ? pcfg.initial - done_initial : 0;
+      pcfg.requested_before = previous->asked_points();
+      pcfg.failed_before = previous->failed_points();
+      pcfg.total_points = static_cast<std::uint64_t>(s.num_initial_points + s.num_observations);
+      pcfg.requeue = std::move(requeue);
+      // Times continue where the log ended.
+      pcfg.t0 = std::chrono::steady_clock::now()
+                - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                  std::chrono::duration<double>(previous->last_time));
+    }
     auto pl = sys.spawn(pool, std::move(pcfg), opt, col);
     std::vector<evaluator_actor> evs;
     delay_model delay = s.delay();
     for (std::int64_t i = 0; i < s.num_workers; ++i) {
+      const std::string name = "local/" + std::to_string(i);
+      evaluation_fn run = fn ? point_evaluation(fn, name)
+                             : evaluation_from_spec(spec, name, dir + "/logs");
       if (blocking)
-        evs.push_back(sys.spawn<caf::detached>(evaluator, "local/" + std::to_string(i), fn,
-                                               delay));
+        evs.push_back(sys.spawn<caf::detached>(evaluator, name, run, delay));
       else
-        evs.push_back(sys.spawn(evaluator, "local/" + std::to_string(i), fn, delay));
+        evs.push_back(sys.spawn(evaluator, name, run, delay));
     }
     self->send(pl, join_atom::value, evs, std::string("local"));
     self->send(pl, start_atom::value);

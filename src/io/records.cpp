@@ -72,6 +72,31 @@ void line_file::close() {
   }
 }
 
+std::string drop_partial_last_line(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  off_t size = ::lseek(fd, 0, SEEK_END);
+  std::string tail;
+  off_t pos = size;
+  // Walk back to the last newline.
+  char c;
+  while (pos > 0) {
+    if (::pread(fd, &c, 1, pos - 1) != 1)
+      break;
+    if (c == '\n')
+      break;
+    tail.insert(tail.begin(), c);
+    --pos;
+  }
+  if (!tail.empty() && ::ftruncate(fd, pos) != 0) {
+    ::close(fd);
+    throw std::runtime_error("cannot truncate " + path + ": " + std::strerror(errno));
+  }
+  ::close(fd);
+  return tail;
+}
+
 // -- observations.csv --------------------------------------------------------------
 
 namespace {
@@ -96,8 +121,9 @@ std::string seconds(double t) {
 
 } // namespace
 
-observations_csv::observations_csv(const std::string& path, std::vector<std::string> names,
-                                   bool fsync, bool append)
+observations_csv::observations_csv(const std::string& path,
+                                   const std::vector<std::string>& names, bool fsync,
+                                   bool append)
   : file_(path, fsync) {
   if (!append)
     file_.write_line(header(names));
@@ -140,7 +166,8 @@ nlohmann::json to_json(const evaluation_record& r) {
                       {"worker", r.worker},
                       {"dispatch_s", r.dispatch_time},
                       {"start_s", r.start_time},
-                      {"end_s", r.end_time}};
+                      {"end_s", r.end_time},
+                      {"final", r.final}};
   if (r.ok())
     j["value"] = r.value;
   return j;
@@ -165,6 +192,7 @@ evaluation_record record_from_json(const nlohmann::json& j) {
     r.dispatch_time = j.value("dispatch_s", 0.0);
     r.start_time = j.value("start_s", 0.0);
     r.end_time = j.value("end_s", 0.0);
+    r.final = j.value("final", true);
     if (r.ok())
       r.value = need("value").get<double>();
   } catch (const nlohmann::json::exception& e) {

@@ -28,6 +28,9 @@ struct evaluation_record {
   double dispatch_time = 0.0;        ///< seconds since the run started
   double start_time = 0.0;
   double end_time = 0.0;
+  /// The point's final outcome (ok, or failed with no retry left). Recorded in
+  /// events.jsonl so that a resumed run knows what is still to be done.
+  bool final = true;
 
   bool ok() const { return status == "ok"; }
 };
@@ -65,7 +68,7 @@ class observations_csv {
 public:
   observations_csv() = default;
   /// Creates the file with its header, or (append) continues an existing one.
-  observations_csv(const std::string& path, std::vector<std::string> names,
+  observations_csv(const std::string& path, const std::vector<std::string>& names,
                    bool fsync, bool append);
   void write(const evaluation_record& r);
   static std::string header(const std::vector<std::string>& names);
@@ -100,5 +103,10 @@ evaluation_record record_from_json(const nlohmann::json& j);
 
 /// Formats a double so that it reads back exactly (shortest round trip).
 std::string exact(double v);
+
+/// If the file's last line has no newline (the process died while writing
+/// it), cuts it off. Returns the dropped text ("" if none). Throws
+/// std::runtime_error if the file cannot be repaired.
+std::string drop_partial_last_line(const std::string& path);
 
 } // namespace asyncbo::io

@@ -65,7 +65,8 @@ struct flow : asyncbo::test::caf_fixture {
     d.type = delay_model::kind::linear_sum;
     d.factor = 1.0;
     for (std::size_t i = 0; i < s.workers; ++i)
-      evs.push_back(keep(sys.spawn(evaluator, "w" + std::to_string(i), s.fn, d)));
+      evs.push_back(keep(sys.spawn(evaluator, "w" + std::to_string(i),
+                                   point_evaluation(s.fn, "w" + std::to_string(i)), d)));
     caf::anon_send(pl, join_atom::value, evs, std::string("local"));
     caf::anon_send(pl, start_atom::value);
     sched.run();

@@ -49,20 +49,30 @@ using collector_actor = caf::typed_actor<
   /// An ask, forwarded to the optimizer after every earlier tell.
   caf::replies_to<ask_atom, std::uint32_t>::with<proposal_batch>,
   /// The run is over: write summary.json and plot.svg, report the outcome.
-  caf::reacts_to<finish_atom, pool_stats>>;
+  caf::reacts_to<finish_atom, pool_stats>,
+  /// Something the user should know (a node joined or left, a registration
+  /// was rejected): printed on stderr and kept in events.jsonl.
+  caf::reacts_to<note_atom, std::string>>;
+
+/// A worker process's controller: the head tells it when the run is over.
+using worker_actor = caf::typed_actor<
+  /// The run is over: shut down (answered before the worker exits).
+  caf::replies_to<stop_atom>::with<bool>>;
 
 /// Owns the evaluators (local and remote), the queue of proposals, the
-/// budget and the batching rule.
+/// budget and the batching rule. Published on cluster.port for workers.
 using pool_actor = caf::typed_actor<
-  /// Begin: request the initial design.
+  /// Begin: request the initial design (local sender only).
   caf::reacts_to<start_atom>,
-  /// Local evaluators join (node name for the log).
-  caf::reacts_to<join_atom, std::vector<evaluator_actor>, std::string>,
-  /// A remote worker registers its evaluators with the shared secret; the
-  /// reply tells it which objective to build. Wrong secret: an error.
+  /// Step 1 of joining: a node presents the shared secret and its
+  /// controller; the reply is the objective to build. Wrong secret: an error,
+  /// logged, and the node is never sent work.
   caf::replies_to<register_atom, std::string, std::string,
-                  std::vector<evaluator_actor>>::with<objective_spec>,
-  /// Stop the run now with an error (the reason goes to the summary).
+                  worker_actor>::with<objective_spec>,
+  /// Step 2: the node's evaluators (secret again; every evaluator must live
+  /// on the sender's node). Local evaluators join the same way.
+  caf::reacts_to<join_atom, std::string, std::string, std::vector<evaluator_actor>>,
+  /// Stop the run now with an error (local sender only).
   caf::reacts_to<abort_atom, std::string>>;
 
 /// Registers every message type under its network name. Call on every
@@ -79,6 +89,7 @@ inline void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<evaluator_actor>("asyncbo_evaluator");
   cfg.add_message_type<std::vector<evaluator_actor>>("asyncbo_evaluators");
   cfg.add_message_type<pool_actor>("asyncbo_pool");
+  cfg.add_message_type<worker_actor>("asyncbo_worker");
 }
 
 } // namespace asyncbo::actors

@@ -102,6 +102,22 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
       if (st.cfg.progress)
         print_progress(st, snap, false);
     },
+    [self](note_atom, const std::string& text) {
+      auto& st = self->state;
+      if (st.cfg.tty && st.cfg.progress)
+        std::fprintf(stderr, "\r\033[K");
+      std::fprintf(stderr, "asyncbo: %s\n", text.c_str());
+      if (st.cfg.events) {
+        try {
+          double t = std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                                   - st.started)
+                       .count();
+          st.cfg.events->note(text, t);
+        } catch (const std::exception& e) {
+          fail(self, e.what());
+        }
+      }
+    },
     [self](ask_atom, std::uint32_t k) {
       return self->delegate(self->state.optimizer, ask_atom::value, k);
     },
@@ -120,6 +136,9 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
       rs.requeued = ps.requeued;
       rs.retried = ps.retried;
       rs.resumed = st.cfg.resumed;
+      rs.rejected = ps.rejected;
+      rs.nodes = ps.nodes;
+      rs.transport_ms = ps.transport_ms;
       if (st.cfg.progress) {
         auto snap = st.last_snapshot;
         snap.busy = 0;

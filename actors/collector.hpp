@@ -47,6 +47,7 @@ struct collector_state {
   bool failed = false;
   std::chrono::steady_clock::time_point last_progress{};
   pool_snapshot last_snapshot;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 /// Logs every attempt, forwards final outcomes to the optimizer and the

@@ -101,6 +101,9 @@ evaluator(evaluator_actor::stateful_pointer<evaluator_state> self, std::string w
       auto& st = self->state;
       auto t0 = std::chrono::steady_clock::now();
       result_msg r = st.run(p);
+      r.received_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        t0.time_since_epoch())
+                        .count();
       Eigen::Map<const vec> u(p.unit.data(), static_cast<Eigen::Index>(p.unit.size()));
       double secs = p.initial ? 0.0 : st.delay.seconds(u);
       if (!(secs > 0.0)) {

@@ -4,12 +4,51 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include <caf/all.hpp>
 
 namespace asyncbo::actors {
+
+// -- doubles on the wire ------------------------------------------------------------
+
+/// CAF 0.17 serialises doubles with its own IEEE-754 packing
+/// (caf/detail/ieee_754.hpp, pack754), which turns subnormal numbers into
+/// garbage (-2.5e-310 arrives as -8e306), loops forever on an infinity, and
+/// takes one loop iteration per power of two of the exponent. Every double
+/// of our messages therefore travels as its 64-bit pattern: exact for every
+/// value, NaN and infinity included.
+namespace wire {
+
+inline std::uint64_t bits(double d) {
+  std::uint64_t u;
+  std::memcpy(&u, &d, sizeof(u));
+  return u;
+}
+
+inline double real(std::uint64_t u) {
+  double d;
+  std::memcpy(&d, &u, sizeof(d));
+  return d;
+}
+
+inline std::vector<std::uint64_t> bits(const std::vector<double>& v) {
+  std::vector<std::uint64_t> out(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i)
+    out[i] = bits(v[i]);
+  return out;
+}
+
+inline std::vector<double> reals(const std::vector<std::uint64_t>& v) {
+  std::vector<double> out(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i)
+    out[i] = real(v[i]);
+  return out;
+}
+
+} // namespace wire
 
 // -- atoms (at most 10 characters) ---------------------------------------------
 
@@ -27,6 +66,7 @@ using register_atom = caf::atom_constant<caf::atom("register")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using abort_atom = caf::atom_constant<caf::atom("abort")>;
+using note_atom = caf::atom_constant<caf::atom("note")>;
 
 // -- points and results ----------------------------------------------------------
 
@@ -44,8 +84,17 @@ struct proposal_msg {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, proposal_msg& x) {
+  std::vector<std::uint64_t> xb, ub;
+  if constexpr (Inspector::reads_state) {
+    xb = wire::bits(x.x);
+    ub = wire::bits(x.unit);
+  }
   return f(caf::meta::type_name("asyncbo_proposal"), x.id, x.attempt, x.initial,
-           x.batch, x.x, x.unit);
+           x.batch, xb, ub, caf::meta::load_callback([&]() -> caf::error {
+             x.x = wire::reals(xb);
+             x.unit = wire::reals(ub);
+             return caf::none;
+           }));
 }
 
 /// An evaluator's answer for one proposal.
@@ -59,12 +108,29 @@ struct result_msg {
   std::string reason;
   std::string worker;            ///< evaluator name
   double duration_s = 0.0;       ///< evaluation time measured by the evaluator
+  /// When the evaluator received the proposal: CLOCK_MONOTONIC nanoseconds of
+  /// the evaluator's host (comparable with the head's only on one host; used
+  /// to measure transport latency on loopback).
+  std::int64_t received_ns = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, result_msg& x) {
-  return f(caf::meta::type_name("asyncbo_result"), x.id, x.attempt, x.x, x.value,
-           x.status, x.reason, x.worker, x.duration_s);
+  std::vector<std::uint64_t> xb;
+  std::uint64_t value = 0, duration = 0;
+  if constexpr (Inspector::reads_state) {
+    xb = wire::bits(x.x);
+    value = wire::bits(x.value);
+    duration = wire::bits(x.duration_s);
+  }
+  return f(caf::meta::type_name("asyncbo_result"), x.id, x.attempt, xb, value,
+           x.status, x.reason, x.worker, duration, x.received_ns,
+           caf::meta::load_callback([&]() -> caf::error {
+             x.x = wire::reals(xb);
+             x.value = wire::real(value);
+             x.duration_s = wire::real(duration);
+             return caf::none;
+           }));
 }
 
 /// Points from one ask (or the initial design), with the engine's timing.
@@ -76,7 +142,14 @@ struct proposal_batch {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, proposal_batch& x) {
-  return f(caf::meta::type_name("asyncbo_batch"), x.points, x.ask_ms, x.status);
+  std::uint64_t ask = 0;
+  if constexpr (Inspector::reads_state)
+    ask = wire::bits(x.ask_ms);
+  return f(caf::meta::type_name("asyncbo_batch"), x.points, ask, x.status,
+           caf::meta::load_callback([&]() -> caf::error {
+             x.ask_ms = wire::real(ask);
+             return caf::none;
+           }));
 }
 
 /// One attempt as the head records it: the result plus the head's clock
@@ -95,8 +168,18 @@ struct record_msg {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, record_msg& x) {
-  return f(caf::meta::type_name("asyncbo_record"), x.result, x.initial, x.batch,
-           x.dispatch_s, x.start_s, x.end_s, x.final);
+  std::vector<std::uint64_t> t;
+  if constexpr (Inspector::reads_state)
+    t = wire::bits(std::vector<double>{x.dispatch_s, x.start_s, x.end_s});
+  return f(caf::meta::type_name("asyncbo_record"), x.result, x.initial, x.batch, t,
+           x.final, caf::meta::load_callback([&]() -> caf::error {
+             if (t.size() != 3)
+               return caf::sec::invalid_argument;
+             x.dispatch_s = wire::real(t[0]);
+             x.start_s = wire::real(t[1]);
+             x.end_s = wire::real(t[2]);
+             return caf::none;
+           }));
 }
 
 /// The pool's state, attached to every record for the progress line.
@@ -109,8 +192,14 @@ struct pool_snapshot {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_snapshot& x) {
-  return f(caf::meta::type_name("asyncbo_snapshot"), x.busy, x.evaluators, x.queued,
-           x.last_ask_ms);
+  std::uint64_t ask = 0;
+  if constexpr (Inspector::reads_state)
+    ask = wire::bits(x.last_ask_ms);
+  return f(caf::meta::type_name("asyncbo_snapshot"), x.busy, x.evaluators, x.queued, ask,
+           caf::meta::load_callback([&]() -> caf::error {
+             x.last_ask_ms = wire::real(ask);
+             return caf::none;
+           }));
 }
 
 /// What the pool measured, sent to the collector at the end of the run.
@@ -124,15 +213,40 @@ struct pool_stats {
   double capacity_seconds_steady = 0.0; ///< ... until the last dispatch
   std::uint64_t requeued = 0;
   std::uint64_t retried = 0;
+  std::uint64_t rejected = 0;           ///< refused registrations and replies
+  /// Head-side result arrival -> proposal received by the evaluator, minus the
+  /// ask time (only for evaluators on the head's host).
+  std::vector<double> transport_ms;
+  std::uint64_t nodes = 0;              ///< remote nodes that joined
   std::string status = "completed";     ///< completed | failed
   std::string message;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_stats& x) {
-  return f(caf::meta::type_name("asyncbo_stats"), x.ask_ms, x.dispatch_ms,
-           x.main_start_s, x.last_dispatch_s, x.end_s, x.capacity_seconds,
-           x.capacity_seconds_steady, x.requeued, x.retried, x.status, x.message);
+  std::vector<std::uint64_t> ask, dispatch, transport, t;
+  if constexpr (Inspector::reads_state) {
+    ask = wire::bits(x.ask_ms);
+    dispatch = wire::bits(x.dispatch_ms);
+    transport = wire::bits(x.transport_ms);
+    t = wire::bits(std::vector<double>{x.main_start_s, x.last_dispatch_s, x.end_s,
+                                       x.capacity_seconds, x.capacity_seconds_steady});
+  }
+  return f(caf::meta::type_name("asyncbo_stats"), ask, dispatch, t, x.requeued,
+           x.retried, x.rejected, transport, x.nodes, x.status, x.message,
+           caf::meta::load_callback([&]() -> caf::error {
+             if (t.size() != 5)
+               return caf::sec::invalid_argument;
+             x.ask_ms = wire::reals(ask);
+             x.dispatch_ms = wire::reals(dispatch);
+             x.transport_ms = wire::reals(transport);
+             x.main_start_s = wire::real(t[0]);
+             x.last_dispatch_s = wire::real(t[1]);
+             x.end_s = wire::real(t[2]);
+             x.capacity_seconds = wire::real(t[3]);
+             x.capacity_seconds_steady = wire::real(t[4]);
+             return caf::none;
+           }));
 }
 
 /// How to build the objective where an evaluator lives: a built-in by name
@@ -152,8 +266,18 @@ struct objective_spec {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, objective_spec& x) {
-  return f(caf::meta::type_name("asyncbo_objective"), x.name, x.names, x.delay_model,
-           x.delay_factor, x.time_scale, x.command, x.input, x.timeout, x.workdir);
+  std::vector<std::uint64_t> r;
+  if constexpr (Inspector::reads_state)
+    r = wire::bits(std::vector<double>{x.delay_factor, x.time_scale, x.timeout});
+  return f(caf::meta::type_name("asyncbo_objective"), x.name, x.names, x.delay_model, r,
+           x.command, x.input, x.workdir, caf::meta::load_callback([&]() -> caf::error {
+             if (r.size() != 3)
+               return caf::sec::invalid_argument;
+             x.delay_factor = wire::real(r[0]);
+             x.time_scale = wire::real(r[1]);
+             x.timeout = wire::real(r[2]);
+             return caf::none;
+           }));
 }
 
 /// How an attempt ended, as the run reports it to its caller.

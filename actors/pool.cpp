@@ -38,12 +38,37 @@ void account(pool_state& st) {
   st.capacity_t = t;
 }
 
+void send_stats(self_ptr self, const std::string& status, const std::string& msg);
+
+/// Ends the run: tells every remote worker to stop (waiting at most 2 s for
+/// each to confirm), then hands the statistics to the collector.
 void finish(self_ptr self, const std::string& status, const std::string& msg) {
   auto& st = self->state;
   if (st.done)
     return;
   st.done = true;
   account(st);
+  if (st.workers.empty()) {
+    send_stats(self, status, msg);
+    return;
+  }
+  auto left = std::make_shared<std::size_t>(st.workers.size());
+  for (auto& [node, w] : st.workers) {
+    self->request(w.first, std::chrono::seconds(2), stop_atom::value)
+      .then(
+        [self, left, status, msg](bool) {
+          if (--*left == 0)
+            send_stats(self, status, msg);
+        },
+        [self, left, status, msg](caf::error&) {
+          if (--*left == 0)
+            send_stats(self, status, msg);
+        });
+  }
+}
+
+void send_stats(self_ptr self, const std::string& status, const std::string& msg) {
+  auto& st = self->state;
   pool_stats ps;
   ps.ask_ms = st.ask_ms;
   ps.dispatch_ms = st.dispatch_ms;
@@ -54,6 +79,9 @@ void finish(self_ptr self, const std::string& status, const std::string& msg) {
   ps.capacity_seconds_steady = st.capacity_steady_s;
   ps.requeued = st.requeued;
   ps.retried = st.retried;
+  ps.rejected = st.rejected;
+  ps.transport_ms = st.transport_ms;
+  ps.nodes = st.nodes_joined;
   ps.status = status;
   ps.message = msg;
   self->send(st.collector, finish_atom::value, std::move(ps));
@@ -113,6 +141,17 @@ void on_result(self_ptr self, caf::actor_addr addr, result_msg r) {
   proposal_msg p = std::move(*sl.job);
   sl.job.reset();
   const double t = st.now();
+  if (auto tr = st.trigger_of.find({p.id, p.attempt}); tr != st.trigger_of.end()) {
+    // Same host only: CLOCK_MONOTONIC is shared by the processes of a host.
+    auto host = [](const caf::node_id& n) {
+      auto s = caf::to_string(n);
+      return s.substr(0, s.find('#'));
+    };
+    if (r.received_ns > 0 && host(addr.node()) == host(self->node()))
+      st.transport_ms.push_back(double(r.received_ns - tr->second.first) / 1e6
+                                - tr->second.second);
+    st.trigger_of.erase(tr);
+  }
   // Results from other processes are checked, never trusted.
   if (r.status == "ok" && !std::isfinite(r.value)) {
     r.status = "not_finite";
@@ -231,8 +270,16 @@ void maybe_ask(self_ptr self) {
         st.last_ask_ms = b.ask_ms;
         if (b.points.size() < k)
           st.to_request += k - b.points.size();
-        for (auto& p : b.points)
+        const auto trigger_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  (st.cfg.t0 + std::chrono::duration_cast<
+                                                 std::chrono::steady_clock::duration>(
+                                                 std::chrono::duration<double>(trigger)))
+                                    .time_since_epoch())
+                                  .count();
+        for (auto& p : b.points) {
+          st.trigger_of[{p.id, p.attempt}] = {trigger_ns, b.ask_ms};
           st.queue.push_back(std::move(p));
+        }
         dispatch(self);
         st.dispatch_ms.push_back(1000.0 * (st.now() - trigger));
         maybe_ask(self);
@@ -253,6 +300,21 @@ void check_done(self_ptr self) {
     if (sl.job)
       return;
   finish(self, "completed", "");
+}
+
+} // namespace
+
+void note(pool_actor::stateful_pointer<pool_state> self, const std::string& text) {
+  self->send(self->state.collector, note_atom::value, text);
+}
+
+namespace {
+
+/// True if the current message comes from this process (or has no sender,
+/// as anon_send from the runner).
+bool local_sender(self_ptr self) {
+  auto& s = self->current_sender();
+  return !s || s->node() == self->node();
 }
 
 void add_evaluators(self_ptr self, const std::vector<evaluator_actor>& evs,
@@ -294,11 +356,22 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
                     ? st.cfg.budget - st.cfg.requested_before
                     : 0;
   self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    for (auto it = st.workers.begin(); it != st.workers.end(); ++it)
+      if (it->second.first.address() == dm.source) {
+        note(self, "node " + it->second.second + " left: "
+                     + self->system().render(dm.reason));
+        st.workers.erase(it);
+        return;
+      }
     on_lost(self, dm.source, "evaluator down: " + self->system().render(dm.reason));
   });
   return {
     [self](start_atom) {
       auto& st = self->state;
+      if (!local_sender(self) || st.started)
+        return;
+      st.started = true;
       for (auto& p : st.cfg.requeue) {
         if (p.initial)
           ++st.initial_outstanding;
@@ -327,21 +400,55 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
             finish(self, "failed", "initial design failed: " + self->system().render(e));
           });
     },
-    [self](join_atom, const std::vector<evaluator_actor>& evs, const std::string& node) {
-      add_evaluators(self, evs, node);
-    },
     [self](register_atom, const std::string& secret, const std::string& node,
-           const std::vector<evaluator_actor>& evs) -> caf::result<objective_spec> {
+           worker_actor& controller) -> caf::result<objective_spec> {
       auto& st = self->state;
+      auto sender = self->current_sender();
+      const std::string from = sender ? caf::to_string(sender->node()) : "?";
       if (secret != st.cfg.secret) {
         ++st.rejected;
-        return caf::make_error(caf::sec::request_receiver_down,
+        note(self, "rejected a registration from " + node + " (" + from
+                     + "): wrong cluster secret");
+        return caf::make_error(caf::sec::runtime_error,
                                "registration rejected: wrong cluster secret");
       }
-      add_evaluators(self, evs, node);
+      if (st.done)
+        return caf::make_error(caf::sec::runtime_error, "the run is over");
+      if (controller) {
+        self->monitor(controller);
+        st.workers[controller.node()] = {controller, node};
+      }
+      ++st.nodes_joined;
+      note(self, "node " + node + " (" + from + ") registered");
       return st.cfg.spec;
     },
-    [self](abort_atom, const std::string& why) { finish(self, "failed", why); },
+    [self](join_atom, const std::string& secret, const std::string& node,
+           const std::vector<evaluator_actor>& evs) {
+      auto& st = self->state;
+      auto sender = self->current_sender();
+      const bool local = local_sender(self);
+      bool ok = secret == st.cfg.secret;
+      if (ok && !local) {
+        // Only a registered node, and only its own evaluators.
+        ok = st.workers.count(sender->node()) > 0;
+        for (auto& ev : evs)
+          ok = ok && ev && ev.node() == sender->node();
+      }
+      if (!ok) {
+        ++st.rejected;
+        note(self, "rejected " + std::to_string(evs.size()) + " evaluators from " + node
+                     + ": wrong secret, unregistered node or foreign evaluators");
+        return;
+      }
+      if (!local)
+        note(self, "node " + node + " offers " + std::to_string(evs.size())
+                     + " evaluators");
+      add_evaluators(self, evs, node);
+    },
+    [self](abort_atom, const std::string& why) {
+      if (local_sender(self))
+        finish(self, "failed", why);
+    },
   };
 }
 

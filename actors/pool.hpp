@@ -51,6 +51,15 @@ struct pool_state {
   optimizer_actor optimizer;
   collector_actor collector;
   std::map<caf::actor_addr, slot> evaluators;
+  /// Controllers of registered remote nodes, by node.
+  std::map<caf::node_id, std::pair<worker_actor, std::string>> workers;
+  /// Ask trigger time (steady ns) and ask time per (id, attempt), for the
+  /// transport latency of remote evaluators on this host.
+  std::map<std::pair<std::uint64_t, std::uint32_t>, std::pair<std::int64_t, double>>
+    trigger_of;
+  std::vector<double> transport_ms;
+  std::uint64_t nodes_joined = 0;
+  bool started = false;
   std::deque<caf::actor_addr> idle;
   std::deque<proposal_msg> queue;
   std::uint64_t to_request = 0;
@@ -76,6 +85,9 @@ struct pool_state {
   }
   pool_snapshot snapshot() const;
 };
+
+/// Prints and records a note (registrations, rejections, lost nodes).
+void note(pool_actor::stateful_pointer<pool_state> self, const std::string& text);
 
 /// Dispatches proposals to idle evaluators; asks for new points when at
 /// least batch-size evaluators are free (all of them at once if more came

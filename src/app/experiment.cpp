@@ -40,6 +40,15 @@ objective_spec make_objective_spec(const io::settings& s) {
   return spec;
 }
 
+void configure_cluster(caf::actor_system_config& cfg, const io::settings& s) {
+  if (s.cluster_heartbeat > 0) {
+    auto hb = std::chrono::duration_cast<caf::timespan>(
+      std::chrono::duration<double>(s.cluster_heartbeat));
+    cfg.set("middleman.heartbeat-interval", hb);
+    cfg.set("middleman.connection-timeout", hb * 5);
+  }
+}
+
 namespace {
 
 std::string default_output_dir(const std::string& config_name) {
@@ -173,11 +182,20 @@ run_outcome run_experiment(const run_request& req) {
     return refuse(e.what());
   }
 
+  std::string secret;
+  try {
+    secret = s.secret();
+  } catch (const std::exception& e) {
+    return refuse(e.what());
+  }
+
   // -- actor system
   caf::actor_system_config cfg;
   add_message_types(cfg);
-  if (s.cluster_port >= 0)
+  if (s.cluster_port >= 0) {
     cfg.load<caf::io::middleman>();
+    configure_cluster(cfg, s);
+  }
   caf::actor_system sys{cfg};
   run_outcome outcome;
   {
@@ -194,6 +212,7 @@ run_outcome run_experiment(const run_request& req) {
     pcfg.max_failure_fraction = s.max_failure_fraction;
     pcfg.dim = space->dim();
     pcfg.spec = spec;
+    pcfg.secret = secret;
     if (previous) {
       const auto done_initial = previous->initial_points();
       pcfg.initial = pcfg.initial > done_initial ? pcfg.initial - done_initial : 0;
@@ -218,7 +237,22 @@ run_outcome run_experiment(const run_request& req) {
       else
         evs.push_back(sys.spawn(evaluator, name, run, delay));
     }
-    self->send(pl, join_atom::value, evs, std::string("local"));
+    self->send(pl, join_atom::value, secret, std::string("local"), evs);
+    if (s.cluster_port >= 0) {
+      auto port = sys.middleman().publish(pl, static_cast<std::uint16_t>(s.cluster_port),
+                                          s.cluster_bind.c_str(), true);
+      if (!port) {
+        for (auto& ev : evs)
+          self->send_exit(ev, caf::exit_reason::user_shutdown);
+        self->send_exit(pl, caf::exit_reason::user_shutdown);
+        self->send_exit(col, caf::exit_reason::user_shutdown);
+        self->send_exit(opt, caf::exit_reason::user_shutdown);
+        return refuse("cluster.port: cannot listen on " + s.cluster_bind + ":"
+                      + std::to_string(s.cluster_port) + ": " + sys.render(port.error()));
+      }
+      req.log("cluster: listening on " + s.cluster_bind + ":" + std::to_string(*port)
+              + " (" + std::to_string(evs.size()) + " local evaluators)");
+    }
     self->send(pl, start_atom::value);
     self->receive([&](done_atom, run_outcome& out) { outcome = std::move(out); });
     for (auto& ev : evs)

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include <caf/fwd.hpp>
+
 #include "actors/evaluator.hpp"
 #include "actors/messages.hpp"
 #include "core/space.hpp"
@@ -41,5 +43,9 @@ actors::run_outcome run_experiment(const run_request& req);
 
 /// The objective description that remote workers receive.
 actors::objective_spec make_objective_spec(const io::settings& s);
+
+/// Middleman settings of head and workers: heartbeats every cluster.heartbeat
+/// seconds, a peer silent for five of them is dropped (0 = off).
+void configure_cluster(caf::actor_system_config& cfg, const io::settings& s);
 
 } // namespace asyncbo::app

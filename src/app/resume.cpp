@@ -123,6 +123,8 @@ logged_run read_event_log(const std::string& path) {
         log.records.push_back(std::move(r));
       } else if (ev == "resume") {
         ++log.resumes;
+      } else if (ev == "note") {
+        // informational
       } else {
         throw std::runtime_error("unknown event \"" + ev + "\"");
       }

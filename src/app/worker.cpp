@@ -1,12 +1,167 @@
 // SPDX-License-Identifier: Apache-2.0
-// Worker process (filled in by the multi-node work).
+// The worker process.
+//
+//   connecting --(head reachable)--> registering --(spec)--> serving
+//        ^                                 |                    |
+//        |                        (wrong secret: exit 2)        |
+//        +------- head lost, time left ----+------ head lost ---+
+//   serving --(stop from the head)--> exit 0
 #include "app/worker.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include <unistd.h>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include "actors/actors.hpp"
+#include "actors/evaluator.hpp"
+#include "app/experiment.hpp"
+#include "io/command.hpp"
+#include "io/records.hpp"
 
 namespace asyncbo::app {
 
-int run_worker(const io::settings&, const std::function<void(const std::string&)>& log) {
-  log("multi-node workers are not available yet");
-  return 2;
+using namespace asyncbo::actors;
+
+namespace {
+
+/// Tells the worker's main loop that the head ended the run.
+worker_actor::behavior_type controller(worker_actor::pointer, caf::actor main) {
+  return {
+    [main](stop_atom) {
+      caf::anon_send(main, stop_atom::value);
+      return true;
+    },
+  };
+}
+
+std::string default_name() {
+  char host[256] = "host";
+  ::gethostname(host, sizeof(host) - 1);
+  return std::string(host) + ":" + std::to_string(::getpid());
+}
+
+} // namespace
+
+int run_worker(const io::settings& s, const std::function<void(const std::string&)>& log) {
+  if (s.cluster_port <= 0) {
+    log("cluster.port: the worker needs the head's port (--cluster.port=P)");
+    return 2;
+  }
+  std::string secret;
+  try {
+    secret = s.secret();
+  } catch (const std::exception& e) {
+    log(e.what());
+    return 2;
+  }
+  io::prepare_process();
+  const std::string name = s.worker_name.empty() ? default_name() : s.worker_name;
+  caf::actor_system_config cfg;
+  add_message_types(cfg);
+  cfg.load<caf::io::middleman>();
+  configure_cluster(cfg, s);
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  auto mm = sys.middleman().actor_handle();
+  const auto deadline = std::chrono::steady_clock::now()
+                        + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                          std::chrono::duration<double>(s.cluster_connect_timeout));
+  auto backoff = std::chrono::milliseconds(100);
+  int code = 1;
+  bool reported_wait = false;
+  for (;;) {
+    // -- connecting
+    caf::strong_actor_ptr remote;
+    std::string why;
+    self
+      ->request(mm, std::chrono::seconds(2), caf::connect_atom::value, s.cluster_host,
+                static_cast<std::uint16_t>(s.cluster_port))
+      .receive(
+        [&](const caf::node_id&, caf::strong_actor_ptr& p, const std::set<std::string>&) {
+          remote = std::move(p);
+        },
+        [&](caf::error& e) { why = sys.render(e); });
+    if (!remote) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        log("cannot reach the head at " + s.cluster_host + ":"
+            + std::to_string(s.cluster_port) + " within cluster.connect-timeout ("
+            + io::exact(s.cluster_connect_timeout) + " s): "
+            + (why.empty() ? std::string("nothing published there") : why));
+        code = 1;
+        break;
+      }
+      if (!reported_wait) {
+        log("waiting for the head at " + s.cluster_host + ":" + std::to_string(s.cluster_port));
+        reported_wait = true;
+      }
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+      continue;
+    }
+    auto pool = caf::actor_cast<pool_actor>(remote);
+    // -- registering
+    auto ctl = sys.spawn(controller, caf::actor_cast<caf::actor>(self));
+    std::optional<objective_spec> spec;
+    self->request(pool, std::chrono::seconds(10), register_atom::value, secret, name, ctl)
+      .receive([&](objective_spec& sp) { spec = std::move(sp); },
+               [&](caf::error& e) { why = sys.render(e); });
+    if (!spec) {
+      self->send_exit(ctl, caf::exit_reason::user_shutdown);
+      if (why.find("wrong cluster secret") != std::string::npos) {
+        log("the head rejected this worker: wrong cluster secret");
+        code = 2;
+        break;
+      }
+      log("registration failed: " + why);
+      if (std::chrono::steady_clock::now() >= deadline) {
+        code = 1;
+        break;
+      }
+      std::this_thread::sleep_for(backoff);
+      continue;
+    }
+    // -- serving
+    std::vector<evaluator_actor> evs;
+    try {
+      delay_model delay = delay_from_spec(*spec);
+      for (std::int64_t i = 0; i < s.worker_evaluators; ++i) {
+        const std::string ev_name = name + "/" + std::to_string(i);
+        auto run = evaluation_from_spec(*spec, ev_name, s.worker_log_dir);
+        if (blocking_objective(*spec))
+          evs.push_back(sys.spawn<caf::detached>(evaluator, ev_name, run, delay));
+        else
+          evs.push_back(sys.spawn(evaluator, ev_name, run, delay));
+      }
+    } catch (const std::exception& e) {
+      log(std::string("cannot build the objective the head asked for: ") + e.what());
+      self->send_exit(ctl, caf::exit_reason::user_shutdown);
+      code = 2;
+      break;
+    }
+    self->monitor(pool);
+    self->send(pool, join_atom::value, secret, name, evs);
+    log("serving " + std::to_string(evs.size()) + " evaluators of \"" + spec->name
+        + "\" for " + s.cluster_host + ":" + std::to_string(s.cluster_port));
+    bool stopped = false;
+    std::string lost;
+    self->receive([&](stop_atom) { stopped = true; },
+                  [&](caf::down_msg& dm) { lost = sys.render(dm.reason); });
+    for (auto& ev : evs)
+      self->send_exit(ev, caf::exit_reason::user_shutdown);
+    self->send_exit(ctl, caf::exit_reason::user_shutdown);
+    if (stopped) {
+      log("the head finished the experiment");
+      code = 0;
+      break;
+    }
+    log("lost the head (" + lost + "); reconnecting");
+    backoff = std::chrono::milliseconds(100);
+  }
+  return code;
 }
 
 } // namespace asyncbo::app

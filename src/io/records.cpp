@@ -230,6 +230,10 @@ void event_log::result(const evaluation_record& r) {
   file_.write_line(j.dump());
 }
 
+void event_log::note(const std::string& text, double t) {
+  file_.write_line(nlohmann::json({{"event", "note"}, {"text", text}, {"t", t}}).dump());
+}
+
 void event_log::resume(double t) {
   file_.write_line(nlohmann::json({{"event", "resume"}, {"t", t}}).dump());
 }

@@ -83,6 +83,7 @@ private:
 ///   {"event":"dispatch", "id", "attempt", "x", "initial", "batch", "t"}
 ///   {"event":"result", ...evaluation_record fields...}
 ///   {"event":"resume", "t"}
+///   {"event":"note", "text", "t"}      (cluster membership, rejections)
 class event_log {
 public:
   event_log() = default;
@@ -92,6 +93,7 @@ public:
                 bool initial, std::uint64_t batch, double t);
   void result(const evaluation_record& r);
   void resume(double t);
+  void note(const std::string& text, double t);
 
 private:
   line_file file_;

@@ -3,6 +3,7 @@
 #include "io/settings.hpp"
 
 #include <cmath>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
@@ -302,6 +303,10 @@ const std::vector<entry>& entries() {
     // -- worker
     v.push_back(int_key("worker", "evaluators", &settings::worker_evaluators, 1, 100000,
                         "evaluators a worker process offers"));
+    v.push_back(string_key("worker", "name", &settings::worker_name, {},
+                           "name of this worker in the head's log (\"\" = host:pid)"));
+    v.push_back(string_key("worker", "log-dir", &settings::worker_log_dir, {},
+                           "where a worker keeps the output of external programs"));
     return v;
   }();
   return es;
@@ -364,6 +369,12 @@ void cross_check(const settings& s, std::vector<std::string>& err) {
         + fmt_real(s.max_failure_fraction));
   if (!s.cluster_secret.empty() && !s.cluster_secret_file.empty())
     add("cluster.secret: give cluster.secret or cluster.secret-file, not both");
+  const bool loopback = s.cluster_bind.rfind("127.", 0) == 0 || s.cluster_bind == "::1"
+                        || s.cluster_bind == "localhost";
+  if (s.cluster_port >= 0 && !loopback && s.cluster_secret.empty()
+      && s.cluster_secret_file.empty())
+    add("cluster.bind: accepting other hosts (cluster.bind = \"" + s.cluster_bind
+        + "\") needs a shared secret: set cluster.secret or cluster.secret-file");
 }
 
 } // namespace
@@ -405,6 +416,22 @@ delay_model settings::delay() const {
   d.factor = delay_factor;
   d.time_scale = time_scale;
   return d;
+}
+
+std::string settings::secret() const {
+  if (cluster_secret_file.empty())
+    return cluster_secret;
+  std::ifstream in(cluster_secret_file);
+  if (!in)
+    throw std::runtime_error("cluster.secret-file: cannot read " + cluster_secret_file);
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+    line.pop_back();
+  if (line.empty())
+    throw std::runtime_error("cluster.secret-file: " + cluster_secret_file
+                             + " is empty");
+  return line;
 }
 
 const test_function* settings::builtin() const {

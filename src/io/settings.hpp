@@ -73,6 +73,8 @@ struct settings {
   double cluster_heartbeat = 1.0;
   // [worker]
   std::int64_t worker_evaluators = 1;
+  std::string worker_name;      ///< "" = host:pid
+  std::string worker_log_dir = "asyncbo-worker-logs";
 
   /// The engine options these settings describe.
   engine_options engine() const;
@@ -82,6 +84,9 @@ struct settings {
   search_space space() const;
   /// The built-in test function, or nullptr for objective = "command".
   const test_function* builtin() const;
+  /// The shared cluster secret (cluster.secret, or the first line of
+  /// cluster.secret-file). Throws std::runtime_error if the file is unreadable.
+  std::string secret() const;
 };
 
 /// One configuration key of the schema.

@@ -99,6 +99,8 @@ nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
   j["lost_attempts"] = lost;
   j["attempts"] = recs.size();
   j["resumed"] = st.resumed;
+  j["rejected"] = st.rejected;
+  j["nodes"] = st.nodes;
   j["wall_time_s"] = st.wall_time_s;
   j["main_phase_s"] = st.wall_time_s - st.main_start_s;
   j["busy_fraction"] = st.capacity_seconds > 0 ? json(busy / st.capacity_seconds)
@@ -108,6 +110,7 @@ nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
                                  : json(nullptr);
   j["ask_ms"] = stat(st.ask_ms);
   j["dispatch_ms"] = stat(st.dispatch_ms);
+  j["transport_ms"] = stat(st.transport_ms);
   j["config"] = config;
   return j;
 }

@@ -31,6 +31,11 @@ struct run_stats {
   std::size_t requeued = 0;          ///< attempts lost with a node, re-sent
   std::size_t retried = 0;           ///< failed attempts retried
   std::size_t resumed = 0;           ///< times the run was resumed
+  std::size_t rejected = 0;          ///< refused registrations / stray replies
+  std::size_t nodes = 0;             ///< remote nodes that registered
+  /// Result arrival -> next point received by an evaluator on the head's
+  /// host, minus the ask time (ms).
+  std::vector<double> transport_ms;
 };
 
 struct stat_summary {

@@ -67,7 +67,7 @@ struct flow : asyncbo::test::caf_fixture {
     for (std::size_t i = 0; i < s.workers; ++i)
       evs.push_back(keep(sys.spawn(evaluator, "w" + std::to_string(i),
                                    point_evaluation(s.fn, "w" + std::to_string(i)), d)));
-    caf::anon_send(pl, join_atom::value, evs, std::string("local"));
+    caf::anon_send(pl, join_atom::value, std::string(), std::string("local"), evs);
     caf::anon_send(pl, start_atom::value);
     sched.run();
   }

@@ -88,6 +88,24 @@ BOOST_AUTO_TEST_CASE(result_roundtrip) {
   check_roundtrip(sys, r);
 }
 
+BOOST_AUTO_TEST_CASE(doubles_travel_bit_exact_even_where_caf_s_packing_fails) {
+  // CAF 0.17's pack754 corrupts subnormals and never returns for infinities;
+  // messages carry doubles as bit patterns instead.
+  result_msg r = sample_result();
+  r.x = {-2.5e-310, 4.9e-324, std::nan(""), -0.0, 1e308};
+  r.value = std::numeric_limits<double>::infinity();
+  r.duration_s = -std::numeric_limits<double>::infinity();
+  auto s = roundtrip(sys, r);
+  BOOST_REQUIRE(s.x.size() == r.x.size());
+  for (std::size_t i = 0; i < r.x.size(); ++i)
+    BOOST_TEST(wire::bits(s.x[i]) == wire::bits(r.x[i]), "coordinate " << i);
+  BOOST_TEST(wire::bits(s.value) == wire::bits(r.value));
+  BOOST_TEST(wire::bits(s.duration_s) == wire::bits(r.duration_s));
+  proposal_msg p = sample_proposal();
+  p.x = {1e-320};
+  BOOST_TEST(roundtrip(sys, p).x[0] == 1e-320);
+}
+
 BOOST_AUTO_TEST_CASE(batch_record_snapshot_stats_roundtrip) {
   proposal_batch b;
   b.points = {sample_proposal(), sample_proposal()};

@@ -64,6 +64,52 @@ inline proc_result run_program(const std::vector<std::string>& argv) {
   return r;
 }
 
+/// Starts argv in the background with stdout/stderr to files; returns the pid.
+inline pid_t start_program(const std::vector<std::string>& argv, const std::string& out,
+                           const std::string& err) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fo = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fo, 1);
+    ::dup2(fe, 2);
+    std::vector<char*> args;
+    for (auto& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+/// Waits for pid; returns its exit code (128 + signal if killed), or -1 if it
+/// is still running after `seconds`.
+inline int wait_program(pid_t pid, double seconds) {
+  for (int i = 0; i < int(seconds * 100); ++i) {
+    int st = 0;
+    if (::waitpid(pid, &st, WNOHANG) == pid)
+      return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    ::usleep(10000);
+  }
+  return -1;
+}
+
+inline std::string read_file(const std::string& p);
+
+/// Polls `path` until it contains `needle` (or `seconds` pass).
+inline bool wait_for_text(const std::string& path, const std::string& needle,
+                          double seconds) {
+  for (int i = 0; i < int(seconds * 100); ++i) {
+    std::ifstream f(path);
+    std::string s((std::istreambuf_iterator<char>(f)), {});
+    if (s.find(needle) != std::string::npos)
+      return true;
+    ::usleep(10000);
+  }
+  return false;
+}
+
 inline std::string read_file(const std::string& p) {
   std::ifstream f(p);
   return std::string(std::istreambuf_iterator<char>(f), {});

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+// Multi-node runs on 127.0.0.1: a head with no local evaluators and worker
+// processes; one worker is killed with SIGKILL mid-run; a worker with the
+// wrong secret gets no work.
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "support/process.hpp"
+
+using namespace asyncbo::test;
+
+namespace {
+
+/// The port a head printed ("listening on 127.0.0.1:PORT").
+std::string head_port(const std::string& err_file) {
+  BOOST_REQUIRE(wait_for_text(err_file, "listening on", 20));
+  std::smatch m;
+  auto text = read_file(err_file);
+  BOOST_REQUIRE(std::regex_search(text, m, std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)")));
+  return m[1];
+}
+
+struct children {
+  std::vector<pid_t> pids;
+  ~children() {
+    for (auto p : pids) {
+      ::kill(p, SIGKILL);
+      ::waitpid(p, nullptr, 0);
+    }
+  }
+  pid_t add(pid_t p) {
+    pids.push_back(p);
+    return p;
+  }
+  int wait(pid_t p, double s) {
+    int rc = wait_program(p, s);
+    if (rc >= 0)
+      pids.erase(std::find(pids.begin(), pids.end(), p));
+    return rc;
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(cluster_end_to_end)
+
+BOOST_AUTO_TEST_CASE(killing_a_worker_mid_run_loses_nothing) {
+  temp_dir d;
+  children kids;
+  const std::string out = d.path + "/out";
+  auto head = kids.add(start_program(
+    {binary(), "run", source_dir() + "/config/branin-async.ini", "--experiment.num-workers=0",
+     // batch 1 keeps every evaluator busy, so the killed worker holds points
+     "--experiment.batch-size=1", "--cluster.port=0", "--delay.time-scale=0.1",
+     "--acquisition.samples=512",
+     "--output.dir=" + out, "--cluster.heartbeat=0.2"},
+    d.path + "/head.out", d.path + "/head.err"));
+  const std::string port = head_port(d.path + "/head.err");
+  std::vector<std::string> worker = {binary(), "worker", "--cluster.port=" + port,
+                                     "--worker.evaluators=2", "--cluster.heartbeat=0.2"};
+  auto w1 = kids.add(start_program(worker, d.path + "/w1.out", d.path + "/w1.err"));
+  auto w2 = kids.add(start_program(worker, d.path + "/w2.out", d.path + "/w2.err"));
+  // Kill worker 1 once a third of the evaluations are in.
+  for (int i = 0; i < 3000; ++i) {
+    auto csv = read_file(out + "/observations.csv");
+    if (std::count(csv.begin(), csv.end(), '\n') >= 12)
+      break;
+    ::usleep(10000);
+  }
+  ::kill(w1, SIGKILL);
+  BOOST_TEST(kids.wait(w1, 5) == 128 + SIGKILL);
+  BOOST_TEST_REQUIRE(kids.wait(head, 60) == 0, read_file(d.path + "/head.err"));
+  BOOST_TEST(kids.wait(w2, 10) == 0, "the surviving worker exits cleanly when the head "
+                                     "finishes: "
+                                       << read_file(d.path + "/w2.err"));
+  auto s = nlohmann::json::parse(read_file(out + "/summary.json"));
+  BOOST_TEST(s["status"] == "completed");
+  BOOST_TEST(s["observations"].get<int>() == 30);
+  BOOST_TEST(s["requeued"].get<int>() >= 1);
+  BOOST_TEST(s["nodes"].get<int>() == 2);
+  // Every id has exactly one ok row; each lost attempt is its own row.
+  auto rows = parse_csv(read_file(out + "/observations.csv"));
+  std::map<std::string, int> ok;
+  std::size_t lost = 0;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    ok[rows[i][0]] += rows[i][6] == "ok" ? 1 : 0;
+    if (rows[i][6] == "lost") {
+      ++lost;
+      BOOST_TEST(rows[i][7].find("evaluator down") != std::string::npos, rows[i][7]);
+    }
+  }
+  BOOST_TEST(ok.size() == 33u);
+  for (auto& [id, n] : ok)
+    BOOST_TEST(n == 1, "id " << id);
+  BOOST_TEST(lost == s["requeued"].get<std::size_t>());
+  BOOST_TEST(read_file(d.path + "/head.err").find("left: exit_reason(remote_link_unreachable)")
+             != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_worker_with_the_wrong_secret_gets_no_work) {
+  temp_dir d;
+  children kids;
+  const std::string out = d.path + "/out";
+  std::ofstream(d.path + "/secret") << "correct horse\n";
+  auto head = kids.add(start_program(
+    {binary(), "run", source_dir() + "/config/branin-async.ini", "--experiment.num-workers=2",
+     "--experiment.batch-size=1", "--cluster.port=0",
+     "--cluster.secret-file=" + d.path + "/secret", "--delay.time-scale=0.05",
+     "--acquisition.samples=256", "--output.dir=" + out},
+    d.path + "/head.out", d.path + "/head.err"));
+  const std::string port = head_port(d.path + "/head.err");
+  auto bad = run_program({binary(), "worker", "--cluster.port=" + port,
+                          "--cluster.secret=battery staple", "--worker.evaluators=3",
+                          "--worker.name=intruder"});
+  BOOST_TEST(bad.code == 2);
+  BOOST_TEST(bad.err.find("the head rejected this worker: wrong cluster secret")
+               != std::string::npos,
+             bad.err);
+  BOOST_TEST_REQUIRE(kids.wait(head, 60) == 0, read_file(d.path + "/head.err"));
+  auto s = nlohmann::json::parse(read_file(out + "/summary.json"));
+  BOOST_TEST(s["rejected"].get<int>() >= 1);
+  BOOST_TEST(s["nodes"].get<int>() == 0);
+  auto csv = read_file(out + "/observations.csv");
+  BOOST_TEST(csv.find("intruder") == std::string::npos);
+  BOOST_TEST(read_file(d.path + "/head.err")
+               .find("rejected a registration from intruder")
+             != std::string::npos);
+  // A worker with no head to talk to gives up after connect-timeout.
+  auto lonely = run_program({binary(), "worker", "--cluster.port=" + port,
+                             "--cluster.connect-timeout=0.5"});
+  BOOST_TEST(lonely.code == 1);
+  BOOST_TEST(lonely.err.find("cannot reach the head") != std::string::npos, lonely.err);
+}
+
+BOOST_AUTO_TEST_CASE(non_loopback_bind_needs_a_secret) {
+  auto r = run_program({binary(), "run", source_dir() + "/config/branin-async.ini",
+                        "--cluster.port=0", "--cluster.bind=\"0.0.0.0\""});
+  BOOST_TEST(r.code == 2);
+  BOOST_TEST(r.err.find("cluster.bind: accepting other hosts (cluster.bind = \"0.0.0.0\") "
+                        "needs a shared secret")
+               != std::string::npos,
+             r.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -8,7 +8,7 @@ packages=(
   libcaf-dev libeigen3-dev
   libboost-test-dev libboost-random-dev
   liblbfgspp-dev nlohmann-json3-dev
-  python3
+  python3 openssl
 )
 
 missing=()

@@ -11,6 +11,7 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
 
 #include "actors/actors.hpp"
 #include "actors/collector.hpp"
@@ -41,6 +42,14 @@ objective_spec make_objective_spec(const io::settings& s) {
 }
 
 void configure_cluster(caf::actor_system_config& cfg, const io::settings& s) {
+  cfg.load<caf::io::middleman>();
+  if (s.tls()) {
+    cfg.load<caf::openssl::manager>();
+    cfg.openssl_certificate = s.tls_certificate;
+    cfg.openssl_key = s.tls_key;
+    cfg.openssl_passphrase = s.tls_passphrase;
+    cfg.openssl_cafile = s.tls_cafile;
+  }
   if (s.cluster_heartbeat > 0) {
     auto hb = std::chrono::duration_cast<caf::timespan>(
       std::chrono::duration<double>(s.cluster_heartbeat));
@@ -192,10 +201,8 @@ run_outcome run_experiment(const run_request& req) {
   // -- actor system
   caf::actor_system_config cfg;
   add_message_types(cfg);
-  if (s.cluster_port >= 0) {
-    cfg.load<caf::io::middleman>();
+  if (s.cluster_port >= 0)
     configure_cluster(cfg, s);
-  }
   caf::actor_system sys{cfg};
   run_outcome outcome;
   {
@@ -239,8 +246,12 @@ run_outcome run_experiment(const run_request& req) {
     }
     self->send(pl, join_atom::value, secret, std::string("local"), evs);
     if (s.cluster_port >= 0) {
-      auto port = sys.middleman().publish(pl, static_cast<std::uint16_t>(s.cluster_port),
-                                          s.cluster_bind.c_str(), true);
+      auto port = s.tls()
+                    ? caf::openssl::publish(pl, static_cast<std::uint16_t>(s.cluster_port),
+                                            s.cluster_bind.c_str(), true)
+                    : sys.middleman().publish(pl,
+                                              static_cast<std::uint16_t>(s.cluster_port),
+                                              s.cluster_bind.c_str(), true);
       if (!port) {
         for (auto& ev : evs)
           self->send_exit(ev, caf::exit_reason::user_shutdown);
@@ -251,7 +262,8 @@ run_outcome run_experiment(const run_request& req) {
                       + std::to_string(s.cluster_port) + ": " + sys.render(port.error()));
       }
       req.log("cluster: listening on " + s.cluster_bind + ":" + std::to_string(*port)
-              + " (" + std::to_string(evs.size()) + " local evaluators)");
+              + (s.tls() ? " with TLS" : "") + " (" + std::to_string(evs.size())
+              + " local evaluators)");
     }
     self->send(pl, start_atom::value);
     self->receive([&](done_atom, run_outcome& out) { outcome = std::move(out); });

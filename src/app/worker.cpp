@@ -15,6 +15,7 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
 
 #include "actors/actors.hpp"
 #include "actors/evaluator.hpp"
@@ -62,11 +63,10 @@ int run_worker(const io::settings& s, const std::function<void(const std::string
   const std::string name = s.worker_name.empty() ? default_name() : s.worker_name;
   caf::actor_system_config cfg;
   add_message_types(cfg);
-  cfg.load<caf::io::middleman>();
   configure_cluster(cfg, s);
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
-  auto mm = sys.middleman().actor_handle();
+  auto mm = s.tls() ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
   const auto deadline = std::chrono::steady_clock::now()
                         + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                           std::chrono::duration<double>(s.cluster_connect_timeout));

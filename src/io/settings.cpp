@@ -300,6 +300,16 @@ const std::vector<entry>& entries() {
     v.push_back(real_key("cluster", "heartbeat", &settings::cluster_heartbeat, 0.0, false,
                          "seconds between heartbeats; a silent peer is dropped "
                          "after 5 (0 = off)"));
+    v.push_back(string_key("cluster", "tls-certificate", &settings::tls_certificate, {},
+                           "PEM certificate of this node; with tls-key and tls-cafile "
+                           "all cluster traffic uses TLS (CAF's OpenSSL module)"));
+    v.push_back(string_key("cluster", "tls-key", &settings::tls_key, {},
+                           "PEM private key of this node"));
+    v.push_back(string_key("cluster", "tls-passphrase", &settings::tls_passphrase, {},
+                           "passphrase of tls-key, if any"));
+    v.push_back(string_key("cluster", "tls-cafile", &settings::tls_cafile, {},
+                           "PEM CA certificate(s) that peers' certificates must "
+                           "chain to"));
     // -- worker
     v.push_back(int_key("worker", "evaluators", &settings::worker_evaluators, 1, 100000,
                         "evaluators a worker process offers"));
@@ -369,6 +379,15 @@ void cross_check(const settings& s, std::vector<std::string>& err) {
         + fmt_real(s.max_failure_fraction));
   if (!s.cluster_secret.empty() && !s.cluster_secret_file.empty())
     add("cluster.secret: give cluster.secret or cluster.secret-file, not both");
+  if (s.tls() && (s.tls_certificate.empty() || s.tls_key.empty() || s.tls_cafile.empty()))
+    add("cluster.tls-certificate: TLS needs cluster.tls-certificate, cluster.tls-key and "
+        "cluster.tls-cafile together");
+  for (auto [key, path] : {std::pair<const char*, const std::string*>{"tls-certificate",
+                                                                      &s.tls_certificate},
+                           {"tls-key", &s.tls_key},
+                           {"tls-cafile", &s.tls_cafile}})
+    if (!path->empty() && !std::ifstream(*path))
+      add(std::string("cluster.") + key + ": cannot read \"" + *path + "\"");
   const bool loopback = s.cluster_bind.rfind("127.", 0) == 0 || s.cluster_bind == "::1"
                         || s.cluster_bind == "localhost";
   if (s.cluster_port >= 0 && !loopback && s.cluster_secret.empty()

@@ -71,6 +71,12 @@ struct settings {
   std::string cluster_secret_file;
   double cluster_connect_timeout = 30.0;
   double cluster_heartbeat = 1.0;
+  std::string tls_certificate;   ///< PEM file; with key and cafile: TLS on
+  std::string tls_key;
+  std::string tls_passphrase;
+  std::string tls_cafile;        ///< CA that signed the peers' certificates
+
+  bool tls() const { return !tls_certificate.empty() || !tls_key.empty() || !tls_cafile.empty(); }
   // [worker]
   std::int64_t worker_evaluators = 1;
   std::string worker_name;      ///< "" = host:pid

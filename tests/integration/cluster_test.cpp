@@ -136,6 +136,56 @@ BOOST_AUTO_TEST_CASE(a_worker_with_the_wrong_secret_gets_no_work) {
   BOOST_TEST(lonely.err.find("cannot reach the head") != std::string::npos, lonely.err);
 }
 
+BOOST_AUTO_TEST_CASE(tls_cluster_works_and_plain_or_foreign_workers_cannot_join) {
+  temp_dir d;
+  children kids;
+  auto make_cert = [&](const std::string& name) {
+    auto r = run_program({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                          "-keyout", d.path + "/" + name + ".key", "-out",
+                          d.path + "/" + name + ".pem", "-days", "2", "-subj",
+                          "/CN=" + name});
+    BOOST_REQUIRE_MESSAGE(r.code == 0, "openssl failed: " << r.err);
+  };
+  make_cert("cluster");
+  make_cert("other");
+  auto tls = [&](const std::string& name, const std::string& ca) {
+    return std::vector<std::string>{"--cluster.tls-certificate=" + d.path + "/" + name + ".pem",
+                                    "--cluster.tls-key=" + d.path + "/" + name + ".key",
+                                    "--cluster.tls-cafile=" + d.path + "/" + ca + ".pem"};
+  };
+  std::vector<std::string> head_args = {
+    binary(), "run", source_dir() + "/config/branin-async.ini", "--experiment.num-workers=0",
+    "--experiment.batch-size=1", "--cluster.port=0", "--delay.time-scale=0.02",
+    "--acquisition.samples=256", "--experiment.num-observations=12",
+    "--output.dir=" + d.path + "/out"};
+  for (auto& a : tls("cluster", "cluster"))
+    head_args.push_back(a);
+  auto head = kids.add(start_program(head_args, d.path + "/head.out", d.path + "/head.err"));
+  const std::string port = head_port(d.path + "/head.err");
+  BOOST_TEST(read_file(d.path + "/head.err").find("with TLS") != std::string::npos);
+  // No TLS, or a certificate the head's CA did not sign: no connection.
+  auto plain = run_program({binary(), "worker", "--cluster.port=" + port,
+                            "--cluster.connect-timeout=1"});
+  BOOST_TEST(plain.code == 1, plain.err);
+  std::vector<std::string> foreign = {binary(), "worker", "--cluster.port=" + port,
+                                      "--cluster.connect-timeout=1"};
+  for (auto& a : tls("other", "other"))
+    foreign.push_back(a);
+  auto f = run_program(foreign);
+  BOOST_TEST(f.code == 1, f.err);
+  // A worker with the cluster's certificate does the work.
+  std::vector<std::string> good = {binary(), "worker", "--cluster.port=" + port,
+                                   "--worker.evaluators=2"};
+  for (auto& a : tls("cluster", "cluster"))
+    good.push_back(a);
+  auto w = kids.add(start_program(good, d.path + "/w.out", d.path + "/w.err"));
+  BOOST_TEST_REQUIRE(kids.wait(head, 60) == 0, read_file(d.path + "/head.err"));
+  BOOST_TEST(kids.wait(w, 10) == 0, read_file(d.path + "/w.err"));
+  auto s = nlohmann::json::parse(read_file(d.path + "/out/summary.json"));
+  BOOST_TEST(s["observations"].get<int>() == 12);
+  BOOST_TEST(s["nodes"].get<int>() == 1);
+}
+
 BOOST_AUTO_TEST_CASE(non_loopback_bind_needs_a_secret) {
   auto r = run_program({binary(), "run", source_dir() + "/config/branin-async.ini",
                         "--cluster.port=0", "--cluster.bind=\"0.0.0.0\""});

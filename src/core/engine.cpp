@@ -242,59 +242,55 @@ std::vector<proposal> engine::ask(std::size_t k) {
     fixed.col(fixed.cols() - 1) = u;
   };
 
+  // Records one optimisation in the ask summary.
+  auto take = [&](double plain, const acq_result& res) {
+    last_.acq.push_back(res.summary);
+    last_.log_value = res.log_value;
+    last_.plain_value = plain;
+  };
   if (opts_.acquisition == acquisition_kind::batch_mc_ei
       && opts_.rule != rule_kind::async_greedy) {
     // Joint batch of k points (sync: no pending; async-joint: pending fixed).
     batch_mc_ei acq(model, eta, fixed, k, opts_.qei, derive_seed(ask_seed, 10));
     auto res = maximize_acquisition(acq, opts_.optimizer, derive_seed(ask_seed, 11),
                                     exec_, around_best_candidates(k, derive_seed(ask_seed, 12)));
-    last_.acq.push_back(res.summary);
-    last_.log_value = res.log_value;
-    last_.plain_value = acq.value(res.x);
+    take(acq.value(res.x), res);
     for (std::size_t i = 0; i < k; ++i)
       chosen.push_back(space_.snap_unit(res.x.segment(i * D, D)));
-  } else if (opts_.acquisition == acquisition_kind::batch_mc_ei) {
-    // async-greedy + batch-mc-ei: sequential greedy q-EI.
-    for (std::size_t i = 0; i < k; ++i) {
-      batch_mc_ei acq(model, eta, fixed, 1, opts_.qei,
-                      derive_seed(ask_seed, 20 + 2 * i));
-      auto res = maximize_acquisition(
-        acq, opts_.optimizer, derive_seed(ask_seed, 21 + 2 * i), exec_,
-        around_best_candidates(1, derive_seed(ask_seed, 50 + i)));
-      last_.acq.push_back(res.summary);
-      last_.log_value = res.log_value;
-      last_.plain_value = acq.value(res.x);
-      vec u = space_.snap_unit(res.x);
-      chosen.push_back(u);
-      append_fixed(u);
-    }
-  } else if (opts_.acquisition == acquisition_kind::local_penalization) {
-    // Greedy batch; L and eta_LP estimated once per ask (Trieste's
-    // new_optimization_step).
-    rng_type rng(derive_seed(ask_seed, 30));
-    mat samples = uniform_unit(D, opts_.lp.samples, rng);
-    double L, eta_lp;
-    lp_estimate(model, samples, L, eta_lp);
-    for (std::size_t i = 0; i < k; ++i) {
-      local_penalization acq(model, eta, fixed, L, eta_lp);
-      auto res = maximize_acquisition(
-        acq, opts_.optimizer, derive_seed(ask_seed, 31 + i), exec_,
-        around_best_candidates(1, derive_seed(ask_seed, 70 + i)));
-      last_.acq.push_back(res.summary);
-      last_.log_value = res.log_value;
-      last_.plain_value = acq.value(res.x);
-      vec u = space_.snap_unit(res.x);
-      chosen.push_back(u);
-      append_fixed(u);
-    }
-  } else {
+  } else if (opts_.acquisition == acquisition_kind::ei) {
     expected_improvement acq(model, eta);
     auto res = maximize_acquisition(acq, opts_.optimizer, derive_seed(ask_seed, 40),
                                     exec_, around_best_candidates(1, derive_seed(ask_seed, 41)));
-    last_.acq.push_back(res.summary);
-    last_.log_value = res.log_value;
-    last_.plain_value = acq.value(res.x);
+    take(acq.value(res.x), res);
     chosen.push_back(space_.snap_unit(res.x));
+  } else {
+    // Greedy: one point at a time, each penalised by (or fixed with) the
+    // pending points and the points already chosen in this ask.
+    double L = 0.0, eta_lp = 0.0;
+    if (opts_.acquisition == acquisition_kind::local_penalization) {
+      // L and eta_LP once per ask (Trieste's new_optimization_step).
+      rng_type rng(derive_seed(ask_seed, 30));
+      lp_estimate(model, uniform_unit(D, opts_.lp.samples, rng), L, eta_lp);
+    }
+    for (std::size_t i = 0; i < k; ++i) {
+      const std::uint64_t s = derive_seed(ask_seed, 100 + 3 * i);
+      acq_result res;
+      if (opts_.acquisition == acquisition_kind::local_penalization) {
+        local_penalization acq(model, eta, fixed, L, eta_lp);
+        res = maximize_acquisition(acq, opts_.optimizer, derive_seed(s, 1), exec_,
+                                   around_best_candidates(1, derive_seed(s, 2)));
+        take(acq.value(res.x), res);
+      } else {
+        // async-greedy + batch-mc-ei: sequential greedy q-EI.
+        batch_mc_ei acq(model, eta, fixed, 1, opts_.qei, derive_seed(s, 0));
+        res = maximize_acquisition(acq, opts_.optimizer, derive_seed(s, 1), exec_,
+                                   around_best_candidates(1, derive_seed(s, 2)));
+        take(acq.value(res.x), res);
+      }
+      vec u = space_.snap_unit(res.x);
+      chosen.push_back(u);
+      append_fixed(u);
+    }
   }
   last_.acq_ms = ms_since(t1);
   std::vector<proposal> out;

@@ -154,17 +154,7 @@ BOOST_AUTO_TEST_CASE(sigkill_then_resume_loses_nothing_and_completes_the_budget)
     binary(), "run", source_dir() + "/config/branin-async.ini", "--output.dir=" + out,
     "--delay.time-scale=0.05", "--experiment.num-observations=40",
     "--acquisition.samples=512", "--output.progress=never"};
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 2);
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    _exit(127);
-  }
+  pid_t pid = start_program(args, "/dev/null", "/dev/null");
   // Kill it once 15 results are in.
   for (int i = 0; i < 600; ++i) {
     auto text = read_file(out + "/observations.csv");

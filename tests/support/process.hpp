@@ -32,16 +32,12 @@ inline std::string slurp_fd(int fd) {
   return s;
 }
 
-/// Runs argv to completion; stdout and stderr go to temporary files (no
-/// pipe deadlocks), read back afterwards.
-inline proc_result run_program(const std::vector<std::string>& argv) {
-  char out_tmpl[] = "/tmp/asyncbo-out-XXXXXX";
-  char err_tmpl[] = "/tmp/asyncbo-err-XXXXXX";
-  int fo = ::mkstemp(out_tmpl), fe = ::mkstemp(err_tmpl);
+/// Forks and executes argv with stdout and stderr on the given descriptors.
+inline pid_t spawn_with(const std::vector<std::string>& argv, int fd_out, int fd_err) {
   pid_t pid = ::fork();
   if (pid == 0) {
-    ::dup2(fo, 1);
-    ::dup2(fe, 2);
+    ::dup2(fd_out, 1);
+    ::dup2(fd_err, 2);
     std::vector<char*> args;
     for (auto& a : argv)
       args.push_back(const_cast<char*>(a.c_str()));
@@ -49,6 +45,16 @@ inline proc_result run_program(const std::vector<std::string>& argv) {
     ::execv(args[0], args.data());
     _exit(127);
   }
+  return pid;
+}
+
+/// Runs argv to completion; stdout and stderr go to temporary files (no
+/// pipe deadlocks), read back afterwards.
+inline proc_result run_program(const std::vector<std::string>& argv) {
+  char out_tmpl[] = "/tmp/asyncbo-out-XXXXXX";
+  char err_tmpl[] = "/tmp/asyncbo-err-XXXXXX";
+  int fo = ::mkstemp(out_tmpl), fe = ::mkstemp(err_tmpl);
+  pid_t pid = spawn_with(argv, fo, fe);
   int status = 0;
   ::waitpid(pid, &status, 0);
   proc_result r;
@@ -67,19 +73,11 @@ inline proc_result run_program(const std::vector<std::string>& argv) {
 /// Starts argv in the background with stdout/stderr to files; returns the pid.
 inline pid_t start_program(const std::vector<std::string>& argv, const std::string& out,
                            const std::string& err) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int fo = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fo, 1);
-    ::dup2(fe, 2);
-    std::vector<char*> args;
-    for (auto& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    _exit(127);
-  }
+  int fo = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  pid_t pid = spawn_with(argv, fo, fe);
+  ::close(fo);
+  ::close(fe);
   return pid;
 }
 

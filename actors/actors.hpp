@@ -72,8 +72,9 @@ using pool_actor = caf::typed_actor<
   /// Step 2: the node's evaluators (secret again; every evaluator must live
   /// on the sender's node). Local evaluators join the same way.
   caf::reacts_to<join_atom, std::string, std::string, std::vector<evaluator_actor>>,
-  /// Stop the run now with an error (local sender only).
-  caf::reacts_to<abort_atom, std::string>>;
+  /// Stop the run now with a status (e.g. "interrupted") and a reason
+  /// (local sender only).
+  caf::reacts_to<abort_atom, std::string, std::string>>;
 
 /// Registers every message type under its network name. Call on every
 /// actor_system_config before the actor system is built.

@@ -144,7 +144,8 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
         snap.busy = 0;
         print_progress(st, snap, true);
       }
-      run_outcome out{ps.status == "completed" ? 0 : 1, ps.status, ps.message};
+      run_outcome out{ps.status == "completed" ? 0 : ps.status == "interrupted" ? 130 : 1,
+                      ps.status, ps.message};
       try {
         if (st.cfg.dir.empty())
           throw std::logic_error("no output directory");

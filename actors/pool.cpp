@@ -445,9 +445,9 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
                      + " evaluators");
       add_evaluators(self, evs, node);
     },
-    [self](abort_atom, const std::string& why) {
+    [self](abort_atom, const std::string& status, const std::string& why) {
       if (local_sender(self))
-        finish(self, "failed", why);
+        finish(self, status, why);
     },
   };
 }

@@ -18,6 +18,7 @@
 #include "actors/optimizer.hpp"
 #include "actors/pool.hpp"
 #include "app/resume.hpp"
+#include "app/signals.hpp"
 #include "app/thread_pool.hpp"
 #include "io/command.hpp"
 #include "core/engine.hpp"
@@ -75,6 +76,9 @@ run_outcome refuse(const std::string& msg) {
 
 run_outcome run_experiment(const run_request& req) {
   const io::settings& s = req.settings;
+  // SIGINT/SIGTERM are blocked before any thread exists (thread pool, CAF),
+  // so that only the watcher thread ever receives them.
+  signal_watch signals;
   // -- objective and space
   std::optional<search_space> space;
   point_function fn;                  // in-process objectives
@@ -265,8 +269,17 @@ run_outcome run_experiment(const run_request& req) {
               + (s.tls() ? " with TLS" : "") + " (" + std::to_string(evs.size())
               + " local evaluators)");
     }
+    signals.on_signal([pl, log = req.log](int sig) {
+      const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+      log(std::string("interrupted by ") + name
+          + ": stopping; the log is complete, --resume continues");
+      io::cancel_commands();
+      caf::anon_send(pl, abort_atom::value, std::string("interrupted"),
+                     std::string("interrupted by ") + name);
+    });
     self->send(pl, start_atom::value);
     self->receive([&](done_atom, run_outcome& out) { outcome = std::move(out); });
+    signals.on_signal(nullptr);
     for (auto& ev : evs)
       self->send_exit(ev, caf::exit_reason::user_shutdown);
     self->send_exit(pl, caf::exit_reason::user_shutdown);

@@ -44,7 +44,7 @@ row per evaluation attempt, written as results arrive), events.jsonl (the
 checkpoint used by --resume), summary.json and plot.svg at the end.
 
 Exit codes: 0 success; 1 the run failed (see summary.json); 2 bad usage or
-configuration (nothing was run).
+configuration (nothing was run); 130 interrupted by SIGINT/SIGTERM (resumable).
 
 Configuration keys ([section] key = default (type) meaning):)";
 

@@ -20,6 +20,7 @@
 #include "actors/actors.hpp"
 #include "actors/evaluator.hpp"
 #include "app/experiment.hpp"
+#include "app/signals.hpp"
 #include "io/command.hpp"
 #include "io/records.hpp"
 
@@ -61,11 +62,16 @@ int run_worker(const io::settings& s, const std::function<void(const std::string
   }
   io::prepare_process();
   const std::string name = s.worker_name.empty() ? default_name() : s.worker_name;
+  signal_watch signals;
   caf::actor_system_config cfg;
   add_message_types(cfg);
   configure_cluster(cfg, s);
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
+  signals.on_signal([me = caf::actor_cast<caf::actor>(self)](int) {
+    io::cancel_commands();
+    caf::anon_send(me, abort_atom::value, std::string("interrupted"), std::string());
+  });
   auto mm = s.tls() ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
   const auto deadline = std::chrono::steady_clock::now()
                         + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -74,6 +80,10 @@ int run_worker(const io::settings& s, const std::function<void(const std::string
   int code = 1;
   bool reported_wait = false;
   for (;;) {
+    if (signals.received()) {
+      code = 130;
+      break;
+    }
     // -- connecting
     caf::strong_actor_ptr remote;
     std::string why;
@@ -146,9 +156,10 @@ int run_worker(const io::settings& s, const std::function<void(const std::string
     self->send(pool, join_atom::value, secret, name, evs);
     log("serving " + std::to_string(evs.size()) + " evaluators of \"" + spec->name
         + "\" for " + s.cluster_host + ":" + std::to_string(s.cluster_port));
-    bool stopped = false;
+    bool stopped = false, interrupted = false;
     std::string lost;
     self->receive([&](stop_atom) { stopped = true; },
+                  [&](abort_atom, std::string&, std::string&) { interrupted = true; },
                   [&](caf::down_msg& dm) { lost = sys.render(dm.reason); });
     for (auto& ev : evs)
       self->send_exit(ev, caf::exit_reason::user_shutdown);
@@ -156,6 +167,11 @@ int run_worker(const io::settings& s, const std::function<void(const std::string
     if (stopped) {
       log("the head finished the experiment");
       code = 0;
+      break;
+    }
+    if (interrupted) {
+      log("interrupted; the head re-dispatches what this worker was evaluating");
+      code = 130;
       break;
     }
     log("lost the head (" + lost + "); reconnecting");

@@ -2,6 +2,7 @@
 // External-program objectives.
 #include "io/command.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -29,6 +30,8 @@ namespace asyncbo::io {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
+
+std::atomic<bool> cancelled{false};
 
 std::string trim(const std::string& s) {
   auto b = s.find_first_not_of(" \t\r\n");
@@ -171,6 +174,14 @@ void parse_output(const std::string& text, command_outcome& out) {
   out.value = v;
 }
 
+void cancel_commands() {
+  cancelled = true;
+}
+
+bool commands_cancelled() {
+  return cancelled.load();
+}
+
 void prepare_process() {
 #ifdef PR_SET_CHILD_SUBREAPER
   ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -275,6 +286,8 @@ command_outcome run_command(const command_spec& spec, const std::vector<double>&
   }
   if (pid == 0) {
     ::setpgid(0, 0);
+    // If the evaluator thread (and so the head) dies, the program dies too.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(in_pipe[0], 0);
     ::dup2(out_pipe[1], 1);
     ::dup2(err_fd >= 0 ? err_fd : devnull, 2);
@@ -305,10 +318,14 @@ command_outcome run_command(const command_spec& spec, const std::vector<double>&
   const bool has_timeout = spec.timeout > 0.0;
   const auto deadline = t0 + std::chrono::duration_cast<clock_type::duration>(
                                std::chrono::duration<double>(spec.timeout));
-  bool timed_out = false, eof = false, exited = false;
+  bool timed_out = false, eof = false, exited = false, stop = false;
   int status = 0;
   char buf[8192];
   while (!exited) {
+    if (cancelled) {
+      stop = true;
+      break;
+    }
     int wait_ms = 50;
     if (has_timeout) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline
@@ -343,7 +360,7 @@ command_outcome run_command(const command_spec& spec, const std::vector<double>&
     if (r == pid)
       exited = true;
   }
-  if (timed_out) {
+  if (timed_out || stop) {
     ::kill(-pid, SIGTERM);
     auto grace = clock_type::now() + std::chrono::milliseconds(500);
     while (clock_type::now() < grace) {
@@ -377,6 +394,11 @@ command_outcome run_command(const command_spec& spec, const std::vector<double>&
   if (log_fd >= 0)
     ::close(log_fd);
   out.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+  if (stop) {
+    out.status = "cancelled";
+    out.reason = "the run was interrupted; process group killed";
+    return out;
+  }
   if (timed_out) {
     out.status = "timeout";
     out.reason = "no result after " + exact(spec.timeout)

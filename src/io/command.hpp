@@ -27,7 +27,8 @@ struct command_spec {
 
 /// What happened.
 struct command_outcome {
-  std::string status = "ok";  ///< ok | error | timeout | bad_output | not_finite
+  std::string status = "ok";  ///< ok | error | timeout | bad_output | not_finite |
+                              ///< cancelled
   std::string reason;
   double value = 0.0;
   double seconds = 0.0;       ///< wall time of the process
@@ -50,6 +51,11 @@ void parse_output(const std::string& stdout_text, command_outcome& out);
 command_outcome run_command(const command_spec& spec, const std::vector<double>& x,
                             std::uint64_t id, std::uint32_t attempt,
                             const std::string& worker);
+
+/// Asks every running and future run_command to stop: their process groups
+/// are killed within 50 ms and the outcome is "cancelled". For SIGINT/SIGTERM.
+void cancel_commands();
+bool commands_cancelled();
 
 /// Prepares the process for running objectives: makes it a child subreaper
 /// (Linux), so that processes an objective leaves behind are re-parented to us

@@ -273,6 +273,40 @@ BOOST_AUTO_TEST_CASE(damaged_logs_and_changed_configs_refuse_to_resume) {
   BOOST_TEST(r6.err.find("does not exist (nothing to resume)") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(sigint_stops_cleanly_kills_the_programs_and_resume_finishes) {
+  temp_dir d;
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  // Every evaluation of ids 6k+2 hangs on its first attempt; a long timeout
+  // keeps them running until the interrupt.
+  write_config(d.path + "/c.ini", d.path);
+  const std::string out = d.path + "/out";
+  std::vector<std::string> args = {binary(), "run", d.path + "/c.ini",
+                                   "--output.dir=" + out, "--objective.timeout=60"};
+  pid_t pid = start_program(args, d.path + "/run.out", d.path + "/run.err");
+  // Wait until the hanging evaluation (id 2) is running.
+  BOOST_REQUIRE(wait_for_text(out + "/events.jsonl", "\"event\":\"dispatch\",\"id\":2,", 20));
+  ::usleep(300000);
+  auto t0 = std::chrono::steady_clock::now();
+  ::kill(pid, SIGINT);
+  int rc = wait_program(pid, 10);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  BOOST_TEST(rc == 130, read_file(d.path + "/run.err"));
+  BOOST_TEST(secs < 3.0);
+  BOOST_TEST(our_children().empty(), "left behind: " << our_children().front());
+  auto s = nlohmann::json::parse(read_file(out + "/summary.json"));
+  BOOST_TEST(s["status"] == "interrupted");
+  BOOST_TEST(read_file(d.path + "/run.err").find("interrupted by SIGINT") != std::string::npos);
+  // The interrupted run resumes and completes its budget.
+  auto r = run_program({binary(), "run", d.path + "/c.ini", "--output.dir=" + out,
+                        "--resume"});
+  BOOST_TEST_REQUIRE(r.code == 0, r.err);
+  auto by_id = rows_by_id(out + "/observations.csv");
+  BOOST_TEST(by_id.size() == 18u);
+  auto s2 = nlohmann::json::parse(read_file(out + "/summary.json"));
+  BOOST_TEST(s2["status"] == "completed");
+  BOOST_TEST(our_children().empty());
+}
+
 BOOST_AUTO_TEST_CASE(command_configuration_errors_are_exact) {
   temp_dir d;
   write_config(d.path + "/c.ini", d.path, "");

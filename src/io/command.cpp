@@ -53,28 +53,25 @@ std::string point_json(const command_spec& spec, const std::vector<double>& x) {
 }
 
 void write_all(int fd, const std::string& s) {
-  const char* p = s.data();
-  std::size_t left = s.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return; // the program closed stdin: not our problem
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  // A program that closes its stdin early is not our problem (SIGPIPE is
+  // ignored, the error is dropped).
+  write_fully(fd, s.data(), s.size());
 }
 
-/// Reaps every process of group `pgid` that is our child (the leader and,
-/// as subreaper, orphans). Returns the leader's status when it is reaped.
+/// Waits until no process of group `pgid` is left, reaping those that are
+/// (or become, as we are a subreaper) our children. Call after SIGKILL to
+/// the group. Gives up after 2 s (a process stuck in uninterruptible sleep).
 void reap_group(pid_t pgid) {
+  const auto give_up = clock_type::now() + std::chrono::seconds(2);
   for (;;) {
     int st = 0;
-    pid_t r = ::waitpid(-pgid, &st, WNOHANG);
-    if (r <= 0)
+    while (::waitpid(-pgid, &st, WNOHANG) > 0) {
+    }
+    if (::kill(-pgid, 0) != 0 && errno == ESRCH)
+      return; // nobody left, zombies included
+    if (clock_type::now() > give_up)
       return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
 

@@ -45,22 +45,26 @@ line_file& line_file::operator=(line_file&& o) noexcept {
   return *this;
 }
 
-void line_file::write_line(const std::string& line) {
-  if (fd_ < 0)
-    throw std::runtime_error("write to closed file " + path_);
-  std::string buf = line + "\n";
-  const char* p = buf.data();
-  std::size_t left = buf.size();
+bool write_fully(int fd, const char* p, std::size_t left) {
   while (left > 0) {
-    ssize_t n = ::write(fd_, p, left);
+    ssize_t n = ::write(fd, p, left);
     if (n < 0) {
       if (errno == EINTR)
         continue;
-      throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
+      return false;
     }
     p += n;
     left -= static_cast<std::size_t>(n);
   }
+  return true;
+}
+
+void line_file::write_line(const std::string& line) {
+  if (fd_ < 0)
+    throw std::runtime_error("write to closed file " + path_);
+  std::string buf = line + "\n";
+  if (!write_fully(fd_, buf.data(), buf.size()))
+    throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
   if (fsync_)
     ::fdatasync(fd_);
 }

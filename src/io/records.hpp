@@ -106,6 +106,10 @@ evaluation_record record_from_json(const nlohmann::json& j);
 /// Formats a double so that it reads back exactly (shortest round trip).
 std::string exact(double v);
 
+/// Writes all of `data` to `fd`, retrying after EINTR and short writes.
+/// Returns false on an error (errno is set).
+bool write_fully(int fd, const char* data, std::size_t size);
+
 /// If the file's last line has no newline (the process died while writing
 /// it), cuts it off. Returns the dropped text ("" if none). Throws
 /// std::runtime_error if the file cannot be repaired.

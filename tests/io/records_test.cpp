@@ -7,6 +7,7 @@
 
 #include "io/records.hpp"
 #include "io/summary.hpp"
+#include "support/process.hpp"
 
 using namespace asyncbo::io;
 
@@ -16,15 +17,6 @@ std::string read_all(const std::string& p) {
   std::ifstream f(p);
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
-
-struct tmpdir {
-  std::string path;
-  tmpdir() {
-    char tmpl[] = "/tmp/asyncbo-test-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~tmpdir() { std::filesystem::remove_all(path); }
-};
 
 evaluation_record rec(std::uint64_t id, double v, const char* status = "ok") {
   evaluation_record r;
@@ -59,7 +51,7 @@ BOOST_AUTO_TEST_CASE(csv_rows_are_exact_and_quoted) {
 }
 
 BOOST_AUTO_TEST_CASE(logs_append_line_by_line) {
-  tmpdir d;
+  asyncbo::test::temp_dir d;
   {
     observations_csv csv(d.path + "/o.csv", {"x0", "x1"}, false, false);
     csv.write(rec(0, 1.0));

@@ -3,6 +3,8 @@
 #include "io/settings.hpp"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -19,11 +21,15 @@ std::string show(const json& v) {
   return v.dump();
 }
 
+/// Shortest text that reads back as v.
 std::string fmt_real(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
+  char buf[32];
+  for (int prec = 1; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof(buf), "%.*g", prec, v);
+    if (std::strtod(buf, nullptr) == v)
+      break;
+  }
+  return buf;
 }
 
 /// A schema entry with its reader and writer.
@@ -250,7 +256,7 @@ const std::vector<entry>& entries() {
     // -- output
     v.push_back(string_key("output", "dir", &settings::output_dir, {},
                            "directory for observations.csv, events.jsonl, "
-                           "summary.json, plot.svg"));
+                           "summary.json, plot.svg (\"\" = runs/<config>-<date-time>)"));
     v.push_back(string_key("output", "progress", &settings::progress,
                            {"auto", "always", "never"},
                            "progress line on stderr (auto: only on a terminal)"));

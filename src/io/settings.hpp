@@ -48,7 +48,7 @@ struct settings {
   double delay_factor = 3.0;
   double time_scale = 1.0;
   // [output]
-  std::string output_dir = "asyncbo-out";
+  std::string output_dir;  ///< "" = runs/<config name>-<date-time>
   std::string progress = "auto";
   bool plot = true;
   bool fsync = false;

@@ -231,6 +231,51 @@ BOOST_AUTO_TEST_CASE(a_lost_evaluator_s_point_is_redispatched_once) {
     BOOST_TEST(n == 1, "id " << id);
 }
 
+BOOST_AUTO_TEST_CASE(an_evaluator_joining_mid_run_gets_work_at_once) {
+  setup s;
+  s.workers = 2;
+  s.batch = 2;
+  s.budget = 10;
+  build(s);
+  BOOST_TEST(busy() == 2u);
+  const auto asks_before = asks();
+  // A new evaluator joins while both others are busy: it is fed immediately,
+  // although fewer than batch-size evaluators are free.
+  auto extra = keep(sys.spawn(evaluator, std::string("late"),
+                              point_evaluation(builtin_function(*find_test_function(
+                                                 "scaled-branin")),
+                                               "late"),
+                              delay_model{}));
+  caf::anon_send(pl, join_atom::value, std::string(), std::string("late-node"),
+                 std::vector<evaluator_actor>{extra});
+  sched.run();
+  BOOST_TEST(asks() == asks_before + 1);
+  BOOST_TEST(pool_st().evaluators.size() == 3u);
+  run_to_end();
+  BOOST_TEST((*out)->exit_code == 0);
+  bool late_worked = false;
+  for (auto& r : col_st().records)
+    late_worked = late_worked || r.worker == "late";
+  BOOST_TEST(late_worked);
+}
+
+BOOST_AUTO_TEST_CASE(joins_with_a_wrong_secret_are_rejected) {
+  build({});
+  auto extra = keep(sys.spawn(evaluator, std::string("x"),
+                              point_evaluation(builtin_function(*find_test_function(
+                                                 "scaled-branin")),
+                                               "x"),
+                              delay_model{}));
+  caf::anon_send(pl, join_atom::value, std::string("guess"), std::string("intruder"),
+                 std::vector<evaluator_actor>{extra});
+  sched.run();
+  BOOST_TEST(pool_st().evaluators.size() == 4u);
+  BOOST_TEST(pool_st().rejected == 1u);
+  run_to_end();
+  for (auto& r : col_st().records)
+    BOOST_TEST(r.worker != "x");
+}
+
 BOOST_AUTO_TEST_CASE(model_based_rule_sees_in_flight_points_as_pending) {
   setup s;
   s.rule = rule_kind::async_joint;

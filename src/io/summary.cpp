@@ -185,8 +185,11 @@ void axes(svg& s, const frame& f, const std::string& xlabel, const std::string& 
           bool ylog) {
   s.os << "<rect x=\"" << f.x0 << "\" y=\"" << f.y0 << "\" width=\"" << f.w
        << "\" height=\"" << f.h << "\" fill=\"none\" stroke=\"black\"/>\n";
+  const bool counts = xlabel == "evaluations";
   for (int i = 0; i <= 4; ++i) {
     double xv = f.xmin + (f.xmax - f.xmin) * i / 4.0;
+    if (counts)
+      xv = std::round(xv);
     double px = f.px(xv);
     s.line(px, f.y0 + f.h, px, f.y0 + f.h + 4, "black");
     s.text(px, f.y0 + f.h + 16, tick_label(xv));

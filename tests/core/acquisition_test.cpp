@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/acq_optimizer.hpp"
 #include "core/acquisition.hpp"
 #include "support/finite_diff.hpp"
 #include "support/models.hpp"
@@ -218,6 +219,54 @@ BOOST_AUTO_TEST_CASE(local_penalization_without_pending_is_ei_and_penalises_near
   vec far(2);
   far << 0.95, 0.05;
   BOOST_TEST(lp.value(far) == ei.value(far), tt::tolerance(1e-3));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(vanishing_qei)
+
+// pitfalls.md 1: late in a run the plain MC q-EI is exactly 0 almost
+// everywhere and a plain-EI optimiser returns its random start. The smoothed
+// log estimate keeps a gradient, so the chosen point must beat the best of
+// many random points in analytic EI.
+BOOST_AUTO_TEST_CASE(optimised_point_beats_random_points_when_plain_qei_vanishes) {
+  const auto& f = *find_test_function("hartmann6");
+  rng_type rng(5);
+  // 60 observations, most of them near a local minimum: EI is tiny elsewhere.
+  mat X(6, 60);
+  vec center(6);
+  center << 0.40, 0.88, 0.79, 0.57, 0.16, 0.04;
+  std::normal_distribution<double> n01(0.0, 1.0);
+  for (int j = 0; j < 60; ++j)
+    for (int d = 0; d < 6; ++d)
+      X(d, j) = j < 15 ? std::uniform_real_distribution<double>(0, 1)(rng)
+                       : std::clamp(center[d] + 0.05 * n01(rng), 0.0, 1.0);
+  vec y(60);
+  for (int j = 0; j < 60; ++j)
+    y[j] = f(X.col(j));
+  auto defs = make_gp_defaults(y, 6);
+  gp_hyper h = defs.hyper;
+  fit_gp_map(X, y, defs.prior, 1e-7, h, gp_fit_options{}, rng);
+  gp model(X, y, h, 1e-7);
+  BOOST_REQUIRE(model.ok());
+  const double eta = incumbent_eta(model);
+  expected_improvement ei(model, eta);
+  qei_options o;
+  o.samples = 512;
+  batch_mc_ei acq(model, eta, mat(6, 0), 1, o, 3);
+  // The plain estimate is 0 at most random points...
+  mat R = uniform_unit(6, 2000, rng);
+  int zeros = 0;
+  double best_random_ei = 0.0;
+  for (int j = 0; j < R.cols(); ++j) {
+    zeros += acq.value(R.col(j)) == 0.0 ? 1 : 0;
+    best_random_ei = std::max(best_random_ei, ei.value(R.col(j)));
+  }
+  BOOST_TEST(zeros > 1000);
+  // ...yet the optimised point is better than all 2000 of them.
+  auto res = maximize_acquisition(acq, acq_optimizer_options{}, 9);
+  BOOST_TEST(ei.value(res.x) > best_random_ei,
+             "chosen EI " << ei.value(res.x) << " best random " << best_random_ei);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

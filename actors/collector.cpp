@@ -6,13 +6,13 @@
 
 namespace asyncbo::actors {
 
-io::evaluation_record to_record(const record_msg& m, const std::vector<double>& x) {
+io::evaluation_record to_record(const record_msg& m) {
   io::evaluation_record r;
   r.id = m.result.id;
   r.attempt = m.result.attempt;
   r.initial = m.initial;
   r.batch = m.batch;
-  r.x = x;
+  r.x = m.result.x;
   r.value = m.result.value;
   r.status = m.result.status;
   r.reason = m.result.reason;
@@ -78,7 +78,7 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
     },
     [self](result_atom, record_msg& m, const pool_snapshot& snap) {
       auto& st = self->state;
-      auto rec = to_record(m, m.result.x);
+      auto rec = to_record(m);
       // Durable first: the log line is written before anything else happens.
       try {
         if (st.cfg.csv)

@@ -58,6 +58,6 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
           optimizer_actor optimizer, caf::actor main);
 
 /// Converts the head's record message to an I/O record.
-io::evaluation_record to_record(const record_msg& m, const std::vector<double>& x);
+io::evaluation_record to_record(const record_msg& m);
 
 } // namespace asyncbo::actors

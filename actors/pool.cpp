@@ -148,7 +148,7 @@ void on_result(self_ptr self, caf::actor_addr addr, result_msg r) {
       return s.substr(0, s.find('#'));
     };
     if (r.received_ns > 0 && host(addr.node()) == host(self->node()))
-      st.transport_ms.push_back(double(r.received_ns - tr->second.first) / 1e6
+      st.transport_ms.push_back(1000.0 * (st.since_start(r.received_ns) - tr->second.first)
                                 - tr->second.second);
     st.trigger_of.erase(tr);
   }
@@ -270,14 +270,8 @@ void maybe_ask(self_ptr self) {
         st.last_ask_ms = b.ask_ms;
         if (b.points.size() < k)
           st.to_request += k - b.points.size();
-        const auto trigger_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                  (st.cfg.t0 + std::chrono::duration_cast<
-                                                 std::chrono::steady_clock::duration>(
-                                                 std::chrono::duration<double>(trigger)))
-                                    .time_since_epoch())
-                                  .count();
         for (auto& p : b.points) {
-          st.trigger_of[{p.id, p.attempt}] = {trigger_ns, b.ask_ms};
+          st.trigger_of[{p.id, p.attempt}] = {trigger, b.ask_ms};
           st.queue.push_back(std::move(p));
         }
         dispatch(self);

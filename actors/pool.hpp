@@ -53,10 +53,9 @@ struct pool_state {
   std::map<caf::actor_addr, slot> evaluators;
   /// Controllers of registered remote nodes, by node.
   std::map<caf::node_id, std::pair<worker_actor, std::string>> workers;
-  /// Ask trigger time (steady ns) and ask time per (id, attempt), for the
-  /// transport latency of remote evaluators on this host.
-  std::map<std::pair<std::uint64_t, std::uint32_t>, std::pair<std::int64_t, double>>
-    trigger_of;
+  /// Ask trigger time (s since start) and ask time (ms) per (id, attempt),
+  /// for the transport latency of evaluators on this host.
+  std::map<std::pair<std::uint64_t, std::uint32_t>, std::pair<double, double>> trigger_of;
   std::vector<double> transport_ms;
   std::uint64_t nodes_joined = 0;
   bool started = false;
@@ -82,6 +81,12 @@ struct pool_state {
 
   double now() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - cfg.t0).count();
+  }
+  /// A steady-clock reading (ns since its epoch) as seconds since the start.
+  double since_start(std::int64_t steady_ns) const {
+    return std::chrono::duration<double>(std::chrono::nanoseconds(steady_ns)
+                                         - cfg.t0.time_since_epoch())
+      .count();
   }
   pool_snapshot snapshot() const;
 };

@@ -248,6 +248,15 @@ run_outcome run_experiment(const run_request& req) {
       else
         evs.push_back(sys.spawn(evaluator, name, run, delay));
     }
+    // Every actor gets an exit at the end (remote nodes may hold handles, which
+    // would otherwise keep ~actor_system() waiting).
+    auto shutdown = [&] {
+      for (auto& ev : evs)
+        self->send_exit(ev, caf::exit_reason::user_shutdown);
+      self->send_exit(pl, caf::exit_reason::user_shutdown);
+      self->send_exit(col, caf::exit_reason::user_shutdown);
+      self->send_exit(opt, caf::exit_reason::user_shutdown);
+    };
     self->send(pl, join_atom::value, secret, std::string("local"), evs);
     if (s.cluster_port >= 0) {
       auto port = s.tls()
@@ -257,11 +266,7 @@ run_outcome run_experiment(const run_request& req) {
                                               static_cast<std::uint16_t>(s.cluster_port),
                                               s.cluster_bind.c_str(), true);
       if (!port) {
-        for (auto& ev : evs)
-          self->send_exit(ev, caf::exit_reason::user_shutdown);
-        self->send_exit(pl, caf::exit_reason::user_shutdown);
-        self->send_exit(col, caf::exit_reason::user_shutdown);
-        self->send_exit(opt, caf::exit_reason::user_shutdown);
+        shutdown();
         return refuse("cluster.port: cannot listen on " + s.cluster_bind + ":"
                       + std::to_string(s.cluster_port) + ": " + sys.render(port.error()));
       }
@@ -280,11 +285,7 @@ run_outcome run_experiment(const run_request& req) {
     self->send(pl, start_atom::value);
     self->receive([&](done_atom, run_outcome& out) { outcome = std::move(out); });
     signals.on_signal(nullptr);
-    for (auto& ev : evs)
-      self->send_exit(ev, caf::exit_reason::user_shutdown);
-    self->send_exit(pl, caf::exit_reason::user_shutdown);
-    self->send_exit(col, caf::exit_reason::user_shutdown);
-    self->send_exit(opt, caf::exit_reason::user_shutdown);
+    shutdown();
   }
   return outcome;
 }

@@ -87,10 +87,6 @@ batch_mc_ei::batch_mc_ei(const gp& model, double eta, const mat& pending,
   tau_ = opts.temperature * std::sqrt(s2);
   jitter_abs_ = opts.jitter * s2;
   eps_ = normal_base_samples(P_ + q_, opts.samples, opts.quasi_random, seed);
-  eps_rows_.resize(eps_.size());
-  for (Eigen::Index s = 0; s < eps_.cols(); ++s)
-    for (Eigen::Index b = 0; b < eps_.rows(); ++b)
-      eps_rows_[s * eps_.rows() + b] = eps_(b, s);
   Xp_ = pending;
   if (P_ > 0) {
     mat Kxp = model.kernel().cross(model.X(), Xp_);
@@ -177,9 +173,10 @@ double batch_mc_ei::eval(const vec_ref& x, vec* grad, std::size_t S,
       grad->setZero(x.size());
     return smooth ? -1e300 : 0.0;
   }
-  // Forward pass, fused per sample s (E row-major, one row per sample):
+  // Forward pass, fused per sample s (eps_ is column-major, so sample s is
+  // the B contiguous values at E + s B):
   //   f_b = mu_b + sum_{c <= b} L_bc e_sc,  m_s = min_b f_b,  z_s = eta - m_s.
-  const double* E = eps_rows_.data();
+  const double* E = eps_.data(); // column-major: each sample is contiguous
   const double* L = j.L.data(); // column-major B x B
   const double* mu = j.mu.data();
   std::vector<double> z(S);

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "core/gp.hpp"
 #include "core/types.hpp"
@@ -126,7 +125,6 @@ private:
   double tau_;
   double jitter_abs_;
   mat eps_;      ///< B x S base samples
-  std::vector<double> eps_rows_; ///< the same, sample after sample
   mat Xp_;       ///< D x P pending points
   vec mu_p_;     ///< posterior mean at pending
   mat Vp_;       ///< L^-1 K(X, P), n x P

@@ -73,6 +73,15 @@ struct flow : asyncbo::test::caf_fixture {
   }
 
   pool_state& pool_st() { return state_of<pool_state>(pl); }
+
+  /// An evaluator of ScaledBranin (no delay) that is not yet in the pool.
+  evaluator_actor extra_evaluator(const std::string& name) {
+    return keep(sys.spawn(evaluator, name,
+                          point_evaluation(builtin_function(
+                                             *find_test_function("scaled-branin")),
+                                           name),
+                          delay_model{}));
+  }
   collector_state& col_st() { return state_of<collector_state>(col); }
 
   std::size_t busy() { return pool_st().snapshot().busy; }
@@ -241,11 +250,7 @@ BOOST_AUTO_TEST_CASE(an_evaluator_joining_mid_run_gets_work_at_once) {
   const auto asks_before = asks();
   // A new evaluator joins while both others are busy: it is fed immediately,
   // although fewer than batch-size evaluators are free.
-  auto extra = keep(sys.spawn(evaluator, std::string("late"),
-                              point_evaluation(builtin_function(*find_test_function(
-                                                 "scaled-branin")),
-                                               "late"),
-                              delay_model{}));
+  auto extra = extra_evaluator("late");
   caf::anon_send(pl, join_atom::value, std::string(), std::string("late-node"),
                  std::vector<evaluator_actor>{extra});
   sched.run();
@@ -261,11 +266,7 @@ BOOST_AUTO_TEST_CASE(an_evaluator_joining_mid_run_gets_work_at_once) {
 
 BOOST_AUTO_TEST_CASE(joins_with_a_wrong_secret_are_rejected) {
   build({});
-  auto extra = keep(sys.spawn(evaluator, std::string("x"),
-                              point_evaluation(builtin_function(*find_test_function(
-                                                 "scaled-branin")),
-                                               "x"),
-                              delay_model{}));
+  auto extra = extra_evaluator("x");
   caf::anon_send(pl, join_atom::value, std::string("guess"), std::string("intruder"),
                  std::vector<evaluator_actor>{extra});
   sched.run();

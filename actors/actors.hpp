@@ -3,8 +3,8 @@
 // message types with CAF (the same names on every node).
 //
 // One evaluation's trip:
-//   optimizer --proposal_batch--> pool --evaluate--> evaluator
-//   evaluator --result_msg--> pool --record_msg--> collector (log, flushed)
+//   optimizer --proposal_batch--> pool --evaluate(job)--> evaluator
+//   evaluator --result_msg--> pool --evaluation_record--> collector (logged)
 //   collector --tell--> optimizer;  pool --ask--> collector --delegate--> optimizer
 // The pool's asks go through the collector so that the optimizer always sees
 // the tells of every result before the ask they triggered.
@@ -19,12 +19,12 @@
 
 namespace asyncbo::actors {
 
-/// Evaluates one point at a time.
+/// Evaluates one job at a time.
 using evaluator_actor = caf::typed_actor<
-  /// Evaluate a proposal; the response arrives when the evaluation (and its
+  /// Evaluate a job; the response arrives when the evaluation (and its
   /// simulated delay, if any) is over. Failures are results with a status,
   /// never errors.
-  caf::replies_to<evaluate_atom, proposal_msg>::with<result_msg>,
+  caf::replies_to<evaluate_atom, job>::with<result_msg>,
   /// Internal: the simulated delay of evaluation `token` is over.
   caf::reacts_to<tick_atom, std::uint64_t>>;
 
@@ -33,23 +33,23 @@ using evaluator_actor = caf::typed_actor<
 using optimizer_actor = caf::typed_actor<
   /// The initial design of n points.
   caf::replies_to<initial_atom, std::uint32_t>::with<proposal_batch>,
-  /// k new points, asked in chunks of at most batch-size (each chunk
-  /// conditioned on the pending set, which includes earlier chunks).
+  /// k new points, asked as split_ask(k, batch-size) engine asks (each
+  /// conditioned on the pending set, which includes earlier ones).
   caf::replies_to<ask_atom, std::uint32_t>::with<proposal_batch>,
-  /// A final outcome: ok results are told, failures forgotten.
-  caf::reacts_to<tell_atom, result_msg, bool>>;
+  /// A point's final outcome: ok results are told, failures forgotten.
+  caf::reacts_to<tell_atom, io::evaluation_record>>;
 
 /// Makes results durable and keeps the optimizer's input in order.
 using collector_actor = caf::typed_actor<
-  /// A proposal was sent to an evaluator at time t (events.jsonl).
-  caf::reacts_to<dispatch_atom, proposal_msg, double>,
+  /// A job was sent to an evaluator at time t (events.jsonl).
+  caf::reacts_to<dispatch_atom, job, double>,
   /// An attempt ended: written to observations.csv and events.jsonl, then
   /// (if final) forwarded to the optimizer.
-  caf::reacts_to<result_atom, record_msg, pool_snapshot>,
+  caf::reacts_to<result_atom, io::evaluation_record, pool_snapshot>,
   /// An ask, forwarded to the optimizer after every earlier tell.
   caf::replies_to<ask_atom, std::uint32_t>::with<proposal_batch>,
   /// The run is over: write summary.json and plot.svg, report the outcome.
-  caf::reacts_to<finish_atom, pool_stats>,
+  caf::reacts_to<finish_atom, io::run_stats>,
   /// Something the user should know (a node joined or left, a registration
   /// was rejected): printed on stderr and kept in events.jsonl.
   caf::reacts_to<note_atom, std::string>>;
@@ -59,8 +59,8 @@ using worker_actor = caf::typed_actor<
   /// The run is over: shut down (answered before the worker exits).
   caf::replies_to<stop_atom>::with<bool>>;
 
-/// Owns the evaluators (local and remote), the queue of proposals, the
-/// budget and the batching rule. Published on cluster.port for workers.
+/// Owns the evaluators (local and remote) and drives the dispatch policy
+/// (core/dispatch). Published on cluster.port for workers.
 using pool_actor = caf::typed_actor<
   /// Begin: request the initial design (local sender only).
   caf::reacts_to<start_atom>,
@@ -68,24 +68,27 @@ using pool_actor = caf::typed_actor<
   /// controller; the reply is the objective to build. Wrong secret: an error,
   /// logged, and the node is never sent work.
   caf::replies_to<register_atom, std::string, std::string,
-                  worker_actor>::with<objective_spec>,
+                  worker_actor>::with<io::objective_spec>,
   /// Step 2: the node's evaluators (secret again; every evaluator must live
   /// on the sender's node). Local evaluators join the same way.
   caf::reacts_to<join_atom, std::string, std::string, std::vector<evaluator_actor>>,
-  /// Stop the run now with a status (e.g. "interrupted") and a reason
-  /// (local sender only).
-  caf::reacts_to<abort_atom, std::string, std::string>>;
+  /// Stop the run now with a status and a reason (local sender only).
+  caf::reacts_to<abort_atom, io::run_status, std::string>,
+  /// The pool's current state.
+  caf::replies_to<status_atom>::with<pool_snapshot>>;
 
 /// Registers every message type under its network name. Call on every
 /// actor_system_config before the actor system is built.
 inline void add_message_types(caf::actor_system_config& cfg) {
-  cfg.add_message_type<proposal_msg>("asyncbo_proposal");
+  cfg.add_message_type<job>("asyncbo_job");
+  cfg.add_message_type<std::vector<job>>("asyncbo_jobs");
   cfg.add_message_type<result_msg>("asyncbo_result");
   cfg.add_message_type<proposal_batch>("asyncbo_batch");
-  cfg.add_message_type<record_msg>("asyncbo_record");
+  cfg.add_message_type<io::evaluation_record>("asyncbo_record");
   cfg.add_message_type<pool_snapshot>("asyncbo_snapshot");
-  cfg.add_message_type<pool_stats>("asyncbo_stats");
-  cfg.add_message_type<objective_spec>("asyncbo_objective");
+  cfg.add_message_type<io::run_stats>("asyncbo_stats");
+  cfg.add_message_type<io::objective_spec>("asyncbo_objective");
+  cfg.add_message_type<io::run_status>("asyncbo_run_status");
   cfg.add_message_type<run_outcome>("asyncbo_outcome");
   cfg.add_message_type<evaluator_actor>("asyncbo_evaluator");
   cfg.add_message_type<std::vector<evaluator_actor>>("asyncbo_evaluators");

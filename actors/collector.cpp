@@ -4,27 +4,13 @@
 
 #include <cstdio>
 
+#include "io/plot.hpp"
+
 namespace asyncbo::actors {
 
-io::evaluation_record to_record(const record_msg& m) {
-  io::evaluation_record r;
-  r.id = m.result.id;
-  r.attempt = m.result.attempt;
-  r.initial = m.initial;
-  r.batch = m.batch;
-  r.x = m.result.x;
-  r.value = m.result.value;
-  r.status = m.result.status;
-  r.reason = m.result.reason;
-  r.worker = m.result.worker;
-  r.dispatch_time = m.dispatch_s;
-  r.start_time = m.start_s;
-  r.end_time = m.end_s;
-  r.final = m.final;
-  return r;
-}
-
 namespace {
+
+using self_ptr = collector_actor::stateful_pointer<collector_state>;
 
 void print_progress(collector_state& st, const pool_snapshot& snap, bool final) {
   auto now = std::chrono::steady_clock::now();
@@ -40,11 +26,40 @@ void print_progress(collector_state& st, const pool_snapshot& snap, bool final) 
   std::fflush(stderr);
 }
 
-void fail(collector_actor::stateful_pointer<collector_state> self, const std::string& msg) {
-  if (self->state.failed)
+/// Reports the outcome to the runner, once.
+void report(self_ptr self, run_outcome out) {
+  if (self->state.reported)
     return;
-  self->state.failed = true;
-  caf::anon_send(self->state.main, done_atom::value, run_outcome{1, "failed", msg});
+  self->state.reported = true;
+  caf::anon_send(self->state.main, done_atom::value, std::move(out));
+}
+
+void fail(self_ptr self, const std::string& msg) {
+  report(self, run_outcome{io::run_status::failed, msg});
+}
+
+void count(collector_state& st, const io::evaluation_record& r) {
+  if (!r.ok())
+    return;
+  ++st.ok;
+  if (!st.have_best || r.value < st.best) {
+    st.best = r.value;
+    st.have_best = true;
+  }
+}
+
+/// summary.json and plot.svg; throws std::runtime_error naming the file.
+void write_summary(const collector_state& st, const io::run_stats& rs) {
+  const auto& obj = st.cfg.objective;
+  auto summary = io::make_summary(st.records, obj.names, obj.minimum, rs, st.cfg.config);
+  io::write_file_atomic(st.cfg.dir + "/summary.json", summary.dump(2) + "\n");
+  if (!st.cfg.plot)
+    return;
+  const test_function* contour = obj.builtin() && obj.names.size() == 2 ? obj.builtin()
+                                                                        : nullptr;
+  io::write_file_atomic(st.cfg.dir + "/plot.svg",
+                        io::make_plot_svg(st.records, obj.names, contour, obj.minimum,
+                                          st.cfg.title));
 }
 
 } // namespace
@@ -58,28 +73,21 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
   st.main = std::move(main);
   st.records = st.cfg.previous;
   for (auto& r : st.records)
-    if (r.ok()) {
-      ++st.ok;
-      if (!st.have_best || r.value < st.best) {
-        st.best = r.value;
-        st.have_best = true;
-      }
-    }
+    count(st, r);
   return {
-    [self](dispatch_atom, const proposal_msg& p, double t) {
+    [self](dispatch_atom, const job& j, double t) {
       auto& st = self->state;
       if (!st.cfg.events)
         return;
       try {
-        st.cfg.events->dispatch(p.id, p.attempt, p.x, p.initial, p.batch, t);
+        st.cfg.events->dispatch(j.id, j.attempt, j.x, j.initial, j.batch, t);
       } catch (const std::exception& e) {
         fail(self, e.what());
       }
     },
-    [self](result_atom, record_msg& m, const pool_snapshot& snap) {
+    [self](result_atom, io::evaluation_record& rec, const pool_snapshot& snap) {
       auto& st = self->state;
-      auto rec = to_record(m);
-      // Durable first: the log line is written before anything else happens.
+      // Durable first: the log lines are written before anything else.
       try {
         if (st.cfg.csv)
           st.cfg.csv->write(rec);
@@ -87,17 +95,12 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
           st.cfg.events->result(rec);
       } catch (const std::exception& e) {
         fail(self, e.what());
+        return;
       }
-      st.records.push_back(rec);
-      if (rec.ok()) {
-        ++st.ok;
-        if (!st.have_best || rec.value < st.best) {
-          st.best = rec.value;
-          st.have_best = true;
-        }
-      }
-      if (m.final)
-        self->send(st.optimizer, tell_atom::value, std::move(m.result), rec.ok());
+      count(st, rec);
+      if (rec.final)
+        self->send(st.optimizer, tell_atom::value, rec);
+      st.records.push_back(std::move(rec));
       st.last_snapshot = snap;
       if (st.cfg.progress)
         print_progress(st, snap, false);
@@ -107,64 +110,38 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
       if (st.cfg.tty && st.cfg.progress)
         std::fprintf(stderr, "\r\033[K");
       std::fprintf(stderr, "asyncbo: %s\n", text.c_str());
-      if (st.cfg.events) {
-        try {
-          double t = std::chrono::duration<double>(std::chrono::steady_clock::now()
-                                                   - st.started)
-                       .count();
-          st.cfg.events->note(text, t);
-        } catch (const std::exception& e) {
-          fail(self, e.what());
-        }
+      if (!st.cfg.events)
+        return;
+      try {
+        double t = std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                                 - st.started)
+                     .count();
+        st.cfg.events->note(text, t);
+      } catch (const std::exception& e) {
+        fail(self, e.what());
       }
     },
     [self](ask_atom, std::uint32_t k) {
       return self->delegate(self->state.optimizer, ask_atom::value, k);
     },
-    [self](finish_atom, const pool_stats& ps) {
+    [self](finish_atom, io::run_stats& rs) {
       auto& st = self->state;
-      io::run_stats rs;
-      rs.status = ps.status;
-      rs.message = ps.message;
-      rs.ask_ms = ps.ask_ms;
-      rs.dispatch_ms = ps.dispatch_ms;
-      rs.wall_time_s = ps.end_s;
-      rs.main_start_s = ps.main_start_s;
-      rs.last_dispatch_s = ps.last_dispatch_s;
-      rs.capacity_seconds = ps.capacity_seconds;
-      rs.capacity_seconds_steady = ps.capacity_seconds_steady;
-      rs.requeued = ps.requeued;
-      rs.retried = ps.retried;
       rs.resumed = st.cfg.resumed;
-      rs.rejected = ps.rejected;
-      rs.nodes = ps.nodes;
-      rs.transport_ms = ps.transport_ms;
       if (st.cfg.progress) {
         auto snap = st.last_snapshot;
         snap.busy = 0;
         print_progress(st, snap, true);
       }
-      run_outcome out{ps.status == "completed" ? 0 : ps.status == "interrupted" ? 130 : 1,
-                      ps.status, ps.message};
-      try {
-        if (st.cfg.dir.empty())
-          throw std::logic_error("no output directory");
-        auto summary = io::make_summary(st.records, st.cfg.names, st.cfg.minimum, rs,
-                                        st.cfg.config);
-        io::write_file_atomic(st.cfg.dir + "/summary.json", summary.dump(2) + "\n");
-        if (st.cfg.plot)
-          io::write_file_atomic(st.cfg.dir + "/plot.svg",
-                                io::make_plot_svg(st.records, st.cfg.names,
-                                                  st.cfg.function, st.cfg.minimum,
-                                                  st.cfg.title));
-      } catch (const std::logic_error&) {
-        // no output directory (tests, library use without files)
-      } catch (const std::exception& e) {
-        out = run_outcome{1, "failed", std::string("writing the summary: ") + e.what()};
+      run_outcome out{rs.status, rs.message};
+      if (!st.cfg.dir.empty()) {
+        try {
+          write_summary(st, rs);
+        } catch (const std::exception& e) {
+          out = run_outcome{io::run_status::failed,
+                            std::string("writing the summary: ") + e.what()};
+        }
       }
-      if (!st.failed)
-        caf::anon_send(st.main, done_atom::value, std::move(out));
-      st.failed = true;
+      report(self, std::move(out));
     },
   };
 }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/actors.hpp"
+#include "io/objective.hpp"
 #include "io/records.hpp"
 #include "io/summary.hpp"
 
@@ -26,10 +27,8 @@ struct collector_config {
   bool progress = false;                          ///< progress line on stderr
   bool tty = false;                               ///< redraw it in place
   std::size_t total_points = 0;                   ///< initial + budget
-  std::vector<std::string> names;
+  io::objective_spec objective;                   ///< names, minimum, contour
   nlohmann::json config;
-  std::optional<double> minimum;
-  const test_function* function = nullptr;        ///< for the 2-D contour
   std::string title;
   std::vector<io::evaluation_record> previous;    ///< records of a resumed run
   std::size_t resumed = 0;
@@ -44,7 +43,7 @@ struct collector_state {
   std::size_t ok = 0;
   double best = 0.0;
   bool have_best = false;
-  bool failed = false;
+  bool reported = false;   ///< the outcome went to `main`
   std::chrono::steady_clock::time_point last_progress{};
   pool_snapshot last_snapshot;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -52,12 +51,11 @@ struct collector_state {
 
 /// Logs every attempt, forwards final outcomes to the optimizer and the
 /// pool's asks after them, and at the end writes summary.json and plot.svg
-/// and sends (done_atom, run_outcome) to `main`.
+/// and sends (done_atom, run_outcome) to `main`. A log that cannot be
+/// written fails the run (exit 1, naming the file); so does a summary that
+/// cannot be written.
 collector_actor::behavior_type
 collector(collector_actor::stateful_pointer<collector_state> self, collector_config cfg,
           optimizer_actor optimizer, caf::actor main);
-
-/// Converts the head's record message to an I/O record.
-io::evaluation_record to_record(const record_msg& m);
 
 } // namespace asyncbo::actors

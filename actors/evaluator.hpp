@@ -11,7 +11,7 @@
 
 #include "actors/actors.hpp"
 #include "core/objectives.hpp"
-#include "io/command.hpp"
+#include "io/objective.hpp"
 
 namespace asyncbo::actors {
 
@@ -19,39 +19,25 @@ namespace asyncbo::actors {
 /// throwing; a non-finite value is a failure too.
 using point_function = std::function<double(const std::vector<double>&)>;
 
-/// Evaluates one proposal synchronously and returns its result with the
-/// status set (ok, not_finite, exception, error, timeout, bad_output).
-using evaluation_fn = std::function<result_msg(const proposal_msg&)>;
+/// Evaluates one job synchronously and returns its result with the status
+/// set.
+using evaluation_fn = std::function<result_msg(const job&)>;
 
 /// The function of a built-in test function (throws on a wrong dimension).
 point_function builtin_function(const test_function& f);
 
-/// Runs fn on one proposal and fills the status of the result. Exposed for
-/// tests.
-result_msg evaluate_point(const point_function& fn, const proposal_msg& p,
-                          const std::string& worker);
+/// Runs fn on one job and fills the status of the result (ok, not_finite,
+/// exception).
+result_msg evaluate_point(const point_function& fn, const job& j, const std::string& worker);
 
 /// An in-process evaluation of fn.
 evaluation_fn point_evaluation(point_function fn, std::string worker);
 
-/// An external program per evaluation (io::run_command).
-evaluation_fn command_evaluation(io::command_spec spec, std::string worker);
-
-/// The command description of an objective_spec; `log_dir` keeps the
-/// programs' output ("" = discard).
-io::command_spec command_from_spec(const objective_spec& spec, const std::string& log_dir);
-
 /// Builds the evaluation an objective description asks for: a built-in by
-/// name, or "command". Throws std::invalid_argument for unknown built-ins.
-evaluation_fn evaluation_from_spec(const objective_spec& spec, const std::string& worker,
+/// name, or an external program (its output kept in `log_dir`, "" =
+/// discarded). Throws std::invalid_argument for unknown objectives.
+evaluation_fn evaluation_from_spec(const io::objective_spec& spec, const std::string& worker,
                                    const std::string& log_dir);
-
-/// True if evaluations of this objective block (run them on detached
-/// evaluators): external programs.
-bool blocking_objective(const objective_spec& spec);
-
-/// The delay model of an objective description.
-delay_model delay_from_spec(const objective_spec& spec);
 
 struct evaluator_state {
   static inline const char* name = "asyncbo.evaluator";
@@ -67,7 +53,7 @@ struct evaluator_state {
   std::map<std::uint64_t, pending> waiting;
 };
 
-/// Evaluates each proposal with `run`, then answers after the simulated delay
+/// Evaluates each job with `run`, then answers after the simulated delay
 /// (none for the initial design). Spawn it detached when `run` blocks, so that
 /// it blocks its own thread, not the scheduler.
 evaluator_actor::behavior_type

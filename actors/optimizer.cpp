@@ -6,17 +6,6 @@
 
 namespace asyncbo::actors {
 
-proposal_msg to_message(const proposal& p, std::uint64_t batch) {
-  proposal_msg m;
-  m.id = p.id;
-  m.attempt = 0;
-  m.initial = p.initial;
-  m.batch = batch;
-  m.x.assign(p.x.data(), p.x.data() + p.x.size());
-  m.unit.assign(p.unit.data(), p.unit.data() + p.unit.size());
-  return m;
-}
-
 optimizer_actor::behavior_type
 optimizer(optimizer_actor::stateful_pointer<optimizer_state> self,
           std::shared_ptr<engine> eng, std::size_t batch_size) {
@@ -27,7 +16,7 @@ optimizer(optimizer_actor::stateful_pointer<optimizer_state> self,
       proposal_batch out;
       try {
         for (auto& p : self->state.eng->initial_design(n))
-          out.points.push_back(to_message(p, 0));
+          out.points.push_back(to_job(p, 0));
       } catch (const std::exception& e) {
         return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
       }
@@ -39,16 +28,12 @@ optimizer(optimizer_actor::stateful_pointer<optimizer_state> self,
       proposal_batch out;
       auto t0 = std::chrono::steady_clock::now();
       try {
-        std::uint32_t left = k;
-        while (left > 0) {
-          auto chunk = static_cast<std::uint32_t>(
-            std::min<std::size_t>(left, st.batch_size));
-          auto ps = self->state.eng->ask(chunk);
+        for (auto chunk : split_ask(k, st.batch_size)) {
+          auto ps = st.eng->ask(chunk);
           ++st.batches;
           for (auto& p : ps)
-            out.points.push_back(to_message(p, st.batches));
-          out.status = to_string(self->state.eng->last_ask().status);
-          left -= chunk;
+            out.points.push_back(to_job(p, st.batches));
+          out.status = to_string(st.eng->last_ask().status);
         }
       } catch (const std::exception& e) {
         return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
@@ -58,9 +43,9 @@ optimizer(optimizer_actor::stateful_pointer<optimizer_state> self,
                      .count();
       return out;
     },
-    [self](tell_atom, result_msg& r, bool ok) {
+    [self](tell_atom, const io::evaluation_record& r) {
       auto& e = *self->state.eng;
-      if (!ok) {
+      if (!r.ok()) {
         e.forget(r.id);
         return;
       }

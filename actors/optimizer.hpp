@@ -17,15 +17,12 @@ struct optimizer_state {
   std::size_t rejected_tells = 0;
 };
 
-/// Serves asks and tells for `eng`. Asks of k points are answered as
-/// ceil(k / batch_size) engine asks (each at most batch_size points,
-/// conditioned on the earlier ones through the pending set). Engine
-/// exceptions become errors of the ask (the pool stops the run with them).
+/// Serves asks and tells for `eng`. An ask of k points is answered by the
+/// engine asks of split_ask(k, batch_size), each conditioned on the earlier
+/// ones through the pending set. Engine exceptions become errors of the ask
+/// (the pool stops the run with them).
 optimizer_actor::behavior_type
 optimizer(optimizer_actor::stateful_pointer<optimizer_state> self,
           std::shared_ptr<engine> eng, std::size_t batch_size);
-
-/// Converts engine proposals to messages.
-proposal_msg to_message(const proposal& p, std::uint64_t batch);
 
 } // namespace asyncbo::actors

@@ -1,22 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 // The pool actor.
-//
-//   start -> initial design dispatched -> (all initial results in)
-//         -> main phase: ask / dispatch / results ... -> budget spent and
-//            nothing in flight -> finish
 #include "actors/pool.hpp"
 
 #include <cmath>
-#include <cstdio>
 
 namespace asyncbo::actors {
 
 pool_snapshot pool_state::snapshot() const {
   pool_snapshot s;
-  for (auto& [addr, sl] : evaluators)
-    s.busy += sl.job ? 1 : 0;
-  s.evaluators = static_cast<std::uint32_t>(evaluators.size());
-  s.queued = static_cast<std::uint32_t>(queue.size());
+  s.busy = static_cast<std::uint32_t>(disp->busy());
+  s.evaluators = static_cast<std::uint32_t>(disp->evaluators());
+  s.queued = static_cast<std::uint32_t>(disp->queued());
+  s.asks = ask_ms.size();
+  s.to_request = disp->to_request();
+  s.ask_outstanding = disp->ask_outstanding();
+  s.requeued = disp->stats().requeued;
+  s.retried = disp->stats().retried;
+  s.rejected = rejected + disp->stats().stale;
   s.last_ask_ms = last_ask_ms;
   return s;
 }
@@ -25,284 +25,191 @@ namespace {
 
 using self_ptr = pool_actor::stateful_pointer<pool_state>;
 
-void on_result(self_ptr self, caf::actor_addr addr, result_msg r);
-void on_lost(self_ptr self, const caf::actor_addr& addr, const std::string& why);
-void maybe_ask(self_ptr self);
-void check_done(self_ptr self);
+void step(self_ptr self);
 
-/// Integrates evaluator capacity (evaluator-seconds) over the main phase.
-void account(pool_state& st) {
-  double t = st.now();
-  if (st.main_started && t > st.capacity_t)
-    st.capacity_s += double(st.evaluators.size()) * (t - st.capacity_t);
-  st.capacity_t = t;
+void note(self_ptr self, const std::string& text) {
+  self->send(self->state.collector, note_atom::value, text);
 }
 
-void send_stats(self_ptr self, const std::string& status, const std::string& msg);
+void send_stats(self_ptr self, io::run_status status, const std::string& msg) {
+  auto& st = self->state;
+  const auto& ds = st.disp->stats();
+  io::run_stats rs;
+  rs.status = status;
+  rs.message = msg;
+  rs.ask_ms = st.ask_ms;
+  for (double s : ds.dispatch_latency)
+    rs.dispatch_ms.push_back(1000.0 * s);
+  rs.wall_time_s = st.now();
+  rs.main_start_s = ds.main_start;
+  rs.last_dispatch_s = ds.last_dispatch;
+  rs.capacity_seconds = ds.capacity;
+  rs.capacity_seconds_steady = ds.capacity_steady;
+  rs.requeued = ds.requeued;
+  rs.retried = ds.retried;
+  rs.rejected = st.rejected + ds.stale;
+  rs.nodes = st.nodes_joined;
+  rs.transport_ms = st.transport_ms;
+  self->send(st.collector, finish_atom::value, std::move(rs));
+}
 
 /// Ends the run: tells every remote worker to stop (waiting at most 2 s for
 /// each to confirm), then hands the statistics to the collector.
-void finish(self_ptr self, const std::string& status, const std::string& msg) {
+void finish(self_ptr self, io::run_status status, const std::string& msg) {
   auto& st = self->state;
-  if (st.done)
+  if (st.disp->stopped())
     return;
-  st.done = true;
-  account(st);
+  st.disp->stop(st.now());
   if (st.workers.empty()) {
     send_stats(self, status, msg);
     return;
   }
   auto left = std::make_shared<std::size_t>(st.workers.size());
-  for (auto& [node, w] : st.workers) {
+  auto one_done = [self, left, status, msg] {
+    if (--*left == 0)
+      send_stats(self, status, msg);
+  };
+  for (auto& [node, w] : st.workers)
     self->request(w.first, std::chrono::seconds(2), stop_atom::value)
-      .then(
-        [self, left, status, msg](bool) {
-          if (--*left == 0)
-            send_stats(self, status, msg);
-        },
-        [self, left, status, msg](caf::error&) {
-          if (--*left == 0)
-            send_stats(self, status, msg);
-        });
-  }
+      .then([one_done](bool) { one_done(); }, [one_done](caf::error&) { one_done(); });
 }
 
-void send_stats(self_ptr self, const std::string& status, const std::string& msg) {
-  auto& st = self->state;
-  pool_stats ps;
-  ps.ask_ms = st.ask_ms;
-  ps.dispatch_ms = st.dispatch_ms;
-  ps.main_start_s = st.main_start_s;
-  ps.last_dispatch_s = st.last_dispatch_s;
-  ps.end_s = st.now();
-  ps.capacity_seconds = st.capacity_s;
-  ps.capacity_seconds_steady = st.capacity_steady_s;
-  ps.requeued = st.requeued;
-  ps.retried = st.retried;
-  ps.rejected = st.rejected;
-  ps.transport_ms = st.transport_ms;
-  ps.nodes = st.nodes_joined;
-  ps.status = status;
-  ps.message = msg;
-  self->send(st.collector, finish_atom::value, std::move(ps));
+/// The record of an attempt of `j` that ended at `t`.
+io::evaluation_record record_of(const job& j, double dispatched, double t) {
+  io::evaluation_record rec;
+  rec.id = j.id;
+  rec.attempt = j.attempt;
+  rec.initial = j.initial;
+  rec.batch = j.batch;
+  rec.x = j.x;
+  rec.dispatch_time = dispatched;
+  rec.start_time = dispatched;
+  rec.end_time = t;
+  return rec;
 }
 
-void start_main_phase(self_ptr self) {
+void on_lost(self_ptr self, slot_id slot, const std::string& why) {
   auto& st = self->state;
-  if (st.main_started)
+  auto m = st.members.find(slot);
+  if (m == st.members.end())
     return;
-  st.main_started = true;
-  st.main_start_s = st.now();
-  st.capacity_t = st.main_start_s;
-  st.free_since_s = st.main_start_s;
+  const double dispatched = st.disp->assigned_at(slot);
+  if (auto lost = st.disp->remove_evaluator(slot, st.now())) {
+    auto rec = record_of(*lost, dispatched, st.now());
+    rec.status = attempt_status::lost;
+    rec.reason = why;
+    rec.worker = m->second.name;
+    rec.final = false;
+    self->send(st.collector, result_atom::value, std::move(rec), st.snapshot());
+  }
+  st.slot_of.erase(m->second.handle.address());
+  st.members.erase(m);
+  step(self);
 }
 
-void dispatch(self_ptr self) {
+/// Transport latency: result that triggered the ask -> job received by an
+/// evaluator on this host, minus the ask time.
+void account_transport(self_ptr self, slot_id slot, const result_msg& r) {
   auto& st = self->state;
-  while (!st.done && !st.idle.empty() && !st.queue.empty()) {
-    auto addr = st.idle.front();
-    st.idle.pop_front();
-    auto it = st.evaluators.find(addr);
-    if (it == st.evaluators.end() || it->second.job)
-      continue;
-    auto& sl = it->second;
-    proposal_msg p = std::move(st.queue.front());
-    st.queue.pop_front();
-    const double t = st.now();
-    sl.job = p;
-    sl.dispatched_s = t;
-    if (!p.initial) {
-      account(st);
-      st.last_dispatch_s = t;
-      st.capacity_steady_s = st.capacity_s;
-    }
-    self->send(st.collector, dispatch_atom::value, p, t);
-    self->request(sl.handle, caf::infinite, evaluate_atom::value, p)
-      .then([self, addr](result_msg& r) { on_result(self, addr, std::move(r)); },
-            [self, addr](caf::error& e) {
-              on_lost(self, addr, "request failed: " + self->system().render(e));
+  auto tr = st.trigger_of.find({r.id, r.attempt});
+  if (tr == st.trigger_of.end())
+    return;
+  // Same host only: CLOCK_MONOTONIC is shared by the processes of a host.
+  auto host = [](const caf::node_id& n) {
+    auto s = caf::to_string(n);
+    return s.substr(0, s.find('#'));
+  };
+  const auto& handle = st.members[slot].handle;
+  if (r.received_ns > 0 && host(handle.node()) == host(self->node()))
+    st.transport_ms.push_back(1000.0 * (st.since_start(r.received_ns) - tr->second.first)
+                              - tr->second.second);
+  st.trigger_of.erase(tr);
+}
+
+void on_result(self_ptr self, slot_id slot, result_msg r) {
+  auto& st = self->state;
+  const job* current = st.disp->in_flight(slot);
+  if (st.disp->stopped() || !current || current->id != r.id
+      || current->attempt != r.attempt) {
+    // A late answer for a point already re-dispatched (its evaluator was
+    // declared lost), or a reply that matches nothing: never told twice.
+    st.disp->result(slot, r.id, r.attempt, false, st.now());
+    return;
+  }
+  const job j = *current;
+  const double t = st.now();
+  account_transport(self, slot, r);
+  // Results from other processes are checked, never trusted.
+  if (r.status == attempt_status::ok && !std::isfinite(r.value)) {
+    r.status = attempt_status::not_finite;
+    r.reason = "objective returned a non-finite value";
+  }
+  auto rec = record_of(j, st.disp->assigned_at(slot), t);
+  rec.start_time = std::max(rec.dispatch_time, t - std::max(0.0, r.duration_s));
+  rec.value = r.value;
+  rec.status = r.status;
+  rec.reason = std::move(r.reason);
+  rec.worker = r.worker.empty() ? st.members[slot].name : std::move(r.worker);
+  rec.final = st.disp->result(slot, j.id, j.attempt, rec.ok(), t) == result_verdict::final;
+  self->send(st.collector, result_atom::value, std::move(rec), st.snapshot());
+  if (auto why = st.disp->failure_limit()) {
+    finish(self, io::run_status::failed, *why);
+    return;
+  }
+  step(self);
+}
+
+void send_assignments(self_ptr self) {
+  auto& st = self->state;
+  for (auto& a : st.disp->assign(st.now())) {
+    const slot_id slot = a.slot;
+    self->send(st.collector, dispatch_atom::value, a.work, st.disp->assigned_at(slot));
+    self->request(st.members[slot].handle, caf::infinite, evaluate_atom::value,
+                  std::move(a.work))
+      .then([self, slot](result_msg& r) { on_result(self, slot, std::move(r)); },
+            [self, slot](caf::error& e) {
+              on_lost(self, slot, "request failed: " + self->system().render(e));
             });
   }
 }
 
-void on_result(self_ptr self, caf::actor_addr addr, result_msg r) {
-  auto& st = self->state;
-  if (st.done)
-    return;
-  auto it = st.evaluators.find(addr);
-  if (it == st.evaluators.end() || !it->second.job || it->second.job->id != r.id
-      || it->second.job->attempt != r.attempt) {
-    // A late answer for a point already re-dispatched (its evaluator was
-    // declared lost), or a reply that matches nothing: never told twice.
-    ++st.rejected;
-    return;
-  }
-  auto& sl = it->second;
-  proposal_msg p = std::move(*sl.job);
-  sl.job.reset();
-  const double t = st.now();
-  if (auto tr = st.trigger_of.find({p.id, p.attempt}); tr != st.trigger_of.end()) {
-    // Same host only: CLOCK_MONOTONIC is shared by the processes of a host.
-    auto host = [](const caf::node_id& n) {
-      auto s = caf::to_string(n);
-      return s.substr(0, s.find('#'));
-    };
-    if (r.received_ns > 0 && host(addr.node()) == host(self->node()))
-      st.transport_ms.push_back(1000.0 * (st.since_start(r.received_ns) - tr->second.first)
-                                - tr->second.second);
-    st.trigger_of.erase(tr);
-  }
-  // Results from other processes are checked, never trusted.
-  if (r.status == "ok" && !std::isfinite(r.value)) {
-    r.status = "not_finite";
-    r.reason = "objective returned a non-finite value";
-  }
-  if (r.x.size() != p.x.size() && r.status == "ok") {
-    r.status = "bad_output";
-    r.reason = "result has " + std::to_string(r.x.size()) + " coordinates, expected "
-               + std::to_string(p.x.size());
-  }
-  r.x = p.x;
-  if (r.worker.empty())
-    r.worker = sl.name;
-  record_msg rec;
-  rec.initial = p.initial;
-  rec.batch = p.batch;
-  rec.dispatch_s = sl.dispatched_s;
-  rec.end_s = t;
-  rec.start_s = std::max(sl.dispatched_s, t - std::max(0.0, r.duration_s));
-  const bool ok = r.status == "ok";
-  rec.final = ok || p.attempt >= st.cfg.max_retries;
-  if (!rec.final) {
-    proposal_msg again = p;
-    ++again.attempt;
-    st.queue.push_front(std::move(again));
-    ++st.retried;
-  } else {
-    if (!ok)
-      ++st.failed_points;
-    if (p.initial) {
-      if (st.initial_outstanding > 0 && --st.initial_outstanding == 0)
-        start_main_phase(self);
-    } else {
-      ++st.finished_points;
-    }
-  }
-  rec.result = std::move(r);
-  st.idle.push_back(addr);
-  st.free_since_s = t;
-  self->send(st.collector, result_atom::value, std::move(rec), st.snapshot());
-  const std::uint64_t total = st.cfg.total_points > 0 ? st.cfg.total_points
-                                                      : st.cfg.initial + st.cfg.budget;
-  if (double(st.failed_points) > st.cfg.max_failure_fraction * double(total)) {
-    char frac[32];
-    std::snprintf(frac, sizeof(frac), "%g", st.cfg.max_failure_fraction);
-    finish(self, "failed",
-           std::to_string(st.failed_points) + " of " + std::to_string(total)
-             + " points failed, more than objective.max-failure-fraction = " + frac);
-    return;
-  }
-  dispatch(self);
-  maybe_ask(self);
-  check_done(self);
-}
-
-void on_lost(self_ptr self, const caf::actor_addr& addr, const std::string& why) {
-  auto& st = self->state;
-  auto it = st.evaluators.find(addr);
-  if (it == st.evaluators.end())
-    return;
-  account(st);
-  if (it->second.job && !st.done) {
-    auto& sl = it->second;
-    proposal_msg p = std::move(*sl.job);
-    record_msg rec;
-    rec.result.id = p.id;
-    rec.result.attempt = p.attempt;
-    rec.result.x = p.x;
-    rec.result.status = "lost";
-    rec.result.reason = why;
-    rec.result.worker = sl.name;
-    rec.initial = p.initial;
-    rec.batch = p.batch;
-    rec.dispatch_s = sl.dispatched_s;
-    rec.start_s = sl.dispatched_s;
-    rec.end_s = st.now();
-    rec.final = false;
-    ++p.attempt;
-    st.queue.push_front(std::move(p));
-    ++st.requeued;
-    self->send(st.collector, result_atom::value, std::move(rec), st.snapshot());
-  }
-  st.evaluators.erase(it);
-  for (auto i = st.idle.begin(); i != st.idle.end();)
-    i = *i == addr ? st.idle.erase(i) : i + 1;
-  dispatch(self);
-  maybe_ask(self);
-  check_done(self);
-}
-
 void maybe_ask(self_ptr self) {
   auto& st = self->state;
-  if (st.done || !st.main_started || st.ask_outstanding || st.to_request == 0)
+  auto k = st.disp->ask(st.now());
+  if (!k)
     return;
-  const std::size_t idle = st.idle.size();
-  const std::size_t queued = st.queue.size();
-  if (idle <= queued)
-    return;
-  const std::uint64_t free = idle - queued;
-  const std::uint64_t need = std::min<std::uint64_t>(st.cfg.batch_size, st.to_request);
-  if (free < need && !st.fresh_capacity)
-    return;
-  const auto k = static_cast<std::uint32_t>(std::min<std::uint64_t>(free, st.to_request));
-  st.to_request -= k;
-  st.ask_outstanding = true;
-  st.fresh_capacity = false;
-  const double trigger = st.free_since_s;
-  self->request(st.collector, caf::infinite, ask_atom::value, k)
+  self->request(st.collector, caf::infinite, ask_atom::value, *k)
     .then(
-      [self, k, trigger](proposal_batch& b) {
+      [self](proposal_batch& b) {
         auto& st = self->state;
-        st.ask_outstanding = false;
-        if (st.done)
+        if (st.disp->stopped())
           return;
         st.ask_ms.push_back(b.ask_ms);
         st.last_ask_ms = b.ask_ms;
-        if (b.points.size() < k)
-          st.to_request += k - b.points.size();
-        for (auto& p : b.points) {
-          st.trigger_of[{p.id, p.attempt}] = {trigger, b.ask_ms};
-          st.queue.push_back(std::move(p));
-        }
-        dispatch(self);
-        st.dispatch_ms.push_back(1000.0 * (st.now() - trigger));
-        maybe_ask(self);
-        check_done(self);
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> keys;
+        for (auto& p : b.points)
+          keys.emplace_back(p.id, p.attempt);
+        const double trigger = st.disp->answered(std::move(b.points), st.now());
+        for (auto& key : keys)
+          st.trigger_of[key] = {trigger, b.ask_ms};
+        step(self);
       },
       [self](caf::error& e) {
-        self->state.ask_outstanding = false;
-        finish(self, "failed", "ask failed: " + self->system().render(e));
+        self->state.disp->ask_failed();
+        finish(self, io::run_status::failed, "ask failed: " + self->system().render(e));
       });
 }
 
-void check_done(self_ptr self) {
+/// After every event: send what can run, ask if an ask is due, end if done.
+void step(self_ptr self) {
   auto& st = self->state;
-  if (st.done || !st.main_started || st.ask_outstanding || st.to_request > 0
-      || !st.queue.empty())
+  if (st.disp->stopped())
     return;
-  for (auto& [addr, sl] : st.evaluators)
-    if (sl.job)
-      return;
-  finish(self, "completed", "");
+  send_assignments(self);
+  maybe_ask(self);
+  if (st.disp->done())
+    finish(self, io::run_status::completed, "");
 }
-
-} // namespace
-
-void note(pool_actor::stateful_pointer<pool_state> self, const std::string& text) {
-  self->send(self->state.collector, note_atom::value, text);
-}
-
-namespace {
 
 /// True if the current message comes from this process (or has no sender,
 /// as anon_send from the runner).
@@ -314,26 +221,15 @@ bool local_sender(self_ptr self) {
 void add_evaluators(self_ptr self, const std::vector<evaluator_actor>& evs,
                     const std::string& node) {
   auto& st = self->state;
-  account(st);
   for (auto& ev : evs) {
-    if (!ev)
-      continue;
-    auto addr = ev.address();
-    if (st.evaluators.count(addr))
+    if (!ev || st.slot_of.count(ev.address()))
       continue;
     self->monitor(ev);
-    pool_state::slot sl;
-    sl.handle = ev;
-    sl.node = node;
-    sl.name = node + "/" + std::to_string(st.evaluator_seq++);
-    st.evaluators.emplace(addr, std::move(sl));
-    st.idle.push_back(addr);
+    const slot_id slot = st.disp->add_evaluator(st.now());
+    st.slot_of[ev.address()] = slot;
+    st.members[slot] = {ev, node + "/" + std::to_string(st.evaluator_seq++), node};
   }
-  st.free_since_s = st.now();
-  if (st.main_started)
-    st.fresh_capacity = true;
-  dispatch(self);
-  maybe_ask(self);
+  step(self);
 }
 
 } // namespace
@@ -343,12 +239,9 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
                                collector_actor collector) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
+  st.disp.emplace(st.cfg.dispatch, std::move(st.cfg.requeue));
   st.optimizer = std::move(optimizer);
   st.collector = std::move(collector);
-  st.failed_points = st.cfg.failed_before;
-  st.to_request = st.cfg.budget > st.cfg.requested_before
-                    ? st.cfg.budget - st.cfg.requested_before
-                    : 0;
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     for (auto it = st.workers.begin(); it != st.workers.end(); ++it)
@@ -358,7 +251,8 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
         st.workers.erase(it);
         return;
       }
-    on_lost(self, dm.source, "evaluator down: " + self->system().render(dm.reason));
+    if (auto s = st.slot_of.find(dm.source); s != st.slot_of.end())
+      on_lost(self, s->second, "evaluator down: " + self->system().render(dm.reason));
   });
   return {
     [self](start_atom) {
@@ -366,36 +260,24 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
       if (!local_sender(self) || st.started)
         return;
       st.started = true;
-      for (auto& p : st.cfg.requeue) {
-        if (p.initial)
-          ++st.initial_outstanding;
-        st.queue.push_back(p);
-      }
-      st.initial_outstanding += st.cfg.initial;
-      if (st.initial_outstanding == 0) {
-        start_main_phase(self);
-        dispatch(self);
-        maybe_ask(self);
-        check_done(self);
-        return;
-      }
-      dispatch(self);
-      if (st.cfg.initial == 0)
+      const auto n = st.disp->start(st.now());
+      step(self);
+      if (n == 0)
         return;
       self->request(st.optimizer, caf::infinite, initial_atom::value,
-                    static_cast<std::uint32_t>(st.cfg.initial))
+                    static_cast<std::uint32_t>(n))
         .then(
           [self](proposal_batch& b) {
-            for (auto& p : b.points)
-              self->state.queue.push_back(std::move(p));
-            dispatch(self);
+            self->state.disp->add_initial(std::move(b.points));
+            step(self);
           },
           [self](caf::error& e) {
-            finish(self, "failed", "initial design failed: " + self->system().render(e));
+            finish(self, io::run_status::failed,
+                   "initial design failed: " + self->system().render(e));
           });
     },
     [self](register_atom, const std::string& secret, const std::string& node,
-           worker_actor& controller) -> caf::result<objective_spec> {
+           worker_actor& controller) -> caf::result<io::objective_spec> {
       auto& st = self->state;
       auto sender = self->current_sender();
       const std::string from = sender ? caf::to_string(sender->node()) : "?";
@@ -406,7 +288,7 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
         return caf::make_error(caf::sec::runtime_error,
                                "registration rejected: wrong cluster secret");
       }
-      if (st.done)
+      if (st.disp->stopped())
         return caf::make_error(caf::sec::runtime_error, "the run is over");
       if (controller) {
         self->monitor(controller);
@@ -439,10 +321,11 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
                      + " evaluators");
       add_evaluators(self, evs, node);
     },
-    [self](abort_atom, const std::string& status, const std::string& why) {
+    [self](abort_atom, io::run_status status, const std::string& why) {
       if (local_sender(self))
         finish(self, status, why);
     },
+    [self](status_atom) { return self->state.snapshot(); },
   };
 }
 

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   req.custom = obj;
 
   auto out = app::run_experiment(req);
-  std::printf("%s (exit %d) -> %s/summary.json\n", out.status.c_str(), out.exit_code,
-              s.output_dir.c_str());
-  return out.exit_code;
+  std::printf("%s (exit %d) -> %s/summary.json\n", io::to_string(out.status),
+              out.exit_code(), s.output_dir.c_str());
+  return out.exit_code();
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Experiment runner.
+// Experiment runner: objective -> outputs -> engine -> runtime.
 #include "app/experiment.hpp"
 
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <stdexcept>
 #include <thread>
 
 #include <unistd.h>
@@ -20,27 +21,13 @@
 #include "app/resume.hpp"
 #include "app/signals.hpp"
 #include "app/thread_pool.hpp"
-#include "io/command.hpp"
 #include "core/engine.hpp"
+#include "io/process.hpp"
 
 namespace asyncbo::app {
 
 namespace fs = std::filesystem;
 using namespace asyncbo::actors;
-
-objective_spec make_objective_spec(const io::settings& s) {
-  objective_spec spec;
-  spec.name = s.objective;
-  spec.names = s.space().names();
-  spec.delay_model = s.delay_type;
-  spec.delay_factor = s.delay_factor;
-  spec.time_scale = s.time_scale;
-  spec.command = s.command;
-  spec.input = s.input;
-  spec.timeout = s.timeout;
-  spec.workdir = s.workdir;
-  return spec;
-}
 
 void configure_cluster(caf::actor_system_config& cfg, const io::settings& s) {
   cfg.load<caf::io::middleman>();
@@ -61,6 +48,52 @@ void configure_cluster(caf::actor_system_config& cfg, const io::settings& s) {
 
 namespace {
 
+/// Thrown by the parts below when the request cannot run (exit code 2).
+struct refusal : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// -- 1. the objective ------------------------------------------------------------
+
+struct resolved_objective {
+  search_space space;
+  io::objective_spec spec;      ///< what every evaluator is built from
+  point_function fn;            ///< in-process objectives (custom); else empty
+  bool blocking = false;        ///< evaluations block a thread each
+  std::string display_name;
+};
+
+resolved_objective resolve_objective(const run_request& req) {
+  const io::settings& s = req.settings;
+  try {
+    if (req.custom) {
+      resolved_objective r{req.custom->space, s.spec(), req.custom->fn,
+                           req.custom->blocking, req.custom->name};
+      r.spec.name = req.custom->name;
+      r.spec.names = r.space.names();
+      r.spec.minimum = req.custom->minimum;
+      r.spec.command.clear();
+      return r;
+    }
+    resolved_objective r{s.space(), s.spec(), {}, false, s.objective};
+    r.blocking = r.spec.is_command();
+    if (r.spec.is_command())
+      r.display_name = s.command.empty() ? "command" : s.command.front();
+    return r;
+  } catch (const std::exception& e) {
+    throw refusal(e.what());
+  }
+}
+
+// -- 2. the outputs --------------------------------------------------------------
+
+struct outputs {
+  std::string dir;
+  std::shared_ptr<io::observations_csv> csv;
+  std::shared_ptr<io::event_log> events;
+  std::optional<logged_run> previous;   ///< the log of the run being resumed
+};
+
 std::string default_output_dir(const std::string& config_name) {
   std::time_t t = std::time(nullptr);
   char buf[32];
@@ -68,77 +101,39 @@ std::string default_output_dir(const std::string& config_name) {
   return "runs/" + config_name + "-" + buf;
 }
 
-run_outcome refuse(const std::string& msg) {
-  return run_outcome{2, "refused", msg};
+/// Reads and checks the log of the run to resume.
+logged_run read_previous(const run_request& req, const std::string& events_path) {
+  logged_run log;
+  try {
+    log = read_event_log(events_path);
+  } catch (const std::exception& e) {
+    throw refusal(std::string("--resume: ") + e.what());
+  }
+  if (auto why = check_resume(log, req.settings); !why.empty())
+    throw refusal("--resume refused: " + why);
+  for (auto& w : log.warnings)
+    req.log("warning: " + w);
+  return log;
 }
 
-} // namespace
-
-run_outcome run_experiment(const run_request& req) {
+outputs open_outputs(const run_request& req, const std::vector<std::string>& names) {
   const io::settings& s = req.settings;
-  // SIGINT/SIGTERM are blocked before any thread exists (thread pool, CAF),
-  // so that only the watcher thread ever receives them.
-  signal_watch signals;
-  // -- objective and space
-  std::optional<search_space> space;
-  point_function fn;                  // in-process objectives
-  const test_function* builtin = nullptr;
-  std::optional<double> minimum;
-  std::string objective_name = s.objective;
-  bool blocking = false;
-  objective_spec spec = make_objective_spec(s);
-  try {
-    if (req.custom) {
-      space = req.custom->space;
-      fn = req.custom->fn;
-      minimum = req.custom->minimum;
-      objective_name = req.custom->name;
-      blocking = req.custom->blocking;
-      spec.names = space->names();
-    } else if ((builtin = s.builtin())) {
-      space = builtin->space();
-      fn = builtin_function(*builtin);
-      minimum = builtin->minimum;
-    } else {
-      space = s.space();
-      blocking = true;
-      objective_name = s.command.empty() ? "command" : s.command.front();
-    }
-  } catch (const std::exception& e) {
-    return refuse(e.what());
-  }
-  io::prepare_process();
-  // -- output directory and logs
-  std::string dir = s.output_dir.empty() ? default_output_dir(req.config_name)
-                                         : s.output_dir;
+  outputs out;
+  out.dir = s.output_dir.empty() ? default_output_dir(req.config_name) : s.output_dir;
   std::error_code ec;
-  fs::create_directories(dir, ec);
+  fs::create_directories(out.dir, ec);
   if (ec)
-    return refuse("output.dir: cannot create " + dir + ": " + ec.message());
-  const std::string csv_path = dir + "/observations.csv";
-  const std::string events_path = dir + "/events.jsonl";
+    throw refusal("output.dir: cannot create " + out.dir + ": " + ec.message());
+  const std::string csv_path = out.dir + "/observations.csv";
+  const std::string events_path = out.dir + "/events.jsonl";
   if (!req.resume && (fs::exists(csv_path) || fs::exists(events_path)))
-    return refuse("output.dir: " + dir
+    throw refusal("output.dir: " + out.dir
                   + " already holds a run (observations.csv); continue it with "
                     "--resume or choose another output.dir");
   if (req.resume && !fs::exists(events_path))
-    return refuse("--resume: " + events_path + " does not exist (nothing to resume)");
-  auto names = space->names();
-  // -- the log of an earlier run
-  std::optional<logged_run> previous;
-  if (req.resume) {
-    try {
-      previous = read_event_log(events_path);
-    } catch (const std::exception& e) {
-      return refuse(std::string("--resume: ") + e.what());
-    }
-    if (auto why = check_resume(*previous, s); !why.empty())
-      return refuse("--resume refused: " + why);
-    for (auto& w : previous->warnings)
-      req.log("warning: " + w);
-  }
-  collector_config ccfg;
-  ccfg.dir = dir;
+    throw refusal("--resume: " + events_path + " does not exist (nothing to resume)");
+  if (req.resume)
+    out.previous = read_previous(req, events_path);
   try {
     if (req.resume) {
       for (auto* path : {&events_path, &csv_path})
@@ -146,148 +141,208 @@ run_outcome run_experiment(const run_request& req) {
           req.log("warning: " + *path + ": dropped a partial last line");
     }
     const bool csv_existed = req.resume && fs::exists(csv_path);
-    ccfg.csv = std::make_shared<io::observations_csv>(csv_path, names, s.fsync,
-                                                      csv_existed);
-    ccfg.events = std::make_shared<io::event_log>(events_path, s.fsync);
-    if (req.resume) {
-      ccfg.events->resume(previous->last_time);
-      for (auto& lost : lost_attempts(*previous, previous->last_time)) {
-        ccfg.csv->write(lost);
-        ccfg.events->result(lost);
-        previous->records.push_back(lost);
+    out.csv = std::make_shared<io::observations_csv>(csv_path, names, s.fsync, csv_existed);
+    out.events = std::make_shared<io::event_log>(events_path, s.fsync);
+    if (out.previous) {
+      out.events->resume(out.previous->last_time);
+      for (auto& lost : lost_attempts(*out.previous, out.previous->last_time)) {
+        out.csv->write(lost);
+        out.events->result(lost);
+        out.previous->records.push_back(lost);
       }
+    } else {
+      out.events->header(io::to_json(s), names);
     }
-    else
-      ccfg.events->header(io::to_json(s), names);
   } catch (const std::exception& e) {
-    return refuse(std::string("output.dir: ") + e.what());
+    throw refusal(std::string("output.dir: ") + e.what());
   }
-  req.log(std::string(req.resume ? "resuming in " : "writing to ") + dir);
-  ccfg.plot = s.plot;
-  ccfg.tty = ::isatty(2) != 0;
-  ccfg.progress = s.progress == "always" || (s.progress == "auto" && ccfg.tty);
-  ccfg.total_points = static_cast<std::size_t>(s.num_initial_points + s.num_observations);
-  ccfg.names = names;
-  ccfg.config = io::to_json(s);
-  ccfg.minimum = minimum;
-  ccfg.function = builtin && builtin->dim == 2 ? builtin : nullptr;
-  ccfg.title = objective_name + ": " + s.rule + " / " + s.function + ", "
-               + std::to_string(s.num_workers) + " workers, batch "
-               + std::to_string(s.batch_size);
+  req.log(std::string(req.resume ? "resuming in " : "writing to ") + out.dir);
+  return out;
+}
 
-  // -- engine and its executor
-  std::size_t threads = s.threads > 0 ? static_cast<std::size_t>(s.threads)
-                                      : std::max(1u, std::thread::hardware_concurrency());
-  auto exec = std::make_shared<thread_pool>(threads);
+// -- 3. the engine ---------------------------------------------------------------
+
+struct engine_setup {
+  std::shared_ptr<thread_pool> exec;
   std::shared_ptr<engine> eng;
-  std::vector<proposal_msg> requeue;
+  std::vector<job> requeue;     ///< resumed points still to evaluate
+};
+
+engine_setup build_engine(const run_request& req, const search_space& space,
+                          const outputs& out) {
+  const io::settings& s = req.settings;
+  engine_setup e;
+  const std::size_t threads = s.threads > 0
+                                ? static_cast<std::size_t>(s.threads)
+                                : std::max(1u, std::thread::hardware_concurrency());
+  e.exec = std::make_shared<thread_pool>(threads);
   try {
-    eng = std::make_shared<engine>(*space, s.engine(), s.seed, exec.get());
-    if (previous) {
-      requeue = restore_engine(*previous, *eng);
-      ccfg.previous = previous->records;
-      ccfg.resumed = previous->resumes + 1;
-      req.log("resume: " + std::to_string(previous->records.size()) + " attempts in the log, "
-              + std::to_string(eng->num_data()) + " observations told, "
-              + std::to_string(requeue.size()) + " points re-dispatched");
+    e.eng = std::make_shared<engine>(space, s.engine(), s.seed, e.exec.get());
+    if (out.previous) {
+      e.requeue = restore_engine(*out.previous, *e.eng);
+      req.log("resume: " + std::to_string(out.previous->records.size())
+              + " attempts in the log, " + std::to_string(e.eng->num_data())
+              + " observations told, " + std::to_string(e.requeue.size())
+              + " points re-dispatched");
     }
-  } catch (const std::exception& e) {
-    return refuse(e.what());
+  } catch (const std::exception& e2) {
+    throw refusal(e2.what());
   }
+  return e;
+}
 
-  std::string secret;
+/// The dispatch policy's options; a resumed run continues the logged one.
+pool_config make_pool_config(const io::settings& s, const resolved_objective& obj,
+                             const outputs& out, std::vector<job> requeue) {
+  pool_config p;
+  auto& d = p.dispatch;
+  d.batch_size = static_cast<std::size_t>(s.batch_size);
+  d.budget = static_cast<std::uint64_t>(s.num_observations);
+  d.initial = static_cast<std::uint64_t>(s.num_initial_points);
+  d.max_retries = static_cast<std::uint32_t>(s.max_retries);
+  d.max_failure_fraction = s.max_failure_fraction;
+  p.spec = obj.spec;
   try {
-    secret = s.secret();
+    p.secret = s.secret();
   } catch (const std::exception& e) {
-    return refuse(e.what());
+    throw refusal(e.what());
   }
+  if (const auto& prev = out.previous) {
+    const auto done_initial = prev->initial_points();
+    d.initial = d.initial > done_initial ? d.initial - done_initial : 0;
+    d.requested_before = prev->asked_points();
+    d.failed_before = prev->failed_points();
+    d.total_points = static_cast<std::uint64_t>(s.num_initial_points + s.num_observations);
+    p.requeue = std::move(requeue);
+    // Times continue where the log ended.
+    p.t0 = std::chrono::steady_clock::now()
+           - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+             std::chrono::duration<double>(prev->last_time));
+  }
+  return p;
+}
 
-  // -- actor system
+collector_config make_collector_config(const io::settings& s, const resolved_objective& obj,
+                                       outputs& out) {
+  collector_config c;
+  c.dir = out.dir;
+  c.csv = out.csv;
+  c.events = out.events;
+  c.plot = s.plot;
+  c.tty = ::isatty(2) != 0;
+  c.progress = s.progress == "always" || (s.progress == "auto" && c.tty);
+  c.total_points = static_cast<std::size_t>(s.num_initial_points + s.num_observations);
+  c.objective = obj.spec;
+  c.config = io::to_json(s);
+  c.title = obj.display_name + ": " + s.rule + " / " + s.function + ", "
+            + std::to_string(s.num_workers) + " workers, batch "
+            + std::to_string(s.batch_size);
+  if (out.previous) {
+    c.previous = out.previous->records;
+    c.resumed = out.previous->resumes + 1;
+  }
+  return c;
+}
+
+// -- 4. the runtime --------------------------------------------------------------
+
+std::vector<evaluator_actor> spawn_local_evaluators(caf::actor_system& sys,
+                                                    const io::settings& s,
+                                                    const resolved_objective& obj,
+                                                    const std::string& log_dir) {
+  std::vector<evaluator_actor> evs;
+  for (std::int64_t i = 0; i < s.num_workers; ++i) {
+    const std::string name = "local/" + std::to_string(i);
+    evaluation_fn run = obj.fn ? point_evaluation(obj.fn, name)
+                               : evaluation_from_spec(obj.spec, name, log_dir);
+    if (obj.blocking)
+      evs.push_back(sys.spawn<caf::detached>(evaluator, name, run, obj.spec.delay));
+    else
+      evs.push_back(sys.spawn(evaluator, name, run, obj.spec.delay));
+  }
+  return evs;
+}
+
+/// Publishes the pool on cluster.port; returns the port.
+std::uint16_t publish_pool(caf::actor_system& sys, const io::settings& s, const pool_actor& pl) {
+  const auto port = static_cast<std::uint16_t>(s.cluster_port);
+  auto res = s.tls() ? caf::openssl::publish(pl, port, s.cluster_bind.c_str(), true)
+                     : sys.middleman().publish(pl, port, s.cluster_bind.c_str(), true);
+  if (!res)
+    throw refusal("cluster.port: cannot listen on " + s.cluster_bind + ":"
+                  + std::to_string(s.cluster_port) + ": " + sys.render(res.error()));
+  return *res;
+}
+
+run_outcome run_runtime(const run_request& req, signal_watch& signals,
+                        const resolved_objective& obj, outputs& out, engine_setup& es) {
+  const io::settings& s = req.settings;
+  pool_config pcfg = make_pool_config(s, obj, out, std::move(es.requeue));
+  collector_config ccfg = make_collector_config(s, obj, out);
+  const std::string secret = pcfg.secret;
   caf::actor_system_config cfg;
   add_message_types(cfg);
   if (s.cluster_port >= 0)
     configure_cluster(cfg, s);
   caf::actor_system sys{cfg};
-  run_outcome outcome;
-  {
-    caf::scoped_actor self{sys};
-    auto opt = sys.spawn<caf::detached>(optimizer, eng,
-                                        static_cast<std::size_t>(s.batch_size));
-    auto col = sys.spawn(collector, std::move(ccfg), opt,
-                         caf::actor_cast<caf::actor>(self));
-    pool_config pcfg;
-    pcfg.batch_size = static_cast<std::size_t>(s.batch_size);
-    pcfg.budget = static_cast<std::uint64_t>(s.num_observations);
-    pcfg.initial = static_cast<std::uint64_t>(s.num_initial_points);
-    pcfg.max_retries = static_cast<std::uint32_t>(s.max_retries);
-    pcfg.max_failure_fraction = s.max_failure_fraction;
-    pcfg.dim = space->dim();
-    pcfg.spec = spec;
-    pcfg.secret = secret;
-    if (previous) {
-      const auto done_initial = previous->initial_points();
-      pcfg.initial = pcfg.initial > done_initial ? pcfg.initial - done_initial : 0;
-      pcfg.requested_before = previous->asked_points();
-      pcfg.failed_before = previous->failed_points();
-      pcfg.total_points = static_cast<std::uint64_t>(s.num_initial_points + s.num_observations);
-      pcfg.requeue = std::move(requeue);
-      // Times continue where the log ended.
-      pcfg.t0 = std::chrono::steady_clock::now()
-                - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                  std::chrono::duration<double>(previous->last_time));
-    }
-    auto pl = sys.spawn(pool, std::move(pcfg), opt, col);
-    std::vector<evaluator_actor> evs;
-    delay_model delay = s.delay();
-    for (std::int64_t i = 0; i < s.num_workers; ++i) {
-      const std::string name = "local/" + std::to_string(i);
-      evaluation_fn run = fn ? point_evaluation(fn, name)
-                             : evaluation_from_spec(spec, name, dir + "/logs");
-      if (blocking)
-        evs.push_back(sys.spawn<caf::detached>(evaluator, name, run, delay));
-      else
-        evs.push_back(sys.spawn(evaluator, name, run, delay));
-    }
-    // Every actor gets an exit at the end (remote nodes may hold handles, which
-    // would otherwise keep ~actor_system() waiting).
-    auto shutdown = [&] {
-      for (auto& ev : evs)
-        self->send_exit(ev, caf::exit_reason::user_shutdown);
-      self->send_exit(pl, caf::exit_reason::user_shutdown);
-      self->send_exit(col, caf::exit_reason::user_shutdown);
-      self->send_exit(opt, caf::exit_reason::user_shutdown);
-    };
-    self->send(pl, join_atom::value, secret, std::string("local"), evs);
-    if (s.cluster_port >= 0) {
-      auto port = s.tls()
-                    ? caf::openssl::publish(pl, static_cast<std::uint16_t>(s.cluster_port),
-                                            s.cluster_bind.c_str(), true)
-                    : sys.middleman().publish(pl,
-                                              static_cast<std::uint16_t>(s.cluster_port),
-                                              s.cluster_bind.c_str(), true);
-      if (!port) {
-        shutdown();
-        return refuse("cluster.port: cannot listen on " + s.cluster_bind + ":"
-                      + std::to_string(s.cluster_port) + ": " + sys.render(port.error()));
-      }
-      req.log("cluster: listening on " + s.cluster_bind + ":" + std::to_string(*port)
+  caf::scoped_actor self{sys};
+  auto opt = sys.spawn<caf::detached>(optimizer, es.eng,
+                                      static_cast<std::size_t>(s.batch_size));
+  auto col = sys.spawn(collector, std::move(ccfg), opt, caf::actor_cast<caf::actor>(self));
+  auto pl = sys.spawn(pool, std::move(pcfg), opt, col);
+  auto evs = spawn_local_evaluators(sys, s, obj, out.dir + "/logs");
+  // Every actor gets an exit at the end (remote nodes may hold handles, which
+  // would otherwise keep ~actor_system() waiting).
+  auto shutdown = [&] {
+    for (auto& ev : evs)
+      self->send_exit(ev, caf::exit_reason::user_shutdown);
+    self->send_exit(pl, caf::exit_reason::user_shutdown);
+    self->send_exit(col, caf::exit_reason::user_shutdown);
+    self->send_exit(opt, caf::exit_reason::user_shutdown);
+  };
+  self->send(pl, join_atom::value, secret, std::string("local"), evs);
+  if (s.cluster_port >= 0) {
+    try {
+      const auto port = publish_pool(sys, s, pl);
+      req.log("cluster: listening on " + s.cluster_bind + ":" + std::to_string(port)
               + (s.tls() ? " with TLS" : "") + " (" + std::to_string(evs.size())
               + " local evaluators)");
+    } catch (const refusal&) {
+      shutdown();
+      throw;
     }
-    signals.on_signal([pl, log = req.log](int sig) {
-      const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
-      log(std::string("interrupted by ") + name
-          + ": stopping; the log is complete, --resume continues");
-      io::cancel_commands();
-      caf::anon_send(pl, abort_atom::value, std::string("interrupted"),
-                     std::string("interrupted by ") + name);
-    });
-    self->send(pl, start_atom::value);
-    self->receive([&](done_atom, run_outcome& out) { outcome = std::move(out); });
-    signals.on_signal(nullptr);
-    shutdown();
   }
+  signals.on_signal([pl, log = req.log](int sig) {
+    const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    log(std::string("interrupted by ") + name
+        + ": stopping; the log is complete, --resume continues");
+    io::cancel_processes();
+    caf::anon_send(pl, abort_atom::value, io::run_status::interrupted,
+                   std::string("interrupted by ") + name);
+  });
+  self->send(pl, start_atom::value);
+  run_outcome outcome;
+  self->receive([&](done_atom, run_outcome& o) { outcome = std::move(o); });
+  signals.on_signal(nullptr);
+  shutdown();
   return outcome;
+}
+
+} // namespace
+
+run_outcome run_experiment(const run_request& req) {
+  // SIGINT/SIGTERM are blocked before any thread exists (thread pool, CAF),
+  // so that only the watcher thread ever receives them.
+  signal_watch signals;
+  try {
+    auto obj = resolve_objective(req);
+    io::prepare_process();
+    auto out = open_outputs(req, obj.space.names());
+    auto es = build_engine(req, obj.space, out);
+    return run_runtime(req, signals, obj, out, es);
+  } catch (const refusal& r) {
+    return run_outcome{io::run_status::refused, r.what()};
+  }
 }
 
 } // namespace asyncbo::app

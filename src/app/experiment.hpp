@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Runs one experiment: builds the engine and the actors from validated
-// settings, waits for the end, returns the outcome. Usable as a library.
+// Runs one experiment: resolves the objective, opens the outputs, builds the
+// engine, spawns the runtime, waits for the end and returns the outcome.
+// Usable as a library.
 #pragma once
 
 #include <functional>
@@ -37,12 +38,10 @@ struct run_request {
   std::function<void(const std::string&)> log = [](const std::string&) {};
 };
 
-/// Runs the experiment to its end. exit_code: 0 completed, 1 runtime failure,
-/// 2 invalid request (bad output directory, refused resume, ...).
+/// Runs the experiment to its end. The outcome's status: completed, failed
+/// (exit 1), interrupted (130) or refused (2: bad output directory, refused
+/// resume, ...: nothing ran).
 actors::run_outcome run_experiment(const run_request& req);
-
-/// The objective description that remote workers receive.
-actors::objective_spec make_objective_spec(const io::settings& s);
 
 /// Middleman settings of head and workers: heartbeats every cluster.heartbeat
 /// seconds, a peer silent for five of them is dropped (0 = off).

@@ -99,9 +99,9 @@ int cmd_run(const std::vector<std::string>& args) {
   req.config_name = std::filesystem::path(config).stem().string();
   req.log = [](const std::string& m) { std::fprintf(stderr, "asyncbo: %s\n", m.c_str()); };
   auto out = app::run_experiment(req);
-  if (out.exit_code != 0)
-    std::fprintf(stderr, "asyncbo: %s: %s\n", out.status.c_str(), out.message.c_str());
-  return out.exit_code;
+  if (out.exit_code() != 0)
+    std::fprintf(stderr, "asyncbo: %s: %s\n", io::to_string(out.status), out.message.c_str());
+  return out.exit_code();
 }
 
 int cmd_worker(const std::vector<std::string>& args) {

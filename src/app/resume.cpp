@@ -114,7 +114,7 @@ logged_run read_event_log(const std::string& path) {
           p.open = false;
         if (p.final && r.ok())
           throw std::runtime_error("a second final result for id " + std::to_string(r.id));
-        if (r.final && r.status != "lost") {
+        if (r.final && r.status != attempt_status::lost) {
           p.final = true;
           p.ok = r.ok();
           p.value = r.value;
@@ -141,19 +141,17 @@ logged_run read_event_log(const std::string& path) {
 
 std::string check_resume(const logged_run& log, const io::settings& now) {
   const nlohmann::json cur = io::to_json(now);
-  const std::pair<const char*, const char*> keys[] = {
-    {"experiment", "objective"}, {"experiment", "num-initial-points"},
-    {"space", "names"},          {"space", "lower"},
-    {"space", "upper"},          {"space", "log"},
-    {"space", "integer"},        {"objective", "command"},
-    {"objective", "input"}};
-  for (auto& [sec, key] : keys) {
+  for (const auto& k : io::schema()) {
+    if (!k.defines_problem)
+      continue;
+    const auto& sec = k.section;
+    const auto& key = k.key;
     nlohmann::json was = log.config.contains(sec) && log.config[sec].contains(key)
                            ? log.config[sec][key]
                            : nlohmann::json();
     if (was != cur[sec][key])
-      return std::string(sec) + "." + key + " is " + was.dump() + " in the log but "
-             + cur[sec][key].dump() + " now";
+      return k.full() + " is " + was.dump() + " in the log but " + cur[sec][key].dump()
+             + " now";
   }
   if (static_cast<std::uint64_t>(now.num_observations) < log.asked_points())
     return "experiment.num-observations is " + std::to_string(now.num_observations)
@@ -173,7 +171,7 @@ std::vector<io::evaluation_record> lost_attempts(const logged_run& log, double n
     r.initial = p.initial;
     r.batch = p.batch;
     r.x = p.x;
-    r.status = "lost";
+    r.status = attempt_status::lost;
     r.reason = "the head process stopped before the result arrived";
     r.dispatch_time = p.open_dispatch_s;
     r.start_time = p.open_dispatch_s;
@@ -184,7 +182,7 @@ std::vector<io::evaluation_record> lost_attempts(const logged_run& log, double n
   return out;
 }
 
-std::vector<actors::proposal_msg> restore_engine(const logged_run& log, engine& e) {
+std::vector<job> restore_engine(const logged_run& log, engine& e) {
   // Tell final ok results in the order they arrived.
   std::map<std::uint64_t, const logged_run::point*> by_id;
   for (auto& p : log.points)
@@ -198,13 +196,13 @@ std::vector<actors::proposal_msg> restore_engine(const logged_run& log, engine& 
   }
   e.tell(told);
   e.reserve_ids(log.next_id());
-  std::vector<actors::proposal_msg> requeue;
+  std::vector<job> requeue;
   for (auto& p : log.points) {
     if (p.final)
       continue;
     vec x = Eigen::Map<const vec>(p.x.data(), static_cast<Eigen::Index>(p.x.size()));
     e.restore_pending(p.id, x, p.initial);
-    actors::proposal_msg m;
+    job m;
     m.id = p.id;
     m.attempt = p.next_attempt;
     m.initial = p.initial;

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/messages.hpp"
+#include "core/dispatch.hpp"
 #include "core/engine.hpp"
 #include "io/records.hpp"
 #include "io/settings.hpp"
@@ -52,7 +52,7 @@ logged_run read_event_log(const std::string& path);
 
 /// Empty if `now` may continue the logged run, else why not (naming the key,
 /// both values). The problem must be the same (objective, search space,
-/// command, initial design size) and the budget at least what was asked.
+/// command, initial design size: the schema's defines_problem keys) and the budget at least what was asked.
 std::string check_resume(const logged_run& log, const io::settings& now);
 
 /// Records for the attempts that were in flight when the head died (status
@@ -62,6 +62,6 @@ std::vector<io::evaluation_record> lost_attempts(const logged_run& log, double n
 /// Feeds the log into a fresh engine: every final ok result is told (in log
 /// order), every unfinished point restored as pending, later ids reserved.
 /// Returns the unfinished points as proposals for the pool (next attempt).
-std::vector<actors::proposal_msg> restore_engine(const logged_run& log, engine& e);
+std::vector<job> restore_engine(const logged_run& log, engine& e);
 
 } // namespace asyncbo::app

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -16,6 +17,10 @@ namespace asyncbo::app {
 /// Runs parallel_for iterations on `threads - 1` worker threads plus the
 /// calling thread; iterations are handed out one at a time (dynamic
 /// scheduling). One parallel_for at a time (the optimizer is single-threaded).
+///
+/// If iterations throw, the remaining iterations are skipped, every thread
+/// finishes the iteration it is in, and the first exception is rethrown to
+/// the caller; parallel_for never returns while a thread still runs `f`.
 class thread_pool final : public executor {
 public:
   explicit thread_pool(std::size_t threads) {
@@ -33,6 +38,9 @@ public:
       t.join();
   }
 
+  thread_pool(const thread_pool&) = delete;
+  thread_pool& operator=(const thread_pool&) = delete;
+
   std::size_t size() const noexcept { return workers_.size() + 1; }
 
   void parallel_for(std::size_t n, const std::function<void(std::size_t)>& f) override {
@@ -46,23 +54,40 @@ public:
       job_ = &f;
       n_ = n;
       next_.store(0);
+      error_ = nullptr;
       active_ = workers_.size();
       ++generation_;
     }
     cv_.notify_all();
     work();
-    std::unique_lock<std::mutex> lk(mx_);
-    done_cv_.wait(lk, [this] { return active_ == 0; });
-    job_ = nullptr;
+    std::exception_ptr error;
+    {
+      std::unique_lock<std::mutex> lk(mx_);
+      done_cv_.wait(lk, [this] { return active_ == 0; });
+      job_ = nullptr;
+      error = std::exchange(error_, nullptr);
+    }
+    if (error)
+      std::rethrow_exception(error);
   }
 
 private:
+  /// Runs iterations until none is left; an exception stops the loop for
+  /// every thread and is kept for the caller.
   void work() {
     for (;;) {
-      std::size_t i = next_.fetch_add(1);
+      const std::size_t i = next_.fetch_add(1);
       if (i >= n_)
         return;
-      (*job_)(i);
+      try {
+        (*job_)(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> g(mx_);
+        if (!error_)
+          error_ = std::current_exception();
+        next_.store(n_);
+        return;
+      }
     }
   }
 
@@ -93,6 +118,7 @@ private:
   std::atomic<std::size_t> next_{0};
   std::size_t active_ = 0;
   std::size_t generation_ = 0;
+  std::exception_ptr error_;
   bool stop_ = false;
 };
 

@@ -21,8 +21,8 @@
 #include "actors/evaluator.hpp"
 #include "app/experiment.hpp"
 #include "app/signals.hpp"
-#include "io/command.hpp"
-#include "io/records.hpp"
+#include "io/process.hpp"
+#include "core/format.hpp"
 
 namespace asyncbo::app {
 
@@ -69,8 +69,8 @@ int run_worker(const io::settings& s, const std::function<void(const std::string
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
   signals.on_signal([me = caf::actor_cast<caf::actor>(self)](int) {
-    io::cancel_commands();
-    caf::anon_send(me, abort_atom::value, std::string("interrupted"), std::string());
+    io::cancel_processes();
+    caf::anon_send(me, abort_atom::value, io::run_status::interrupted, std::string());
   });
   auto mm = s.tls() ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
   const auto deadline = std::chrono::steady_clock::now()
@@ -99,7 +99,7 @@ int run_worker(const io::settings& s, const std::function<void(const std::string
       if (std::chrono::steady_clock::now() >= deadline) {
         log("cannot reach the head at " + s.cluster_host + ":"
             + std::to_string(s.cluster_port) + " within cluster.connect-timeout ("
-            + io::exact(s.cluster_connect_timeout) + " s): "
+            + exact(s.cluster_connect_timeout) + " s): "
             + (why.empty() ? std::string("nothing published there") : why));
         code = 1;
         break;
@@ -115,9 +115,9 @@ int run_worker(const io::settings& s, const std::function<void(const std::string
     auto pool = caf::actor_cast<pool_actor>(remote);
     // -- registering
     auto ctl = sys.spawn(controller, caf::actor_cast<caf::actor>(self));
-    std::optional<objective_spec> spec;
+    std::optional<io::objective_spec> spec;
     self->request(pool, std::chrono::seconds(10), register_atom::value, secret, name, ctl)
-      .receive([&](objective_spec& sp) { spec = std::move(sp); },
+      .receive([&](io::objective_spec& sp) { spec = std::move(sp); },
                [&](caf::error& e) { why = sys.render(e); });
     if (!spec) {
       self->send_exit(ctl, caf::exit_reason::user_shutdown);
@@ -137,11 +137,11 @@ int run_worker(const io::settings& s, const std::function<void(const std::string
     // -- serving
     std::vector<evaluator_actor> evs;
     try {
-      delay_model delay = delay_from_spec(*spec);
+      const delay_model delay = spec->delay;
       for (std::int64_t i = 0; i < s.worker_evaluators; ++i) {
         const std::string ev_name = name + "/" + std::to_string(i);
         auto run = evaluation_from_spec(*spec, ev_name, s.worker_log_dir);
-        if (blocking_objective(*spec))
+        if (spec->is_command())
           evs.push_back(sys.spawn<caf::detached>(evaluator, ev_name, run, delay));
         else
           evs.push_back(sys.spawn(evaluator, ev_name, run, delay));
@@ -159,7 +159,7 @@ int run_worker(const io::settings& s, const std::function<void(const std::string
     bool stopped = false, interrupted = false;
     std::string lost;
     self->receive([&](stop_atom) { stopped = true; },
-                  [&](abort_atom, std::string&, std::string&) { interrupted = true; },
+                  [&](abort_atom, io::run_status, std::string&) { interrupted = true; },
                   [&](caf::down_msg& dm) { lost = sys.render(dm.reason); });
     for (auto& ev : evs)
       self->send_exit(ev, caf::exit_reason::user_shutdown);

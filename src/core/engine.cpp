@@ -18,6 +18,32 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
     .count();
 }
 
+constexpr rule_kind all_rules[] = {rule_kind::async_joint, rule_kind::async_greedy,
+                                   rule_kind::sync, rule_kind::random};
+constexpr acquisition_kind all_acquisitions[] = {acquisition_kind::batch_mc_ei,
+                                                 acquisition_kind::local_penalization,
+                                                 acquisition_kind::ei};
+constexpr optimizer_preset all_presets[] = {optimizer_preset::asyncbo,
+                                            optimizer_preset::trieste};
+
+template <class E, std::size_t N>
+bool parse_name(const E (&all)[N], const std::string& s, E& out) {
+  for (auto e : all)
+    if (s == to_string(e)) {
+      out = e;
+      return true;
+    }
+  return false;
+}
+
+template <class E, std::size_t N>
+std::vector<std::string> names_of(const E (&all)[N]) {
+  std::vector<std::string> out;
+  for (auto e : all)
+    out.emplace_back(to_string(e));
+  return out;
+}
+
 } // namespace
 
 const char* to_string(rule_kind r) {
@@ -25,36 +51,63 @@ const char* to_string(rule_kind r) {
     case rule_kind::sync: return "sync";
     case rule_kind::async_joint: return "async-joint";
     case rule_kind::async_greedy: return "async-greedy";
-    default: return "random";
+    case rule_kind::random: return "random";
   }
+  return "unknown";
 }
 
 const char* to_string(acquisition_kind a) {
   switch (a) {
     case acquisition_kind::batch_mc_ei: return "batch-mc-ei";
     case acquisition_kind::local_penalization: return "local-penalization";
-    default: return "ei";
+    case acquisition_kind::ei: return "ei";
   }
+  return "unknown";
+}
+
+const char* to_string(optimizer_preset p) {
+  switch (p) {
+    case optimizer_preset::asyncbo: return "asyncbo";
+    case optimizer_preset::trieste: return "trieste";
+  }
+  return "unknown";
 }
 
 bool parse_rule(const std::string& s, rule_kind& out) {
-  for (auto r : {rule_kind::sync, rule_kind::async_joint, rule_kind::async_greedy,
-                 rule_kind::random})
-    if (s == to_string(r)) {
-      out = r;
-      return true;
-    }
-  return false;
+  return parse_name(all_rules, s, out);
 }
 
 bool parse_acquisition(const std::string& s, acquisition_kind& out) {
-  for (auto a : {acquisition_kind::batch_mc_ei,
-                 acquisition_kind::local_penalization, acquisition_kind::ei})
-    if (s == to_string(a)) {
-      out = a;
-      return true;
+  return parse_name(all_acquisitions, s, out);
+}
+
+bool parse_preset(const std::string& s, optimizer_preset& out) {
+  return parse_name(all_presets, s, out);
+}
+
+std::vector<std::string> rule_names() {
+  return names_of(all_rules);
+}
+
+std::vector<std::string> acquisition_names() {
+  return names_of(all_acquisitions);
+}
+
+std::vector<std::string> preset_names() {
+  return names_of(all_presets);
+}
+
+void engine_options::apply(optimizer_preset p, std::size_t dim, std::size_t batch) {
+  switch (p) {
+    case optimizer_preset::asyncbo: optimizer = acq_optimizer_options{}; return;
+    case optimizer_preset::trieste: {
+      const bool joint = rule != rule_kind::async_greedy
+                         && acquisition == acquisition_kind::batch_mc_ei;
+      optimizer = acq_optimizer_options::trieste(joint ? dim * batch : dim);
+      qei.screening_samples = 0;
+      return;
     }
-  return false;
+  }
 }
 
 const char* to_string(ask_status s) {
@@ -62,8 +115,9 @@ const char* to_string(ask_status s) {
     case ask_status::ok: return "ok";
     case ask_status::no_data: return "no_data";
     case ask_status::random_rule: return "random_rule";
-    default: return "model_failed";
+    case ask_status::model_failed: return "model_failed";
   }
+  return "unknown";
 }
 
 std::string engine_options::validate() const {

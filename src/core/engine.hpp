@@ -29,12 +29,25 @@ enum class rule_kind {
 
 enum class acquisition_kind { batch_mc_ei, local_penalization, ei };
 
+/// Defaults of the acquisition optimiser.
+enum class optimizer_preset {
+  asyncbo, ///< Sobol screening + around-best points, 2 + d runs (acq_optimizer.hpp)
+  trieste, ///< Trieste's literal settings: acq_optimizer_options::trieste(d)
+};
+
 const char* to_string(rule_kind r);
 const char* to_string(acquisition_kind a);
+const char* to_string(optimizer_preset p);
 /// Parse "sync" | "async-joint" | "async-greedy" | "random".
 bool parse_rule(const std::string& s, rule_kind& out);
 /// Parse "batch-mc-ei" | "local-penalization" | "ei".
 bool parse_acquisition(const std::string& s, acquisition_kind& out);
+/// Parse "asyncbo" | "trieste".
+bool parse_preset(const std::string& s, optimizer_preset& out);
+/// Every name each parser accepts, in documentation order.
+std::vector<std::string> rule_names();
+std::vector<std::string> acquisition_names();
+std::vector<std::string> preset_names();
 
 /// Options of the engine. Rules and functions combine as follows:
 /// * sync: batch-mc-ei (joint batch), local-penalization (greedy batch),
@@ -65,6 +78,12 @@ struct engine_options {
   /// Empty if valid, else every problem, one per line, each naming the
   /// option and the rule.
   std::string validate() const;
+
+  /// Applies a preset of the acquisition optimiser for a problem of `dim`
+  /// dimensions asked in batches of `batch` (a joint batch optimises q D
+  /// coordinates). trieste: Trieste's screening and restarts, and every base
+  /// sample used for screening too.
+  void apply(optimizer_preset p, std::size_t dim, std::size_t batch);
 };
 
 /// A point handed out by ask() or initial_design().

@@ -257,19 +257,24 @@ double delay_model::seconds(const vec_ref& unit_x) const {
 }
 
 const char* delay_model::name(kind k) {
-  return k == kind::none ? "none" : "linear-sum";
+  switch (k) {
+    case kind::none: return "none";
+    case kind::linear_sum: return "linear-sum";
+  }
+  return "unknown";
 }
 
 bool delay_model::parse(const std::string& s, kind& out) {
-  if (s == "none") {
-    out = kind::none;
-    return true;
-  }
-  if (s == "linear-sum") {
-    out = kind::linear_sum;
-    return true;
-  }
+  for (auto k : {kind::none, kind::linear_sum})
+    if (s == name(k)) {
+      out = k;
+      return true;
+    }
   return false;
+}
+
+std::vector<std::string> delay_model::names() {
+  return {name(kind::none), name(kind::linear_sum)};
 }
 
 } // namespace asyncbo

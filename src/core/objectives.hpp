@@ -61,6 +61,12 @@ struct delay_model {
   static const char* name(kind k);
   /// Parses "none" / "linear-sum"; false if unknown.
   static bool parse(const std::string& s, kind& out);
+  /// Every name parse() accepts.
+  static std::vector<std::string> names();
 };
+
+inline const char* to_string(delay_model::kind k) {
+  return delay_model::name(k);
+}
 
 } // namespace asyncbo

@@ -1,68 +1,80 @@
 // SPDX-License-Identifier: Apache-2.0
-// Virtual-clock simulation of the dispatch policy.
+// Virtual-clock run of the dispatch policy.
 #include "core/simulate.hpp"
 
-#include <algorithm>
 #include <queue>
 
+#include "core/dispatch.hpp"
+
 namespace asyncbo {
+
+namespace {
+
+struct running {
+  double end;
+  slot_id slot;
+  job work;
+  double start;
+  bool operator>(const running& r) const {
+    return end > r.end || (end == r.end && work.id > r.work.id);
+  }
+};
+
+} // namespace
 
 std::vector<simulated_eval> simulate(engine& e, const std::function<double(const vec&)>& f,
                                      const delay_model& delay,
                                      const simulation_options& o) {
-  std::vector<simulated_eval> out;
-  // Initial design at t = 0, no delay.
-  std::vector<observation> init;
-  for (auto& p : e.initial_design(o.initial)) {
-    double y = f(p.x);
-    init.push_back({p.id, p.x, y});
-    out.push_back({p.id, p.x, y, 0.0, 0.0, true});
-  }
-  e.tell(init);
-  struct running {
-    double end;
-    point_id id;
-    vec x, unit;
-    double start;
-    bool operator>(const running& r) const {
-      return end > r.end || (end == r.end && id > r.id);
-    }
-  };
+  dispatch_options d;
+  d.batch_size = std::max<std::size_t>(1, o.batch_size);
+  d.budget = o.budget;
+  d.initial = o.initial;
+  dispatcher disp(d);
+  for (std::size_t i = 0; i < o.workers; ++i)
+    disp.add_evaluator(0.0);
   std::priority_queue<running, std::vector<running>, std::greater<running>> busy;
-  std::size_t to_ask = o.budget;
-  std::size_t free = o.workers;
+  std::vector<simulated_eval> out;
+  std::uint64_t batches = 0;
   double now = 0.0;
-  std::vector<observation> told;
-  auto launch = [&]() {
-    std::size_t k = std::min(free, to_ask);
-    std::size_t left = k;
-    while (left > 0) {
-      std::size_t chunk = std::min(left, std::max<std::size_t>(1, o.batch_size));
-      for (auto& p : e.ask(chunk))
-        busy.push({now + delay.seconds(p.unit), p.id, p.x, p.unit, now});
-      left -= chunk;
+  auto send = [&] {
+    for (auto& a : disp.assign(now)) {
+      Eigen::Map<const vec> u(a.work.unit.data(), static_cast<Eigen::Index>(a.work.unit.size()));
+      const double secs = a.work.initial ? 0.0 : delay.seconds(u);
+      busy.push({now + secs, a.slot, std::move(a.work), now});
     }
-    free -= k;
-    to_ask -= k;
   };
-  launch();
+  auto step = [&] {
+    send();
+    while (auto k = disp.ask(now)) {
+      std::vector<job> points;
+      for (auto chunk : split_ask(*k, d.batch_size)) {
+        ++batches;
+        for (auto& p : e.ask(chunk))
+          points.push_back(to_job(p, batches));
+      }
+      disp.answered(std::move(points), now);
+      send();
+    }
+  };
+  if (auto n = disp.start(now)) {
+    std::vector<job> init;
+    for (auto& p : e.initial_design(n))
+      init.push_back(to_job(p, 0));
+    disp.add_initial(std::move(init));
+  }
+  step();
   while (!busy.empty()) {
     running r = busy.top();
     busy.pop();
     now = r.end;
-    double y = f(r.x);
-    out.push_back({r.id, r.x, y, r.start, r.end, false});
-    told.push_back({r.id, r.x, y});
-    ++free;
-    const std::size_t need = std::min(o.batch_size, to_ask);
-    if (to_ask > 0 && free >= need) {
-      e.tell(told);
-      told.clear();
-      launch();
-    }
+    const vec x = Eigen::Map<const vec>(r.work.x.data(),
+                                        static_cast<Eigen::Index>(r.work.x.size()));
+    const double y = f(x);
+    out.push_back({r.work.id, x, y, r.start, r.end, r.work.initial});
+    e.tell({observation{r.work.id, x, y}});
+    disp.result(r.slot, r.work.id, r.work.attempt, true, now);
+    step();
   }
-  if (!told.empty())
-    e.tell(told);
   return out;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// A virtual-clock simulation of the asynchronous k-of-n dispatch policy, for
-// benchmarks and for reproducing numerical behaviour without actors.
+// A virtual-clock run of the dispatch policy (core/dispatch) for benchmarks
+// and for reproducing numerical behaviour without actors.
 #pragma once
 
 #include <functional>
@@ -11,8 +11,9 @@
 
 namespace asyncbo {
 
-/// The dispatch policy of the actor runtime on a virtual clock: evaluations
-/// take delay.seconds(x) of simulated time, the optimizer takes none.
+/// The policy of the actor runtime on a virtual clock: evaluations take
+/// delay.seconds(unit x) of simulated time (none for the initial design),
+/// the optimizer takes none.
 struct simulation_options {
   std::size_t workers = 4;
   std::size_t batch_size = 2;
@@ -29,11 +30,11 @@ struct simulated_eval {
   bool initial;
 };
 
-/// Runs the policy: the initial design is evaluated at t = 0 and told; then
-/// every worker gets a point; whenever at least min(batch, remaining budget)
-/// workers are free, every result so far is told and as many points as free
-/// workers are asked (in chunks of batch_size). Returns the evaluations in
-/// completion order. Deterministic.
+/// Drives a dispatcher with `opts.workers` evaluators: every assignment
+/// finishes after its delay, completions are processed in time order (ties
+/// by id), each result is told to the engine as it arrives, and every ask
+/// the dispatcher makes is answered at once with split_ask's engine asks.
+/// Returns the evaluations in completion order. Deterministic.
 std::vector<simulated_eval> simulate(engine& e, const std::function<double(const vec&)>& f,
                                      const delay_model& delay,
                                      const simulation_options& opts);

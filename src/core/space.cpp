@@ -4,23 +4,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <set>
 #include <stdexcept>
 
 #include <boost/random/sobol.hpp>
 
+#include "core/format.hpp"
 #include "core/special.hpp"
 
 namespace asyncbo {
 
 namespace {
-
-std::string fmt_double(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.17g", v);
-  return buf;
-}
 
 /// Bounds of the continuous relaxation that unit coordinates map onto.
 void relaxed_bounds(const dimension& d, double& lo, double& hi) {
@@ -54,16 +48,16 @@ search_space::search_space(std::vector<dimension> dims) : dims_(std::move(dims))
     if (!std::isfinite(d.lower) || !std::isfinite(d.upper))
       throw std::invalid_argument(who + ": bounds must be finite");
     if (!(d.lower < d.upper))
-      throw std::invalid_argument(who + ": lower bound " + fmt_double(d.lower)
+      throw std::invalid_argument(who + ": lower bound " + exact(d.lower)
                                   + " must be < upper bound "
-                                  + fmt_double(d.upper));
+                                  + exact(d.upper));
     if (d.integer
         && (std::floor(d.lower) != d.lower || std::floor(d.upper) != d.upper))
       throw std::invalid_argument(who
                                   + ": integer dimensions need integer bounds");
     if (d.log_scale && !(d.lower > 0.0))
       throw std::invalid_argument(who + ": a log-scale dimension needs lower > 0"
-                                  + ", got " + fmt_double(d.lower));
+                                  + ", got " + exact(d.lower));
   }
 }
 
@@ -112,9 +106,9 @@ void search_space::check_point(const vec_ref& x, const std::string& what) const 
                                   + "' is not finite");
     if (x[i] < d.lower || x[i] > d.upper)
       throw std::invalid_argument(what + ": coordinate '" + d.name + "' = "
-                                  + fmt_double(x[i]) + " lies outside ["
-                                  + fmt_double(d.lower) + ", "
-                                  + fmt_double(d.upper) + "]");
+                                  + exact(x[i]) + " lies outside ["
+                                  + exact(d.lower) + ", "
+                                  + exact(d.upper) + "]");
   }
 }
 

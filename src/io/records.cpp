@@ -2,6 +2,8 @@
 // Append-only logs.
 #include "io/records.hpp"
 
+#include "core/format.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -10,16 +12,6 @@
 #include <unistd.h>
 
 namespace asyncbo::io {
-
-std::string exact(double v) {
-  char buf[32];
-  for (int prec = 15; prec <= 17; ++prec) {
-    std::snprintf(buf, sizeof(buf), "%.*g", prec, v);
-    if (std::strtod(buf, nullptr) == v)
-      break;
-  }
-  return buf;
-}
 
 // -- line_file -------------------------------------------------------------------
 
@@ -146,7 +138,7 @@ std::string observations_csv::row(const evaluation_record& r) {
   for (double v : r.x)
     s += "," + exact(v);
   s += "," + (r.ok() ? exact(r.value) : std::string());
-  s += "," + csv_field(r.status) + "," + csv_field(r.reason) + ","
+  s += std::string(",") + to_string(r.status) + "," + csv_field(r.reason) + ","
        + csv_field(r.worker) + "," + std::to_string(r.batch) + ","
        + seconds(r.dispatch_time) + "," + seconds(r.start_time) + ","
        + seconds(r.end_time);
@@ -165,7 +157,7 @@ nlohmann::json to_json(const evaluation_record& r) {
                       {"initial", r.initial},
                       {"batch", r.batch},
                       {"x", r.x},
-                      {"status", r.status},
+                      {"status", to_string(r.status)},
                       {"reason", r.reason},
                       {"worker", r.worker},
                       {"dispatch_s", r.dispatch_time},
@@ -190,7 +182,9 @@ evaluation_record record_from_json(const nlohmann::json& j) {
     r.initial = need("initial").get<bool>();
     r.batch = need("batch").get<std::uint64_t>();
     r.x = need("x").get<std::vector<double>>();
-    r.status = need("status").get<std::string>();
+    const auto status = need("status").get<std::string>();
+    if (!parse_attempt_status(status, r.status))
+      throw std::invalid_argument("unknown status \"" + status + "\"");
     r.reason = j.value("reason", "");
     r.worker = j.value("worker", "");
     r.dispatch_time = j.value("dispatch_s", 0.0);

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/attempt.hpp"
+
 namespace asyncbo::io {
 
 /// One evaluation attempt, as recorded.
@@ -20,9 +22,8 @@ struct evaluation_record {
   bool initial = false;
   std::uint64_t batch = 0;           ///< which ask produced the point
   std::vector<double> x;             ///< space coordinates
-  double value = 0.0;                ///< meaningful when status == "ok"
-  std::string status = "ok";         ///< ok | error | timeout | bad_output |
-                                     ///< not_finite | lost | exception
+  double value = 0.0;                ///< meaningful when status is ok
+  attempt_status status = attempt_status::ok;
   std::string reason;                ///< human-readable cause of a failure
   std::string worker;                ///< evaluator name
   double dispatch_time = 0.0;        ///< seconds since the run started
@@ -32,7 +33,7 @@ struct evaluation_record {
   /// events.jsonl so that a resumed run knows what is still to be done.
   bool final = true;
 
-  bool ok() const { return status == "ok"; }
+  bool ok() const { return status == attempt_status::ok; }
 };
 
 /// An append-only text file written line by line with write(2).
@@ -102,9 +103,6 @@ private:
 nlohmann::json to_json(const evaluation_record& r);
 /// Throws std::invalid_argument naming the missing or mistyped field.
 evaluation_record record_from_json(const nlohmann::json& j);
-
-/// Formats a double so that it reads back exactly (shortest round trip).
-std::string exact(double v);
 
 /// Writes all of `data` to `fd`, retrying after EINTR and short writes.
 /// Returns false on an error (errno is set).

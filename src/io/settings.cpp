@@ -2,6 +2,8 @@
 // Configuration schema and validation.
 #include "io/settings.hpp"
 
+#include "core/format.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -21,17 +23,6 @@ std::string show(const json& v) {
   return v.dump();
 }
 
-/// Shortest text that reads back as v.
-std::string fmt_real(double v) {
-  char buf[32];
-  for (int prec = 1; prec <= 17; ++prec) {
-    std::snprintf(buf, sizeof(buf), "%.*g", prec, v);
-    if (std::strtod(buf, nullptr) == v)
-      break;
-  }
-  return buf;
-}
-
 /// A schema entry with its reader and writer.
 struct entry {
   key_info info;
@@ -39,6 +30,12 @@ struct entry {
   std::function<std::string(settings&, const json&)> read;
   std::function<json(const settings&)> write;
 };
+
+/// Marks a key as defining the problem: a resumed run must keep its value.
+entry problem(entry e) {
+  e.info.defines_problem = true;
+  return e;
+}
 
 std::string type_error(const char* want, const json& v) {
   return std::string("must be ") + want + ", got " + show(v);
@@ -81,7 +78,7 @@ entry seed_key() {
 entry real_key(std::string sec, std::string key, double settings::*m,
                double lo, bool lo_open, std::string help) {
   settings d;
-  entry e{{sec, key, "real", fmt_real(d.*m), std::move(help)}, {}, {}};
+  entry e{{sec, key, "real", exact(d.*m), std::move(help)}, {}, {}};
   e.read = [m, lo, lo_open](settings& s, const json& v) -> std::string {
     if (!v.is_number())
       return type_error("a number", v);
@@ -89,8 +86,8 @@ entry real_key(std::string sec, std::string key, double settings::*m,
     if (!std::isfinite(x))
       return "must be finite, got " + show(v);
     if (lo_open ? !(x > lo) : !(x >= lo))
-      return std::string("must be ") + (lo_open ? "> " : ">= ") + fmt_real(lo)
-             + ", got " + fmt_real(x);
+      return std::string("must be ") + (lo_open ? "> " : ">= ") + exact(lo)
+             + ", got " + exact(x);
     s.*m = x;
     return {};
   };
@@ -186,10 +183,10 @@ const std::vector<entry>& entries() {
     constexpr std::int64_t big = std::int64_t{1} << 40;
     std::vector<entry> v;
     // -- experiment
-    v.push_back(string_key("experiment", "objective", &settings::objective, {},
+    v.push_back(problem(string_key("experiment", "objective", &settings::objective, {},
                            "a built-in test function (" + test_function_names()
                              + ") or \"command\" (an external program, see "
-                               "[objective] and [space])"));
+                               "[objective] and [space])")));
     v.push_back(int_key("experiment", "num-workers", &settings::num_workers, 0, 100000,
                         "local evaluators (0 only with cluster.port: all remote)"));
     v.push_back(int_key("experiment", "num-observations", &settings::num_observations, 1,
@@ -197,18 +194,18 @@ const std::vector<entry>& entries() {
     v.push_back(int_key("experiment", "batch-size", &settings::batch_size, 1, 100000,
                         "results to wait for before asking again (k of n); "
                         "1 = fully asynchronous"));
-    v.push_back(int_key("experiment", "num-initial-points", &settings::num_initial_points,
+    v.push_back(problem(int_key("experiment", "num-initial-points", &settings::num_initial_points,
                         0, big, "initial design, evaluated without delay and told "
-                                "before the first ask"));
+                                "before the first ask")));
     v.push_back(seed_key());
     v.push_back(string_key("experiment", "initial-design", &settings::initial_design,
                            {"uniform", "sobol"}, "how the initial design is drawn"));
     // -- acquisition
     v.push_back(string_key("acquisition", "rule", &settings::rule,
-                           {"async-joint", "async-greedy", "sync", "random"},
+                           rule_names(),
                            "how batches are built"));
     v.push_back(string_key("acquisition", "function", &settings::function,
-                           {"batch-mc-ei", "local-penalization", "ei"},
+                           acquisition_names(),
                            "acquisition function"));
     v.push_back(int_key("acquisition", "samples", &settings::samples, 1, 10000000,
                         "Monte-Carlo base samples of batch-mc-ei"));
@@ -216,7 +213,7 @@ const std::vector<entry>& entries() {
                            {"sobol", "pseudo"},
                            "base samples: scrambled Sobol (QMC) or pseudo-random"));
     v.push_back(string_key("acquisition", "preset", &settings::preset,
-                           {"asyncbo", "trieste"},
+                           preset_names(),
                            "acquisition optimiser defaults; trieste = "
                            "max(5000, 1000 d) uniform screening points, 10 d "
                            "L-BFGS-B runs, all samples everywhere"));
@@ -246,7 +243,7 @@ const std::vector<entry>& entries() {
                                      "Trieste's default; the seed uses 1e-7)"));
     // -- delay
     v.push_back(string_key("delay", "model", &settings::delay_type,
-                           {"none", "linear-sum"},
+                           delay_model::names(),
                            "simulated evaluation time of built-in objectives"));
     v.push_back(real_key("delay", "factor", &settings::delay_factor, 0.0, false,
                          "seconds per unit of sum(x) (unit coordinates) for "
@@ -265,21 +262,21 @@ const std::vector<entry>& entries() {
                          "fsync the logs after every line (survives power loss; "
                          "a flush already survives a killed process)"));
     // -- space
-    v.push_back(strings_key("space", "names", &settings::space_names,
-                            "parameter names (objective = \"command\")"));
-    v.push_back(reals_key("space", "lower", &settings::space_lower, "lower bounds"));
-    v.push_back(reals_key("space", "upper", &settings::space_upper, "upper bounds"));
-    v.push_back(strings_key("space", "log", &settings::space_log,
-                            "parameters searched on a log scale"));
-    v.push_back(strings_key("space", "integer", &settings::space_integer,
-                            "integer parameters"));
+    v.push_back(problem(strings_key("space", "names", &settings::space_names,
+                            "parameter names (objective = \"command\")")));
+    v.push_back(problem(reals_key("space", "lower", &settings::space_lower, "lower bounds")));
+    v.push_back(problem(reals_key("space", "upper", &settings::space_upper, "upper bounds")));
+    v.push_back(problem(strings_key("space", "log", &settings::space_log,
+                            "parameters searched on a log scale")));
+    v.push_back(problem(strings_key("space", "integer", &settings::space_integer,
+                            "integer parameters")));
     // -- objective
-    v.push_back(strings_key("objective", "command", &settings::command,
+    v.push_back(problem(strings_key("objective", "command", &settings::command,
                             "program and arguments; {name} is replaced by the "
-                            "value (no shell)"));
-    v.push_back(string_key("objective", "input", &settings::input, {"args", "json"},
+                            "value (no shell)")));
+    v.push_back(problem(string_key("objective", "input", &settings::input, {"args", "json"},
                            "json: the point is also written to stdin as a JSON "
-                           "object"));
+                           "object")));
     v.push_back(real_key("objective", "timeout", &settings::timeout, 0.0, false,
                          "seconds per evaluation (0 = none)"));
     v.push_back(int_key("objective", "max-retries", &settings::max_retries, 0, 1000,
@@ -382,7 +379,7 @@ void cross_check(const settings& s, std::vector<std::string>& err) {
   }
   if (s.max_failure_fraction > 1.0)
     add("objective.max-failure-fraction: must be <= 1, got "
-        + fmt_real(s.max_failure_fraction));
+        + exact(s.max_failure_fraction));
   if (!s.cluster_secret.empty() && !s.cluster_secret_file.empty())
     add("cluster.secret: give cluster.secret or cluster.secret-file, not both");
   if (s.tls() && (s.tls_certificate.empty() || s.tls_key.empty() || s.tls_cafile.empty()))
@@ -417,17 +414,14 @@ engine_options settings::engine() const {
   o.lp.samples = static_cast<std::size_t>(lp_samples);
   o.sobol_initial_design = initial_design == "sobol";
   o.around_best = static_cast<std::size_t>(around_best);
-  if (preset == "trieste") {
-    std::size_t d = 2;
-    if (auto* f = builtin())
-      d = f->dim;
-    else if (!space_names.empty())
-      d = space_names.size();
-    if (o.rule != rule_kind::async_greedy && o.acquisition == acquisition_kind::batch_mc_ei)
-      d *= static_cast<std::size_t>(batch_size);
-    o.optimizer = acq_optimizer_options::trieste(d);
-    o.qei.screening_samples = 0;
-  }
+  optimizer_preset p = optimizer_preset::asyncbo;
+  parse_preset(preset, p);
+  std::size_t d = 2;
+  if (auto* f = builtin())
+    d = f->dim;
+  else if (!space_names.empty())
+    d = space_names.size();
+  o.apply(p, d, static_cast<std::size_t>(batch_size));
   if (restarts > 0)
     o.optimizer.restarts = static_cast<std::size_t>(restarts);
   if (screening_points > 0)
@@ -457,6 +451,21 @@ std::string settings::secret() const {
     throw std::runtime_error("cluster.secret-file: " + cluster_secret_file
                              + " is empty");
   return line;
+}
+
+objective_spec settings::spec() const {
+  objective_spec o;
+  o.name = objective;
+  if (auto* f = builtin())
+    o.minimum = f->minimum;
+  if (objective == "command" || builtin())
+    o.names = space().names();
+  o.delay = delay();
+  o.command = command;
+  o.json_stdin = input == "json";
+  o.timeout = timeout;
+  o.workdir = workdir;
+  return o;
 }
 
 const test_function* settings::builtin() const {

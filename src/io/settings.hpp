@@ -14,6 +14,7 @@
 #include "core/engine.hpp"
 #include "core/objectives.hpp"
 #include "core/space.hpp"
+#include "io/objective.hpp"
 
 namespace asyncbo::io {
 
@@ -88,6 +89,8 @@ struct settings {
   delay_model delay() const;
   /// The search space: the built-in objective's box, or [space].
   search_space space() const;
+  /// The objective: what evaluators (local and remote) are built from.
+  objective_spec spec() const;
   /// The built-in test function, or nullptr for objective = "command".
   const test_function* builtin() const;
   /// The shared cluster secret (cluster.secret, or the first line of
@@ -102,6 +105,9 @@ struct key_info {
   std::string type;    ///< "integer", "real", "string", "boolean", "list"
   std::string def;     ///< default, as written in an INI file
   std::string help;
+  /// Defines the problem (objective, space, command, initial design): a
+  /// resumed run must keep the value it was started with.
+  bool defines_problem = false;
   std::string full() const { return section + "." + key; }
 };
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// summary.json and plot.svg, computed from the evaluation records.
+// summary.json, computed from the evaluation records and the run's figures.
 #pragma once
 
 #include <optional>
@@ -13,9 +13,22 @@
 
 namespace asyncbo::io {
 
+/// How a run ended.
+enum class run_status : std::uint8_t {
+  completed,   ///< the budget is done
+  failed,      ///< stopped by an error or the failure limit
+  interrupted, ///< SIGINT/SIGTERM; resumable
+  refused,     ///< invalid request: nothing ran
+};
+
+const char* to_string(run_status s);
+
+/// The process exit code of a status: 0, 1, 130 and 2 (refused).
+int exit_code(run_status s);
+
 /// Runtime figures gathered by the actors.
 struct run_stats {
-  std::string status = "completed";  ///< completed | failed
+  run_status status = run_status::completed;
   std::string message;
   std::vector<double> ask_ms;        ///< engine time of every ask
   std::vector<double> dispatch_ms;   ///< trigger result -> points sent out
@@ -59,15 +72,6 @@ nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
                             const std::vector<std::string>& names,
                             std::optional<double> minimum, const run_stats& stats,
                             const nlohmann::json& config);
-
-/// plot.svg: for 2-D problems the objective's contour (when `f` is given)
-/// with initial points, asked points and the best point; for any dimension
-/// the convergence of the best value (or regret, on a log scale, when the
-/// minimum is known) against evaluations and against wall time.
-std::string make_plot_svg(const std::vector<evaluation_record>& recs,
-                          const std::vector<std::string>& names,
-                          const test_function* f, std::optional<double> minimum,
-                          const std::string& title);
 
 /// Writes `text` to `path` atomically (temporary file + rename). Throws
 /// std::runtime_error naming the path.

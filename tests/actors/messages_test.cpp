@@ -6,6 +6,7 @@
 
 #include "support/caf_fixture.hpp"
 
+using namespace asyncbo;
 using namespace asyncbo::actors;
 
 namespace {
@@ -39,8 +40,8 @@ void check_roundtrip(caf::actor_system& sys, const T& x) {
   BOOST_TEST(caf::to_string(back) == caf::to_string(msg));
 }
 
-proposal_msg sample_proposal() {
-  proposal_msg p;
+job sample_job() {
+  job p;
   p.id = 42;
   p.attempt = 3;
   p.initial = true;
@@ -54,12 +55,30 @@ result_msg sample_result() {
   result_msg r;
   r.id = 9;
   r.attempt = 1;
-  r.x = {1.0 / 3.0, 2.0};
   r.value = -1.0473939;
-  r.status = "timeout";
+  r.status = attempt_status::timeout;
   r.reason = "killed after 600 s, \"quotes\" and\nnewlines";
   r.worker = "node-a/12";
   r.duration_s = 12.5;
+  r.received_ns = 123456789;
+  return r;
+}
+
+io::evaluation_record sample_record() {
+  io::evaluation_record r;
+  r.id = 5;
+  r.attempt = 2;
+  r.initial = false;
+  r.batch = 4;
+  r.x = {1.0 / 3.0, 2.0};
+  r.value = 0.25;
+  r.status = attempt_status::bad_output;
+  r.reason = "last line \"loss: 1\"";
+  r.worker = "local/3";
+  r.dispatch_time = 1.5;
+  r.start_time = 1.75;
+  r.end_time = 9.0;
+  r.final = false;
   return r;
 }
 
@@ -67,8 +86,8 @@ result_msg sample_result() {
 
 BOOST_FIXTURE_TEST_SUITE(message_roundtrip, asyncbo::test::caf_fixture)
 
-BOOST_AUTO_TEST_CASE(proposal_roundtrip) {
-  auto p = sample_proposal();
+BOOST_AUTO_TEST_CASE(job_roundtrip) {
+  auto p = sample_job();
   auto q = roundtrip(sys, p);
   BOOST_TEST(q.id == p.id);
   BOOST_TEST(q.attempt == p.attempt);
@@ -82,72 +101,113 @@ BOOST_AUTO_TEST_CASE(proposal_roundtrip) {
 BOOST_AUTO_TEST_CASE(result_roundtrip) {
   auto r = sample_result();
   auto s = roundtrip(sys, r);
-  BOOST_TEST(s.x == r.x);
   BOOST_TEST(s.value == r.value);
+  BOOST_CHECK(s.status == r.status);
   BOOST_TEST(s.reason == r.reason);
+  BOOST_TEST(s.received_ns == r.received_ns);
   check_roundtrip(sys, r);
+}
+
+BOOST_AUTO_TEST_CASE(every_attempt_status_roundtrips) {
+  for (auto st : {attempt_status::ok, attempt_status::error, attempt_status::timeout,
+                  attempt_status::bad_output, attempt_status::not_finite,
+                  attempt_status::exception, attempt_status::cancelled,
+                  attempt_status::lost}) {
+    auto r = sample_result();
+    r.status = st;
+    BOOST_CHECK(roundtrip(sys, r).status == st);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(doubles_travel_bit_exact_even_where_caf_s_packing_fails) {
   // CAF 0.17's pack754 corrupts subnormals and never returns for infinities;
   // messages carry doubles as bit patterns instead.
-  result_msg r = sample_result();
-  r.x = {-2.5e-310, 4.9e-324, std::nan(""), -0.0, 1e308};
-  r.value = std::numeric_limits<double>::infinity();
-  r.duration_s = -std::numeric_limits<double>::infinity();
-  auto s = roundtrip(sys, r);
-  BOOST_REQUIRE(s.x.size() == r.x.size());
-  for (std::size_t i = 0; i < r.x.size(); ++i)
-    BOOST_TEST(wire::bits(s.x[i]) == wire::bits(r.x[i]), "coordinate " << i);
-  BOOST_TEST(wire::bits(s.value) == wire::bits(r.value));
-  BOOST_TEST(wire::bits(s.duration_s) == wire::bits(r.duration_s));
-  proposal_msg p = sample_proposal();
+  auto rec = sample_record();
+  rec.x = {-2.5e-310, 4.9e-324, std::nan(""), -0.0, 1e308};
+  rec.value = std::numeric_limits<double>::infinity();
+  rec.end_time = -std::numeric_limits<double>::infinity();
+  auto s = roundtrip(sys, rec);
+  BOOST_REQUIRE(s.x.size() == rec.x.size());
+  for (std::size_t i = 0; i < rec.x.size(); ++i)
+    BOOST_TEST(wire::to_bits(s.x[i]) == wire::to_bits(rec.x[i]), "coordinate " << i);
+  BOOST_TEST(wire::to_bits(s.value) == wire::to_bits(rec.value));
+  BOOST_TEST(wire::to_bits(s.end_time) == wire::to_bits(rec.end_time));
+  job p = sample_job();
   p.x = {1e-320};
   BOOST_TEST(roundtrip(sys, p).x[0] == 1e-320);
 }
 
-BOOST_AUTO_TEST_CASE(batch_record_snapshot_stats_roundtrip) {
+BOOST_AUTO_TEST_CASE(record_roundtrip) {
+  auto r = sample_record();
+  auto s = roundtrip(sys, r);
+  BOOST_TEST(io::observations_csv::row(s) == io::observations_csv::row(r));
+  BOOST_TEST(io::to_json(s) == io::to_json(r));
+  check_roundtrip(sys, r);
+}
+
+BOOST_AUTO_TEST_CASE(batch_snapshot_stats_roundtrip) {
   proposal_batch b;
-  b.points = {sample_proposal(), sample_proposal()};
+  b.points = {sample_job(), sample_job()};
   b.points[1].id = 43;
   b.ask_ms = 12.25;
   b.status = "ok";
+  auto c = roundtrip(sys, b);
+  BOOST_TEST(c.points.size() == 2u);
+  BOOST_TEST(c.points[1].id == 43u);
   check_roundtrip(sys, b);
-  record_msg rec;
-  rec.result = sample_result();
-  rec.initial = false;
-  rec.batch = 4;
-  rec.dispatch_s = 1.5;
-  rec.start_s = 1.75;
-  rec.end_s = 9.0;
-  rec.final = false;
-  check_roundtrip(sys, rec);
-  check_roundtrip(sys, pool_snapshot{3, 4, 1, 17.5});
-  pool_stats st;
+  pool_snapshot snap;
+  snap.busy = 3;
+  snap.evaluators = 4;
+  snap.queued = 1;
+  snap.asks = 9;
+  snap.to_request = 11;
+  snap.ask_outstanding = true;
+  snap.rejected = 2;
+  snap.last_ask_ms = 17.5;
+  auto snap2 = roundtrip(sys, snap);
+  BOOST_TEST(snap2.to_request == 11u);
+  BOOST_TEST(snap2.ask_outstanding);
+  check_roundtrip(sys, snap);
+  io::run_stats st;
   st.ask_ms = {1, 2, 3};
   st.dispatch_ms = {0.5};
+  st.transport_ms = {0.25, 4.9e-324};
+  st.capacity_seconds = 40.0;
   st.requeued = 2;
-  st.status = "failed";
+  st.nodes = 3;
+  st.status = io::run_status::failed;
   st.message = "x";
+  auto st2 = roundtrip(sys, st);
+  BOOST_TEST(st2.transport_ms == st.transport_ms);
+  BOOST_TEST(st2.capacity_seconds == 40.0);
+  BOOST_CHECK(st2.status == io::run_status::failed);
   check_roundtrip(sys, st);
 }
 
 BOOST_AUTO_TEST_CASE(objective_spec_and_outcome_roundtrip) {
-  objective_spec s;
+  io::objective_spec s;
   s.name = "command";
   s.names = {"lr", "momentum"};
-  s.delay_model = "linear-sum";
-  s.delay_factor = 3.0;
-  s.time_scale = 0.01;
+  s.delay.type = delay_model::kind::linear_sum;
+  s.delay.factor = 3.0;
+  s.delay.time_scale = 0.01;
   s.command = {"python3", "train.py", "--lr={lr}"};
-  s.input = "json";
+  s.json_stdin = true;
   s.timeout = 600;
   s.workdir = "/tmp/w";
   auto t = roundtrip(sys, s);
   BOOST_TEST(t.command == s.command);
-  BOOST_TEST(t.time_scale == s.time_scale);
+  BOOST_TEST(t.delay.time_scale == s.delay.time_scale);
+  BOOST_CHECK(t.delay.type == delay_model::kind::linear_sum);
+  BOOST_TEST(t.json_stdin);
+  BOOST_TEST(!t.minimum.has_value());
   check_roundtrip(sys, s);
-  check_roundtrip(sys, run_outcome{1, "failed", "why"});
+  s.minimum = -1.0473939;
+  BOOST_TEST(*roundtrip(sys, s).minimum == -1.0473939);
+  auto o = roundtrip(sys, run_outcome{io::run_status::interrupted, "why"});
+  BOOST_TEST(o.exit_code() == 130);
+  BOOST_TEST(o.message == "why");
+  check_roundtrip(sys, run_outcome{io::run_status::failed, "why"});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

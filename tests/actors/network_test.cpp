@@ -11,6 +11,7 @@
 
 #include "actors/actors.hpp"
 
+using namespace asyncbo;
 using namespace asyncbo::actors;
 
 namespace {
@@ -82,7 +83,7 @@ BOOST_AUTO_TEST_CASE(every_message_type_crosses_loopback_unchanged) {
     auto remote = sys.middleman().remote_actor("127.0.0.1", port);
     BOOST_REQUIRE(remote);
     caf::scoped_actor self{sys};
-    proposal_msg p;
+    job p;
     p.id = 12345678901234ull;
     p.attempt = 2;
     p.initial = true;
@@ -92,9 +93,8 @@ BOOST_AUTO_TEST_CASE(every_message_type_crosses_loopback_unchanged) {
     echo_check(self, *remote, p);
     result_msg r;
     r.id = 5;
-    r.x = {0.1, 0.2};
     r.value = std::numeric_limits<double>::infinity(); // hung CAF's own packing
-    r.status = "bad_output";
+    r.status = attempt_status::bad_output;
     r.reason = "line: \"nan\"";
     r.worker = "host:1/0";
     r.duration_s = 0.25;
@@ -104,24 +104,29 @@ BOOST_AUTO_TEST_CASE(every_message_type_crosses_loopback_unchanged) {
     b.points = {p, p};
     b.ask_ms = 3.5;
     echo_check(self, *remote, b);
-    record_msg rec;
-    rec.result = r;
+    io::evaluation_record rec;
+    rec.x = {0.1, -2.5e-310};
+    rec.status = attempt_status::lost;
     rec.final = false;
-    rec.end_s = 2.0;
+    rec.end_time = 2.0;
     echo_check(self, *remote, rec);
-    echo_check(self, *remote, pool_snapshot{1, 2, 3, 4.5});
-    pool_stats st;
+    pool_snapshot snap;
+    snap.busy = 1;
+    snap.last_ask_ms = 4.5;
+    echo_check(self, *remote, snap);
+    io::run_stats st;
     st.ask_ms = {1.5};
     st.transport_ms = {0.3, 0.4};
     st.message = "m";
     echo_check(self, *remote, st);
-    objective_spec spec;
+    io::objective_spec spec;
     spec.name = "command";
     spec.names = {"lr"};
     spec.command = {"python3", "train.py", "--lr={lr}"};
     spec.timeout = 10;
+    spec.minimum = 0.5;
     echo_check(self, *remote, spec);
-    echo_check(self, *remote, run_outcome{2, "refused", "why"});
+    echo_check(self, *remote, run_outcome{io::run_status::refused, "why"});
     self->send_exit(*remote, caf::exit_reason::user_shutdown);
   }
   ::close(life[1]);

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: Apache-2.0
+// The k-of-n dispatch policy.
+//
+//   start -> initial design queued and dispatched -> (all initial results in)
+//         -> main phase: ask / assign / results ... -> budget asked and
+//            nothing queued, in flight or outstanding -> done
+#include "core/dispatch.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+namespace asyncbo {
+
+std::string dispatch_options::validate() const {
+  if (batch_size < 1)
+    return "dispatch: batch_size must be >= 1";
+  if (!(max_failure_fraction >= 0.0 && max_failure_fraction <= 1.0))
+    return "dispatch: max_failure_fraction must be in [0, 1]";
+  return {};
+}
+
+const char* to_string(result_verdict v) {
+  switch (v) {
+    case result_verdict::final: return "final";
+    case result_verdict::retried: return "retried";
+    case result_verdict::stale: return "stale";
+  }
+  return "unknown";
+}
+
+dispatcher::dispatcher(dispatch_options opts, std::vector<job> requeue)
+  : opts_(std::move(opts)) {
+  if (auto err = opts_.validate(); !err.empty())
+    throw std::invalid_argument(err);
+  to_request_ = opts_.budget > opts_.requested_before
+                  ? opts_.budget - opts_.requested_before
+                  : 0;
+  stats_.failed_points = opts_.failed_before;
+  for (auto& j : requeue)
+    queue_.push_back(std::move(j));
+}
+
+void dispatcher::account(double now) {
+  if (main_started_ && now > capacity_t_)
+    stats_.capacity += double(slots_.size()) * (now - capacity_t_);
+  capacity_t_ = std::max(capacity_t_, now);
+}
+
+void dispatcher::start_main(double now) {
+  if (main_started_)
+    return;
+  main_started_ = true;
+  stats_.main_start = now;
+  capacity_t_ = now;
+  free_since_ = now;
+}
+
+slot_id dispatcher::add_evaluator(double now) {
+  account(now);
+  const slot_id s = next_slot_++;
+  slots_.emplace(s, slot{});
+  idle_.push_back(s);
+  free_since_ = now;
+  if (main_started_)
+    fresh_capacity_ = true;
+  return s;
+}
+
+std::optional<job> dispatcher::remove_evaluator(slot_id s, double now) {
+  auto it = slots_.find(s);
+  if (it == slots_.end())
+    return std::nullopt;
+  account(now);
+  std::optional<job> lost;
+  if (it->second.work && !stopped_) {
+    lost = *it->second.work;
+    job again = std::move(*it->second.work);
+    ++again.attempt;
+    queue_.push_front(std::move(again));
+    ++stats_.requeued;
+  }
+  slots_.erase(it);
+  idle_.erase(std::remove(idle_.begin(), idle_.end(), s), idle_.end());
+  return lost;
+}
+
+std::uint64_t dispatcher::start(double now) {
+  if (started_)
+    return 0;
+  started_ = true;
+  for (auto& j : queue_)
+    initial_outstanding_ += j.initial ? 1 : 0;
+  initial_outstanding_ += opts_.initial;
+  if (initial_outstanding_ == 0)
+    start_main(now);
+  return opts_.initial;
+}
+
+void dispatcher::add_initial(std::vector<job> points) {
+  for (auto& j : points)
+    queue_.push_back(std::move(j));
+}
+
+std::vector<assignment> dispatcher::assign(double now) {
+  std::vector<assignment> out;
+  while (!stopped_ && !idle_.empty() && !queue_.empty()) {
+    const slot_id s = idle_.front();
+    idle_.pop_front();
+    auto it = slots_.find(s);
+    if (it == slots_.end() || it->second.work)
+      continue;
+    job j = std::move(queue_.front());
+    queue_.pop_front();
+    if (!j.initial) {
+      account(now);
+      stats_.last_dispatch = now;
+      stats_.capacity_steady = stats_.capacity;
+    }
+    it->second.work = j;
+    it->second.assigned = now;
+    out.push_back({s, std::move(j)});
+  }
+  return out;
+}
+
+std::optional<std::uint32_t> dispatcher::ask(double) {
+  if (stopped_ || !main_started_ || ask_outstanding_ || to_request_ == 0)
+    return std::nullopt;
+  if (idle_.size() <= queue_.size())
+    return std::nullopt;
+  const std::uint64_t free = idle_.size() - queue_.size();
+  const std::uint64_t need = std::min<std::uint64_t>(opts_.batch_size, to_request_);
+  if (free < need && !fresh_capacity_)
+    return std::nullopt;
+  const auto k = static_cast<std::uint32_t>(std::min(free, to_request_));
+  to_request_ -= k;
+  ask_outstanding_ = true;
+  fresh_capacity_ = false;
+  ask_trigger_ = free_since_;
+  asked_ = k;
+  return k;
+}
+
+double dispatcher::answered(std::vector<job> points, double now) {
+  ask_outstanding_ = false;
+  if (stopped_)
+    return ask_trigger_;
+  if (points.size() < asked_)
+    to_request_ += asked_ - points.size();
+  for (auto& j : points)
+    queue_.push_back(std::move(j));
+  stats_.dispatch_latency.push_back(now - ask_trigger_);
+  return ask_trigger_;
+}
+
+void dispatcher::ask_failed() {
+  if (ask_outstanding_)
+    to_request_ += asked_;
+  ask_outstanding_ = false;
+}
+
+result_verdict dispatcher::result(slot_id s, point_id id, std::uint32_t attempt, bool ok,
+                                  double now) {
+  auto it = slots_.find(s);
+  if (stopped_ || it == slots_.end() || !it->second.work || it->second.work->id != id
+      || it->second.work->attempt != attempt) {
+    ++stats_.stale;
+    return result_verdict::stale;
+  }
+  job j = std::move(*it->second.work);
+  it->second.work.reset();
+  idle_.push_back(s);
+  free_since_ = now;
+  if (!ok && j.attempt < opts_.max_retries) {
+    ++j.attempt;
+    queue_.push_front(std::move(j));
+    ++stats_.retried;
+    return result_verdict::retried;
+  }
+  if (!ok)
+    ++stats_.failed_points;
+  if (j.initial && initial_outstanding_ > 0 && --initial_outstanding_ == 0)
+    start_main(now);
+  return result_verdict::final;
+}
+
+std::optional<std::string> dispatcher::failure_limit() const {
+  const std::uint64_t total
+    = opts_.total_points > 0 ? opts_.total_points : opts_.initial + opts_.budget;
+  if (!(double(stats_.failed_points) > opts_.max_failure_fraction * double(total)))
+    return std::nullopt;
+  char frac[32];
+  std::snprintf(frac, sizeof(frac), "%g", opts_.max_failure_fraction);
+  return std::to_string(stats_.failed_points) + " of " + std::to_string(total)
+         + " points failed, more than objective.max-failure-fraction = " + frac;
+}
+
+bool dispatcher::done() const {
+  if (!main_started_ || ask_outstanding_ || to_request_ > 0 || !queue_.empty())
+    return false;
+  for (auto& [s, sl] : slots_)
+    if (sl.work)
+      return false;
+  return true;
+}
+
+void dispatcher::stop(double now) {
+  account(now);
+  stopped_ = true;
+}
+
+std::size_t dispatcher::busy() const {
+  std::size_t n = 0;
+  for (auto& [s, sl] : slots_)
+    n += sl.work ? 1 : 0;
+  return n;
+}
+
+const job* dispatcher::in_flight(slot_id s) const {
+  auto it = slots_.find(s);
+  return it != slots_.end() && it->second.work ? &*it->second.work : nullptr;
+}
+
+double dispatcher::assigned_at(slot_id s) const {
+  auto it = slots_.find(s);
+  return it != slots_.end() ? it->second.assigned : 0.0;
+}
+
+job to_job(const proposal& p, std::uint64_t batch) {
+  job j;
+  j.id = p.id;
+  j.initial = p.initial;
+  j.batch = batch;
+  j.x.assign(p.x.data(), p.x.data() + p.x.size());
+  j.unit.assign(p.unit.data(), p.unit.data() + p.unit.size());
+  return j;
+}
+
+std::vector<std::size_t> split_ask(std::size_t k, std::size_t batch_size) {
+  const std::size_t b = std::max<std::size_t>(1, batch_size);
+  std::vector<std::size_t> out;
+  for (std::size_t left = k; left > 0;) {
+    const std::size_t chunk = std::min(left, b);
+    out.push_back(chunk);
+    left -= chunk;
+  }
+  return out;
+}
+
+} // namespace asyncbo

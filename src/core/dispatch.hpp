@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: Apache-2.0
+// The dispatch policy of an asynchronous run as a plain, synchronous class:
+// the queue of points, the free evaluators, the budget, retries, the failure
+// limit and the k-of-n rule that decides when to ask and for how many points.
+// It never reads a clock (every call takes `now`) and never sends anything:
+// the pool actor and the virtual-clock simulation drive the same class.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/engine.hpp"
+#include "core/types.hpp"
+
+namespace asyncbo {
+
+/// One point on its way to an evaluator: the engine's id, the attempt
+/// number (retries and re-dispatches after a lost evaluator count up), and
+/// its coordinates.
+struct job {
+  point_id id = 0;
+  std::uint32_t attempt = 0;
+  bool initial = false;          ///< initial design: evaluated without delay
+  std::uint64_t batch = 0;       ///< the engine ask that produced it
+  std::vector<double> x;         ///< space coordinates
+  std::vector<double> unit;      ///< unit coordinates (for delay models)
+};
+
+/// Options of the dispatcher; validate() names the option and the rule.
+struct dispatch_options {
+  /// k of n: ask again once this many evaluators are free (or the rest of the
+  /// budget is smaller). 1 = a new point whenever an evaluator frees.
+  std::size_t batch_size = 1;
+  std::uint64_t budget = 0;          ///< points to ask after the initial design
+  std::uint64_t initial = 0;         ///< initial points still to generate
+  std::uint32_t max_retries = 0;     ///< re-dispatches of a failed point
+  /// Stop once more than this fraction of all points (initial + budget)
+  /// has failed for good.
+  double max_failure_fraction = 1.0;
+  /// Points of the whole run for the failure fraction; 0 = initial + budget.
+  std::uint64_t total_points = 0;
+  std::uint64_t requested_before = 0; ///< budget already asked (resume)
+  std::uint64_t failed_before = 0;    ///< points failed before (resume)
+
+  std::string validate() const;
+};
+
+/// An evaluator slot, allocated by the dispatcher.
+using slot_id = std::uint64_t;
+
+/// A job to send to an evaluator now.
+struct assignment {
+  slot_id slot = 0;
+  job work;
+};
+
+/// What the dispatcher made of a result.
+enum class result_verdict {
+  final,   ///< the point's last word: told (ok) or failed for good
+  retried, ///< failed; queued again with the next attempt number
+  stale,   ///< matches nothing in flight (a lost attempt's late answer)
+};
+
+const char* to_string(result_verdict v);
+
+/// Figures the dispatcher keeps, in the caller's time unit (seconds).
+struct dispatch_stats {
+  double main_start = 0.0;      ///< when the initial design was all back
+  double last_dispatch = 0.0;   ///< the last non-initial dispatch
+  /// Integral of the number of evaluators over the main phase.
+  double capacity = 0.0;
+  /// The same until the last dispatch (before the budget runs out).
+  double capacity_steady = 0.0;
+  std::vector<double> dispatch_latency; ///< freeing event -> points assigned
+  std::uint64_t requeued = 0;   ///< attempts lost with an evaluator
+  std::uint64_t retried = 0;    ///< failed attempts queued again
+  std::uint64_t stale = 0;      ///< results that matched nothing
+  std::uint64_t failed_points = 0;
+};
+
+/// The k-of-n dispatch policy (Trieste's asynchronous tutorial, extended so
+/// that no worker is left idle): after the initial design, ask whenever at
+/// least min(batch_size, budget left) evaluators are free, for as many
+/// points as there are free evaluators; new capacity (an evaluator that
+/// joins mid-run) triggers an ask at once. A failed attempt is queued again
+/// at the front up to max_retries times; a lost evaluator's job is queued
+/// again at the front with the next attempt number. At most one ask is
+/// outstanding. The run is done when the budget has been asked and nothing
+/// is queued, in flight or being asked.
+///
+/// Call order is free; a typical driver, after every event, calls assign()
+/// and sends its jobs, then ask() and starts the ask it returns, then done().
+class dispatcher {
+public:
+  /// `requeue`: points that were in flight when an earlier run died (resume),
+  /// dispatched first; initial ones count towards the initial design.
+  /// Throws std::invalid_argument for invalid options.
+  explicit dispatcher(dispatch_options opts, std::vector<job> requeue = {});
+
+  const dispatch_options& options() const noexcept { return opts_; }
+
+  // -- capacity ------------------------------------------------------------
+
+  /// A new evaluator, idle. Joining after the start triggers an ask even if
+  /// fewer than batch_size evaluators are free.
+  slot_id add_evaluator(double now);
+
+  /// The evaluator is gone. If it held a job, that attempt is returned (for
+  /// its "lost" record) and the point is queued again at the front with the
+  /// next attempt number. Unknown slots are ignored.
+  std::optional<job> remove_evaluator(slot_id s, double now);
+
+  // -- the run ---------------------------------------------------------------
+
+  /// Queues the resumed points; returns how many initial points the caller
+  /// should generate and pass to add_initial(). With none, the main phase
+  /// starts at once.
+  std::uint64_t start(double now);
+
+  /// Queues the initial design.
+  void add_initial(std::vector<job> points);
+
+  /// Idle evaluators paired with queued jobs, in queue order; each pair is
+  /// now in flight.
+  std::vector<assignment> assign(double now);
+
+  /// The size of the ask due now, if one is: the main phase has started, no
+  /// ask is outstanding, budget is left, and at least min(batch_size, budget
+  /// left) evaluators are free beyond the queue (or capacity just joined).
+  /// The returned ask is outstanding until answered() or ask_failed().
+  std::optional<std::uint32_t> ask(double now);
+
+  /// The outstanding ask's points (fewer than asked: the rest is asked
+  /// again later). Returns the time of the event that triggered the ask.
+  double answered(std::vector<job> points, double now);
+
+  /// The outstanding ask failed; its points go back to the budget.
+  void ask_failed();
+
+  /// A result from slot `s` for (id, attempt). `ok` false is a point failure
+  /// (retried up to max_retries, then final). A result that does not match
+  /// the slot's job is stale and changes nothing.
+  result_verdict result(slot_id s, point_id id, std::uint32_t attempt, bool ok,
+                        double now);
+
+  /// Why the run must stop, if more than max_failure_fraction of all points
+  /// has failed for good.
+  std::optional<std::string> failure_limit() const;
+
+  /// Nothing more will happen: see the class comment.
+  bool done() const;
+
+  /// Ends dispatching (the run finishes or is aborted): assign() and ask()
+  /// return nothing from now on; capacity is accounted up to `now`.
+  void stop(double now);
+  bool stopped() const noexcept { return stopped_; }
+
+  // -- state -----------------------------------------------------------------
+
+  bool main_started() const noexcept { return main_started_; }
+  bool ask_outstanding() const noexcept { return ask_outstanding_; }
+  std::uint64_t to_request() const noexcept { return to_request_; }
+  std::size_t evaluators() const noexcept { return slots_.size(); }
+  std::size_t busy() const;
+  std::size_t idle() const noexcept { return idle_.size(); }
+  std::size_t queued() const noexcept { return queue_.size(); }
+  const std::deque<job>& queue() const noexcept { return queue_; }
+  /// The job in flight on `s`, or nullptr.
+  const job* in_flight(slot_id s) const;
+  /// When the job on `s` was assigned.
+  double assigned_at(slot_id s) const;
+  const dispatch_stats& stats() const noexcept { return stats_; }
+
+private:
+  struct slot {
+    std::optional<job> work;
+    double assigned = 0.0;
+  };
+
+  void account(double now);
+  void start_main(double now);
+
+  dispatch_options opts_;
+  std::map<slot_id, slot> slots_;
+  std::deque<slot_id> idle_;
+  std::deque<job> queue_;
+  slot_id next_slot_ = 0;
+  std::uint64_t to_request_ = 0;
+  std::uint64_t initial_outstanding_ = 0;
+  bool started_ = false;
+  bool main_started_ = false;
+  bool ask_outstanding_ = false;
+  bool fresh_capacity_ = false;
+  bool stopped_ = false;
+  double free_since_ = 0.0;     ///< when free capacity last grew
+  double ask_trigger_ = 0.0;    ///< free_since_ when the outstanding ask began
+  std::uint64_t asked_ = 0;     ///< size of the outstanding ask
+  double capacity_t_ = 0.0;
+  dispatch_stats stats_;
+};
+
+/// The job of a fresh engine proposal (attempt 0) from engine ask `batch`.
+job to_job(const proposal& p, std::uint64_t batch);
+
+/// How an ask of k points is answered: engine asks of at most batch_size
+/// points each, every one conditioned on the earlier ones as pending.
+std::vector<std::size_t> split_ask(std::size_t k, std::size_t batch_size);
+
+} // namespace asyncbo

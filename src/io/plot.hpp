@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+// plot.svg: the one SVG plotter of the project.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/objectives.hpp"
+#include "io/records.hpp"
+
+namespace asyncbo::io {
+
+/// plot.svg: for 2-D problems the objective's contour (when `f` is given)
+/// with initial points, asked points and the best point; for any dimension
+/// the convergence of the best value (or regret, on a log scale, when the
+/// minimum is known) against evaluations and against wall time.
+std::string make_plot_svg(const std::vector<evaluation_record>& recs,
+                          const std::vector<std::string>& names,
+                          const test_function* f, std::optional<double> minimum,
+                          const std::string& title);
+
+} // namespace asyncbo::io

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: Apache-2.0
+// Process supervision.
+#include "io/process.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "io/records.hpp"
+
+extern char** environ;
+
+namespace asyncbo::io {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+std::atomic<bool> cancelled{false};
+
+constexpr std::size_t tail_limit = std::size_t{1} << 16;
+
+/// Waits until no process of group `pgid` is left, reaping those that are
+/// (or become, as we are a subreaper) our children. Call after SIGKILL to
+/// the group. Gives up after 2 s (a process stuck in uninterruptible sleep).
+void reap_group(pid_t pgid) {
+  const auto give_up = clock_type::now() + std::chrono::seconds(2);
+  for (;;) {
+    int st = 0;
+    while (::waitpid(-pgid, &st, WNOHANG) > 0) {
+    }
+    if (::kill(-pgid, 0) != 0 && errno == ESRCH)
+      return; // nobody left, zombies included
+    if (clock_type::now() > give_up)
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+/// Appends what the program wrote to its log and the bounded tail.
+void consume(const char* buf, std::size_t n, int log_fd, std::string& tail) {
+  if (log_fd >= 0)
+    write_fully(log_fd, buf, n);
+  tail.append(buf, n);
+  if (tail.size() > 2 * tail_limit)
+    tail.erase(0, tail.size() - tail_limit);
+}
+
+unique_fd open_log(const std::string& path) {
+  if (path.empty())
+    return unique_fd{};
+  return unique_fd{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+}
+
+/// Everything the child needs, prepared before fork: only async-signal-safe
+/// calls may follow the fork of a multi-threaded process.
+struct exec_image {
+  std::vector<std::string> store;
+  std::vector<char*> argv, envp;
+
+  exec_image(const std::vector<std::string>& args, const std::vector<std::string>& extra) {
+    for (char** e = environ; *e; ++e)
+      if (std::strncmp(*e, "ASYNCBO_", 8) != 0)
+        store.emplace_back(*e);
+    store.insert(store.end(), extra.begin(), extra.end());
+    const std::size_t n_env = store.size();
+    store.insert(store.end(), args.begin(), args.end());
+    for (std::size_t i = 0; i < n_env; ++i)
+      envp.push_back(store[i].data());
+    envp.push_back(nullptr);
+    for (std::size_t i = n_env; i < store.size(); ++i)
+      argv.push_back(store[i].data());
+    argv.push_back(nullptr);
+  }
+};
+
+/// Kills the group: SIGTERM, up to 0.5 s for the leader to exit, SIGKILL.
+void terminate_group(pid_t pid, int& status, bool& exited) {
+  ::kill(-pid, SIGTERM);
+  const auto grace = clock_type::now() + std::chrono::milliseconds(500);
+  while (clock_type::now() < grace) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(-pid, SIGKILL);
+  if (!exited)
+    ::waitpid(pid, &status, 0);
+}
+
+} // namespace
+
+void unique_fd::reset(int fd) noexcept {
+  if (fd_ >= 0)
+    ::close(fd_);
+  fd_ = fd;
+}
+
+bool make_pipe(pipe_fds& out) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    return false;
+  out.read.reset(fds[0]);
+  out.write.reset(fds[1]);
+  return true;
+}
+
+std::string resolve_program(const std::string& name) {
+  if (name.find('/') != std::string::npos)
+    return name;
+  const char* path = std::getenv("PATH");
+  const std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  std::size_t b = 0;
+  for (;;) {
+    const auto e = dirs.find(':', b);
+    const std::string dir = dirs.substr(b, e == std::string::npos ? std::string::npos : e - b);
+    const std::string cand = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(cand.c_str(), X_OK) == 0)
+      return cand;
+    if (e == std::string::npos)
+      return {};
+    b = e + 1;
+  }
+}
+
+void cancel_processes() {
+  cancelled = true;
+}
+
+bool processes_cancelled() {
+  return cancelled.load();
+}
+
+void prepare_process() {
+#ifdef PR_SET_CHILD_SUBREAPER
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+#endif
+  // A program that closes its stdin early must not kill us with SIGPIPE.
+  ::signal(SIGPIPE, SIG_IGN);
+}
+
+process_result run_process(const process_request& req) {
+  process_result res;
+  auto fail = [&](std::string why) {
+    res.how = process_result::end::failed_to_start;
+    res.error = std::move(why);
+    return res;
+  };
+  if (req.argv.empty())
+    return fail("no program given");
+  std::vector<std::string> args = req.argv;
+  args[0] = resolve_program(args[0]);
+  if (args[0].empty())
+    return fail("cannot find program \"" + req.argv[0] + "\" on PATH");
+  unique_fd out_log = open_log(req.stdout_log);
+  unique_fd err_log = open_log(req.stderr_log);
+  unique_fd devnull{::open("/dev/null", O_WRONLY | O_CLOEXEC)};
+  pipe_fds out_pipe, in_pipe;
+  if (!make_pipe(out_pipe) || !make_pipe(in_pipe))
+    return fail(std::string("pipe: ") + std::strerror(errno));
+  exec_image image(args, req.env);
+  const int child_err = err_log ? err_log.get() : devnull.get();
+  const auto t0 = clock_type::now();
+  const pid_t pid = ::fork();
+  if (pid < 0)
+    return fail(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    // If the calling thread (and so the head) dies, the program dies too.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::dup2(in_pipe.read.get(), 0);
+    ::dup2(out_pipe.write.get(), 1);
+    ::dup2(child_err, 2);
+    if (!req.cwd.empty() && ::chdir(req.cwd.c_str()) != 0)
+      _exit(126);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execve(image.argv[0], image.argv.data(), image.envp.data());
+    _exit(127);
+  }
+  ::setpgid(pid, pid); // also in the parent: no race with an early kill
+  in_pipe.read.reset();
+  out_pipe.write.reset();
+  err_log.reset();
+  devnull.reset();
+  if (!req.stdin_text.empty())
+    write_fully(in_pipe.write.get(), req.stdin_text.data(), req.stdin_text.size());
+  in_pipe.write.reset();
+
+  const bool has_timeout = req.timeout > 0.0;
+  const auto deadline = t0 + std::chrono::duration_cast<clock_type::duration>(
+                               std::chrono::duration<double>(req.timeout));
+  bool timed_out = false, eof = false, exited = false, stop = false;
+  int status = 0;
+  char buf[8192];
+  while (!exited) {
+    if (cancelled) {
+      stop = true;
+      break;
+    }
+    int wait_ms = 50;
+    if (has_timeout) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - clock_type::now())
+                          .count();
+      if (left <= 0) {
+        timed_out = true;
+        break;
+      }
+      wait_ms = static_cast<int>(std::min<long>(left, 50));
+    }
+    if (!eof) {
+      pollfd p{out_pipe.read.get(), POLLIN, 0};
+      if (::poll(&p, 1, wait_ms) > 0) {
+        const ssize_t n = ::read(out_pipe.read.get(), buf, sizeof(buf));
+        if (n > 0)
+          consume(buf, static_cast<std::size_t>(n), out_log.get(), res.stdout_tail);
+        else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+          eof = true;
+      }
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(wait_ms, 10)));
+    }
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      exited = true;
+  }
+  if (timed_out || stop) {
+    terminate_group(pid, status, exited);
+  } else {
+    // Drain what is left in the pipe (the program has exited).
+    for (;;) {
+      pollfd p{out_pipe.read.get(), POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0)
+        break;
+      const ssize_t n = ::read(out_pipe.read.get(), buf, sizeof(buf));
+      if (n <= 0)
+        break;
+      consume(buf, static_cast<std::size_t>(n), out_log.get(), res.stdout_tail);
+    }
+    // Anything the program left running in its group goes too.
+    ::kill(-pid, SIGKILL);
+  }
+  reap_group(pid);
+  if (res.stdout_tail.size() > tail_limit)
+    res.stdout_tail.erase(0, res.stdout_tail.size() - tail_limit);
+  res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+  if (stop)
+    res.how = process_result::end::cancelled;
+  else if (timed_out)
+    res.how = process_result::end::timed_out;
+  else if (WIFSIGNALED(status)) {
+    res.how = process_result::end::signalled;
+    res.code = WTERMSIG(status);
+  } else {
+    res.how = process_result::end::exited;
+    res.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  return res;
+}
+
+} // namespace asyncbo::io

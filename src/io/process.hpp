@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// Process supervision for objective programs: fork/exec without a shell, a
+// process group per program, a timeout that kills the whole group, every
+// process of the group reaped, output streamed to log files.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace asyncbo::io {
+
+/// An owned file descriptor, closed on destruction (-1 = none).
+class unique_fd {
+public:
+  unique_fd() = default;
+  explicit unique_fd(int fd) noexcept : fd_(fd) {}
+  ~unique_fd() { reset(); }
+  unique_fd(unique_fd&& o) noexcept : fd_(o.release()) {}
+  unique_fd& operator=(unique_fd&& o) noexcept {
+    if (this != &o)
+      reset(o.release());
+    return *this;
+  }
+  unique_fd(const unique_fd&) = delete;
+  unique_fd& operator=(const unique_fd&) = delete;
+
+  int get() const noexcept { return fd_; }
+  explicit operator bool() const noexcept { return fd_ >= 0; }
+  int release() noexcept {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void reset(int fd = -1) noexcept;
+
+private:
+  int fd_ = -1;
+};
+
+/// Both ends of a pipe (O_CLOEXEC); invalid descriptors on failure.
+struct pipe_fds {
+  unique_fd read, write;
+};
+/// Returns false (errno set) if pipe2 fails.
+bool make_pipe(pipe_fds& out);
+
+/// What to run.
+struct process_request {
+  std::vector<std::string> argv;   ///< argv[0] without '/' is looked up on PATH
+  std::vector<std::string> env;    ///< extra "NAME=value" entries
+  std::string cwd;                 ///< "" = the current directory
+  std::string stdin_text;          ///< written to stdin, which is then closed
+  std::string stdout_log;          ///< file for stdout ("" = not kept)
+  std::string stderr_log;          ///< file for stderr ("" = /dev/null)
+  double timeout = 0.0;            ///< seconds; 0 = none
+};
+
+/// How it went.
+struct process_result {
+  enum class end {
+    exited,          ///< exit code in `code`
+    signalled,       ///< killed by signal `code`
+    timed_out,       ///< timeout: group got SIGTERM, then SIGKILL 0.5 s later
+    cancelled,       ///< cancel_processes() was called
+    failed_to_start, ///< see `error`
+  };
+  end how = end::exited;
+  int code = 0;
+  std::string error;       ///< why it could not start
+  std::string stdout_tail; ///< the last bytes of stdout (at most 64 KiB)
+  double seconds = 0.0;    ///< wall time
+};
+
+/// Runs the program to its end on the calling thread (call it from a thread
+/// of its own). The program gets its own process group and dies with the
+/// calling thread (PR_SET_PDEATHSIG); after it ends, whatever is left of its
+/// group is killed and every member reaped before returning.
+process_result run_process(const process_request& req);
+
+/// The program's path: `name` itself if it contains '/', else the first
+/// executable on PATH; "" if none.
+std::string resolve_program(const std::string& name);
+
+/// Asks every running and future run_process to stop: their process groups
+/// are killed within 50 ms and they end as `cancelled`. For SIGINT/SIGTERM.
+void cancel_processes();
+bool processes_cancelled();
+
+/// Prepares this process for running objectives: makes it a child subreaper
+/// (Linux), so that processes an objective leaves behind are re-parented to us
+/// and reaped, never zombies; ignores SIGPIPE.
+void prepare_process();
+
+} // namespace asyncbo::io

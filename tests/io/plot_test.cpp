@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// The SVG plotter.
+#include <boost/test/unit_test.hpp>
+
+#include "io/plot.hpp"
+
+using namespace asyncbo::io;
+
+namespace {
+
+evaluation_record rec(std::uint64_t id, double v) {
+  evaluation_record r;
+  r.id = id;
+  r.x = {0.1 * double(id), 1.0 / 3.0};
+  r.value = v;
+  r.end_time = double(id);
+  r.start_time = double(id) - 0.5;
+  return r;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(plot_svg)
+
+BOOST_AUTO_TEST_CASE(plot_is_an_svg_with_the_panels) {
+  std::vector<evaluation_record> recs = {rec(0, 2.0), rec(1, 1.0), rec(2, 0.5)};
+  recs[0].initial = true;
+  auto svg = make_plot_svg(recs, {"x0", "x1"}, asyncbo::find_test_function("scaled-branin"),
+                           -1.0473939, "t");
+  BOOST_TEST(svg.rfind("<svg", 0) == 0u);
+  BOOST_TEST(svg.find("evaluations") != std::string::npos);
+  BOOST_TEST(svg.find("wall time (s)") != std::string::npos);
+  BOOST_TEST(svg.find("<path fill=\"none\"") != std::string::npos); // contours
+  auto svg5 = make_plot_svg(recs, {"a", "b", "c", "d", "e"}, nullptr, std::nullopt, "t");
+  BOOST_TEST(svg5.find("best value") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(failed_points_are_crosses_and_lost_ones_are_not_drawn) {
+  std::vector<evaluation_record> recs = {rec(0, 2.0), rec(1, 1.0), rec(2, 0.5)};
+  recs[1].status = asyncbo::attempt_status::error;
+  recs[2].status = asyncbo::attempt_status::lost;
+  auto svg = make_plot_svg(recs, {"x0", "x1"}, nullptr, std::nullopt, "t");
+  BOOST_TEST(svg.find("stroke=\"#d62728\" stroke-width=\"1.5\"") != std::string::npos);
+  // one asked point drawn as a circle (id 0), the best marker, the legend
+  std::size_t circles = 0;
+  for (auto p = svg.find("<circle"); p != std::string::npos; p = svg.find("<circle", p + 1))
+    ++circles;
+  BOOST_TEST(circles == 4u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -131,7 +131,10 @@ std::optional<std::uint32_t> dispatcher::ask(double) {
   if (idle_.size() <= queue_.size())
     return std::nullopt;
   const std::uint64_t free = idle_.size() - queue_.size();
-  const std::uint64_t need = std::min<std::uint64_t>(opts_.batch_size, to_request_);
+  // Never wait for more free evaluators than there are (nodes were lost, or
+  // fewer joined than batch_size): that wait would never end.
+  const std::uint64_t need = std::min<std::uint64_t>(
+    {opts_.batch_size, to_request_, static_cast<std::uint64_t>(slots_.size())});
   if (free < need && !fresh_capacity_)
     return std::nullopt;
   const auto k = static_cast<std::uint32_t>(std::min(free, to_request_));

@@ -84,8 +84,8 @@ struct dispatch_stats {
 
 /// The k-of-n dispatch policy (Trieste's asynchronous tutorial, extended so
 /// that no worker is left idle): after the initial design, ask whenever at
-/// least min(batch_size, budget left) evaluators are free, for as many
-/// points as there are free evaluators; new capacity (an evaluator that
+/// least min(batch_size, budget left, evaluators) evaluators are free, for as
+/// many points as there are free evaluators; new capacity (an evaluator that
 /// joins mid-run) triggers an ask at once. A failed attempt is queued again
 /// at the front up to max_retries times; a lost evaluator's job is queued
 /// again at the front with the next attempt number. At most one ask is
@@ -130,7 +130,8 @@ public:
 
   /// The size of the ask due now, if one is: the main phase has started, no
   /// ask is outstanding, budget is left, and at least min(batch_size, budget
-  /// left) evaluators are free beyond the queue (or capacity just joined).
+  /// left, evaluators) evaluators are free beyond the queue (or capacity just
+  /// joined).
   /// The returned ask is outstanding until answered() or ask_failed().
   std::optional<std::uint32_t> ask(double now);
 

@@ -43,7 +43,11 @@ std::string acq_optimizer_options::validate() const {
 }
 
 const char* to_string(acq_optimizer_status s) {
-  return s == acq_optimizer_status::ok ? "ok" : "no_run_converged";
+  switch (s) {
+    case acq_optimizer_status::ok: return "ok";
+    case acq_optimizer_status::no_run_converged: return "no_run_converged";
+  }
+  return "unknown";
 }
 
 namespace {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Multi-start L-BFGS-B maximisation of an acquisition function over the unit
-// cube (Trieste's generate_continuous_optimizer, spec 6).
+// cube (the scheme of Trieste's generate_continuous_optimizer and BoTorch's
+// optimize_acqf: score raw samples, then gradient runs from the best).
 #pragma once
 
 #include <string>

@@ -252,7 +252,7 @@ double batch_mc_ei::eval(const vec_ref& x, vec* grad, std::size_t S,
   //   J_b^T (mubar_b alpha - sum_c Sym_bc w_c) + sum_{c != b} Sym_bc dk(x_b, z_c)/dx_b
   grad->resize(x.size());
   const auto& kern = model_.kernel();
-  const vec inv_l2 = kern.lengthscales.array().square().inverse();
+  const vec inv_l2 = kern.inv_sq_lengthscales();
   const vec& alpha = model_.alpha();
   for (std::size_t i = 0; i < q_; ++i) {
     const std::size_t b = P_ + i;
@@ -265,9 +265,10 @@ double batch_mc_ei::eval(const vec_ref& x, vec* grad, std::size_t S,
     for (std::size_t c2 = 0; c2 < B; ++c2) {
       if (c2 == b || Sym(b, c2) == 0.0)
         continue;
-      vec zc = c2 < P_ ? vec(Xp_.col(c2)) : vec(j.Xq.col(c2 - P_));
-      double gr = kern.g_of_r(std::sqrt(kern.r2(xb, zc)));
-      g += (Sym(b, c2) * gr) * (xb - zc).cwiseProduct(inv_l2);
+      if (c2 < P_)
+        kern.add_grad(xb, Xp_.col(c2), Sym(b, c2), inv_l2, g);
+      else
+        kern.add_grad(xb, j.Xq.col(c2 - P_), Sym(b, c2), inv_l2, g);
     }
     grad->segment(i * D, D) = g;
   }

@@ -26,7 +26,7 @@ public:
 };
 
 /// eta = min_i mu(x_i): the smallest posterior mean at the data (Trieste's
-/// incumbent for EI and q-EI, spec 3 and 4.1).
+/// incumbent for EI and q-EI; docs/design.md, "Numerics").
 double incumbent_eta(const gp& model);
 
 // -- EI ------------------------------------------------------------------------
@@ -68,7 +68,8 @@ struct qei_options {
   /// Temperature tau of the smoothed improvement softplus_tau(z) =
   /// tau log(1 + exp(z / tau)), relative to the kernel standard deviation.
   /// The log of the smoothed estimate is what the optimiser maximises: unlike
-  /// the plain estimate it never collapses to exactly zero (pitfalls.md 1;
+  /// the plain estimate it never collapses to exactly zero (docs/design.md,
+  /// "q-EI that never vanishes";
   /// Ament et al. 2023, qLogEI). Its bias is at most tau log 2. The minimum
   /// over the batch is kept exact: a smooth minimum would reward duplicating
   /// a pending point (it lowers the min of two equal samples by tau log 2).
@@ -82,7 +83,7 @@ struct qei_options {
 
 /// Monte-Carlo batch expected improvement (joint q-EI; Ginsbourger et al.
 /// 2010, reparametrisation as in Wilson et al. 2018 and Trieste's
-/// BatchMonteCarloExpectedImprovement, spec 3):
+/// BatchMonteCarloExpectedImprovement):
 ///
 ///   qEI(X) = 1/S sum_s max(eta - min_b f_b^(s), 0),
 ///   f^(s) = mu(Z) + chol(Sigma(Z) + jitter I) eps_s,   Z = [P, X],
@@ -143,7 +144,8 @@ struct lp_options {
 };
 
 /// Lipschitz constant L = max ||grad mu|| and eta_LP = min mu over `points`
-/// (D x m) and the data; L < 1e-5 is replaced by 10 (spec 4.2).
+/// (D x m) and the data (González et al. 2016, sec. 3.2); L < 1e-5 is
+/// replaced by 10, Trieste's fallback for a flat mean.
 void lp_estimate(const gp& model, const mat& points, double& lipschitz,
                  double& eta_lp);
 

@@ -13,7 +13,7 @@
 #include "core/acq_optimizer.hpp"
 #include "core/acquisition.hpp"
 #include "core/executor.hpp"
-#include "core/gp.hpp"
+#include "core/gp_fit.hpp"
 #include "core/space.hpp"
 #include "core/types.hpp"
 
@@ -123,7 +123,8 @@ struct ask_summary {
   double eta = 0.0;
   /// Unsmoothed acquisition value at the returned batch (q-EI: Trieste's
   /// estimator; LP/EI: the value). 0 means the plain estimate vanished there
-  /// (pitfalls.md 1); the smoothed log value still ranked the batch.
+  /// (docs/design.md, "q-EI that never vanishes"); the smoothed log value
+  /// still ranked the batch.
   double plain_value = 0.0;
   double log_value = 0.0;      ///< the maximised log acquisition
   double fit_ms = 0.0;

@@ -1,24 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// GP posterior and MAP hyper-parameter fit.
+// GP posterior.
 #include "core/gp.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
-#include "core/special.hpp"
-
 namespace asyncbo {
 
 namespace {
 
-constexpr double log_2pi = 1.83787706640934548356;
 constexpr double var_floor = 1e-12;
 
-double lognormal_logpdf(double log_v, double loc, double scale) {
-  double z = (log_v - loc) / scale;
-  return -log_v - std::log(scale) - special::log_sqrt2pi - 0.5 * z * z;
-}
+} // namespace
 
 void check_hyper(const gp_hyper& h, std::size_t dim) {
   if (!(h.variance > 0.0) || !std::isfinite(h.variance))
@@ -33,35 +27,6 @@ void check_hyper(const gp_hyper& h, std::size_t dim) {
     throw std::invalid_argument("gp: mean must be finite");
 }
 
-} // namespace
-
-double gp_prior::log_density(const gp_hyper& h) const {
-  double lp = lognormal_logpdf(std::log(h.variance), log_variance_loc, scale);
-  for (Eigen::Index d = 0; d < h.lengthscales.size(); ++d)
-    lp += lognormal_logpdf(std::log(h.lengthscales[d]), log_lengthscale_loc[d],
-                           scale);
-  return lp;
-}
-
-gp_defaults make_gp_defaults(const vec& y, std::size_t dim) {
-  if (y.size() == 0)
-    throw std::invalid_argument("gp defaults: y must not be empty");
-  if (dim == 0)
-    throw std::invalid_argument("gp defaults: dim must be >= 1");
-  gp_defaults d;
-  double m = y.mean();
-  double v = (y.array() - m).square().mean();
-  if (!(v > 0.0) || !std::isfinite(v))
-    v = std::max(1e-6 * m * m, 1.0);
-  d.empirical_variance = v;
-  d.hyper.variance = v;
-  d.hyper.lengthscales = vec::Constant(dim, 0.2 * std::sqrt(double(dim)));
-  d.hyper.mean = m;
-  d.prior.log_variance_loc = std::log(v);
-  d.prior.log_lengthscale_loc = d.hyper.lengthscales.array().log();
-  d.prior.scale = 1.0;
-  return d;
-}
 
 // -- gp ----------------------------------------------------------------------
 
@@ -125,29 +90,14 @@ void gp::predict(const vec_ref& x, double& mean, double& var, vec* dmean,
   llt_.matrixL().solveInPlace(v);
   double raw = h_.variance - v.col(0).squaredNorm();
   var = std::max(raw, var_floor);
-  if (dmean || dvar) {
-    vec w;
-    if (dvar) {
-      w = v.col(0);
-      llt_.matrixU().solveInPlace(w);
-    }
-    const vec inv_l2 = h_.lengthscales.array().square().inverse();
-    if (dmean)
-      dmean->setZero(dim());
-    if (dvar)
-      dvar->setZero(dim());
-    for (Eigen::Index i = 0; i < n; ++i) {
-      vec diff = x - X_.col(i);
-      double g = kern_.g_of_r(std::sqrt(kern_.r2(x, X_.col(i))));
-      // dk/dx = g (x - X_i) / l^2
-      double coef_m = dmean ? g * alpha_[i] : 0.0;
-      double coef_v = dvar ? -2.0 * g * w[i] : 0.0;
-      if (dmean)
-        *dmean += coef_m * diff.cwiseProduct(inv_l2);
-      if (dvar)
-        *dvar += coef_v * diff.cwiseProduct(inv_l2);
-    }
-    if (dvar && raw < var_floor)
+  if (dmean)
+    *dmean = weighted_kernel_grad(x, alpha_);
+  if (dvar) {
+    // d var/dx = -2 k'(x)^T K^-1 k(x) = sum_i (-2 w_i) dk(x, X_i)/dx.
+    vec w = v.col(0);
+    llt_.matrixU().solveInPlace(w);
+    *dvar = weighted_kernel_grad(x, -2.0 * w);
+    if (raw < var_floor)
       dvar->setZero();
   }
 }
@@ -155,16 +105,10 @@ void gp::predict(const vec_ref& x, double& mean, double& var, vec* dmean,
 double gp::mean_at(const vec_ref& x, vec* dmean) const {
   require_ok();
   double m = h_.mean;
+  for (Eigen::Index i = 0; i < X_.cols(); ++i)
+    m += kern_(x, X_.col(i)) * alpha_[i];
   if (dmean)
-    dmean->setZero(dim());
-  const vec inv_l2 = h_.lengthscales.array().square().inverse();
-  for (Eigen::Index i = 0; i < X_.cols(); ++i) {
-    double r = std::sqrt(kern_.r2(x, X_.col(i)));
-    m += kern_.from_r(r) * alpha_[i];
-    if (dmean)
-      *dmean += (kern_.g_of_r(r) * alpha_[i])
-                * (x - X_.col(i)).cwiseProduct(inv_l2);
-  }
+    *dmean = weighted_kernel_grad(x, alpha_);
   return m;
 }
 
@@ -187,227 +131,11 @@ vec gp::mean_at_data() const {
 
 vec gp::weighted_kernel_grad(const vec_ref& x, const vec_ref& u) const {
   vec out = vec::Zero(dim());
-  const vec inv_l2 = h_.lengthscales.array().square().inverse();
-  for (Eigen::Index i = 0; i < X_.cols(); ++i) {
-    if (u[i] == 0.0)
-      continue;
-    double g = kern_.g_of_r(std::sqrt(kern_.r2(x, X_.col(i))));
-    out += (g * u[i]) * (x - X_.col(i)).cwiseProduct(inv_l2);
-  }
+  const vec inv_l2 = kern_.inv_sq_lengthscales();
+  for (Eigen::Index i = 0; i < X_.cols(); ++i)
+    if (u[i] != 0.0)
+      kern_.add_grad(x, X_.col(i), u[i], inv_l2, out);
   return out;
-}
-
-// -- MAP loss ------------------------------------------------------------------
-
-gp_map_loss::gp_map_loss(const mat& X, const vec& y, const gp_prior& prior,
-                         double noise)
-  : X_(X), y_(y), prior_(prior), noise_(noise) {
-  const Eigen::Index n = X.cols();
-  sqdiff_.resize(X.rows());
-  for (Eigen::Index d = 0; d < X.rows(); ++d) {
-    mat& S = sqdiff_[d];
-    S.resize(n, n);
-    for (Eigen::Index j = 0; j < n; ++j)
-      for (Eigen::Index i = 0; i < n; ++i) {
-        double v = X(d, i) - X(d, j);
-        S(i, j) = v * v;
-      }
-  }
-}
-
-vec gp_map_loss::pack(const gp_hyper& h) {
-  const Eigen::Index D = h.lengthscales.size();
-  vec t(D + 2);
-  t[0] = std::log(h.variance);
-  t.segment(1, D) = h.lengthscales.array().log();
-  t[D + 1] = h.mean;
-  return t;
-}
-
-gp_hyper gp_map_loss::unpack(const vec& t) {
-  const Eigen::Index D = t.size() - 2;
-  gp_hyper h;
-  h.variance = std::exp(t[0]);
-  h.lengthscales = t.segment(1, D).array().exp();
-  h.mean = t[D + 1];
-  return h;
-}
-
-double gp_map_loss::loss(const vec& theta) const {
-  return evaluate(theta, nullptr);
-}
-
-double gp_map_loss::operator()(const vec& theta, vec& grad) const {
-  return evaluate(theta, &grad);
-}
-
-double gp_map_loss::evaluate(const vec& theta, vec* grad) const {
-  const Eigen::Index n = X_.cols();
-  const Eigen::Index D = X_.rows();
-  const double s2 = std::exp(theta[0]);
-  vec inv_l2(D);
-  for (Eigen::Index d = 0; d < D; ++d)
-    inv_l2[d] = std::exp(-2.0 * theta[1 + d]);
-  const double c = theta[D + 1];
-  matern52 kern;
-  kern.variance = s2;
-  // K and r (lower triangle is enough for the LLT).
-  mat K(n, n);
-  mat R(n, n);
-  for (Eigen::Index j = 0; j < n; ++j) {
-    K(j, j) = s2 + noise_;
-    R(j, j) = 0.0;
-    for (Eigen::Index i = j + 1; i < n; ++i) {
-      double r2 = 0.0;
-      for (Eigen::Index d = 0; d < D; ++d)
-        r2 += sqdiff_[d](i, j) * inv_l2[d];
-      double r = std::sqrt(r2);
-      R(i, j) = r;
-      K(i, j) = kern.from_r(r);
-    }
-  }
-  Eigen::LLT<mat> llt(K); // reads the lower triangle only
-  if (grad)
-    grad->setZero(D + 2);
-  if (llt.info() != Eigen::Success)
-    return std::numeric_limits<double>::infinity();
-  vec e = y_.array() - c;
-  vec alpha = llt.solve(e);
-  double logdet = 2.0 * llt.matrixLLT().diagonal().array().log().sum();
-  gp_hyper h = unpack(theta);
-  double loss = 0.5 * e.dot(alpha) + 0.5 * logdet + 0.5 * double(n) * log_2pi
-                - prior_.log_density(h);
-  if (!std::isfinite(loss))
-    return std::numeric_limits<double>::infinity();
-  if (!grad)
-    return loss;
-  // W = K^-1 - alpha alpha^T; dloss/dtheta_j = 1/2 tr(W dK/dtheta_j).
-  mat W = llt.solve(mat::Identity(n, n));
-  W.noalias() -= alpha * alpha.transpose();
-  vec& g = *grad;
-  // Diagonal: dK_jj/dlog s2 = s2, lengthscale derivative zero.
-  double gs = 0.5 * s2 * W.diagonal().sum();
-  vec gl = vec::Zero(D);
-  for (Eigen::Index j = 0; j < n; ++j)
-    for (Eigen::Index i = j + 1; i < n; ++i) {
-      double w = W(i, j); // symmetric: count both (i,j) and (j,i)
-      double r = R(i, j);
-      gs += w * K(i, j);
-      double gr = kern.g_of_r(r);
-      // dK/dlog l_d = -g(r) (diff_d / l_d)^2
-      for (Eigen::Index d = 0; d < D; ++d)
-        gl[d] -= w * gr * sqdiff_[d](i, j) * inv_l2[d];
-    }
-  g[0] = gs;
-  g.segment(1, D) = gl;
-  g[D + 1] = -alpha.sum();
-  // - d log prior / d log v = 1 + (log v - loc) / scale^2
-  const double sc2 = prior_.scale * prior_.scale;
-  g[0] += 1.0 + (theta[0] - prior_.log_variance_loc) / sc2;
-  for (Eigen::Index d = 0; d < D; ++d)
-    g[1 + d] += 1.0 + (theta[1 + d] - prior_.log_lengthscale_loc[d]) / sc2;
-  return loss;
-}
-
-// -- fit -----------------------------------------------------------------------
-
-std::string gp_fit_options::validate() const {
-  if (!(box_sigmas > 0.0))
-    return "gp fit: box_sigmas must be > 0";
-  return lbfgsb.validate();
-}
-
-const char* to_string(gp_fit_status s) {
-  switch (s) {
-    case gp_fit_status::converged: return "converged";
-    case gp_fit_status::max_iterations: return "max_iterations";
-    case gp_fit_status::line_search_failed: return "line_search_failed";
-    default: return "cholesky_failed";
-  }
-}
-
-gp_fit_summary fit_gp_map(const mat& X, const vec& y, const gp_prior& prior,
-                          double noise, gp_hyper& h,
-                          const gp_fit_options& opts, rng_type& rng) {
-  if (auto err = opts.validate(); !err.empty())
-    throw std::invalid_argument(err);
-  const Eigen::Index D = X.rows();
-  if (X.cols() != y.size() || X.cols() == 0)
-    throw std::invalid_argument("fit_gp_map: X has " + std::to_string(X.cols())
-                                + " points and y has "
-                                + std::to_string(y.size())
-                                + " values; need equal and >= 1");
-  if (prior.log_lengthscale_loc.size() != D)
-    throw std::invalid_argument("fit_gp_map: prior has "
-                                + std::to_string(prior.log_lengthscale_loc.size())
-                                + " lengthscale locations, expected "
-                                + std::to_string(D));
-  check_hyper(h, static_cast<std::size_t>(D));
-  if (!(noise > 0.0))
-    throw std::invalid_argument("fit_gp_map: noise must be > 0");
-  gp_fit_summary sum;
-  sum.noise_variance = noise;
-  gp_map_loss loss(X, y, prior, noise);
-
-  // 1. Screening: current values, then prior draws.
-  vec best = gp_map_loss::pack(h);
-  double best_loss = loss.loss(best);
-  const std::size_t draws = opts.screening_per_parameter * std::size_t(D + 1);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  vec cand = best;
-  for (std::size_t i = 0; i < draws; ++i) {
-    cand[0] = prior.log_variance_loc + prior.scale * normal(rng);
-    for (Eigen::Index d = 0; d < D; ++d)
-      cand[1 + d] = prior.log_lengthscale_loc[d] + prior.scale * normal(rng);
-    double l = loss.loss(cand);
-    if (l < best_loss) {
-      best_loss = l;
-      best = cand;
-    }
-  }
-  sum.screened = draws + 1;
-  sum.start_loss = best_loss;
-
-  // 2. One L-BFGS-B run in a generous box around the prior.
-  vec lb(D + 2), ub(D + 2);
-  const double w = opts.box_sigmas * prior.scale;
-  lb[0] = prior.log_variance_loc - w;
-  ub[0] = prior.log_variance_loc + w;
-  for (Eigen::Index d = 0; d < D; ++d) {
-    lb[1 + d] = prior.log_lengthscale_loc[d] - w;
-    ub[1 + d] = prior.log_lengthscale_loc[d] + w;
-  }
-  double ymin = y.minCoeff(), ymax = y.maxCoeff();
-  double span = std::max(ymax - ymin, std::sqrt(std::exp(prior.log_variance_loc)));
-  lb[D + 1] = std::min(ymin, best[D + 1]) - 1e3 * span;
-  ub[D + 1] = std::max(ymax, best[D + 1]) + 1e3 * span;
-  best = best.cwiseMax(lb).cwiseMin(ub);
-  auto res = minimize_box([&](const vec& t, vec& g) { return loss(t, g); },
-                          best, lb, ub, opts.lbfgsb);
-  sum.iterations = res.iterations;
-  sum.evaluations = res.evaluations;
-  sum.message = res.message;
-  switch (res.status) {
-    case lbfgsb_status::converged: sum.status = gp_fit_status::converged; break;
-    case lbfgsb_status::max_iterations:
-      sum.status = gp_fit_status::max_iterations;
-      break;
-    default: sum.status = gp_fit_status::line_search_failed; break;
-  }
-  // minimize_box evaluates the start first and returns the best point it
-  // evaluated, so final_loss <= start_loss.
-  sum.final_loss = loss.loss(best);
-  h = gp_map_loss::unpack(best);
-
-  // 3. Final factorisation (with the jitter ladder).
-  gp model(X, y, h, noise);
-  sum.jitter = model.jitter();
-  if (!model.ok()) {
-    sum.status = gp_fit_status::cholesky_failed;
-    sum.message = "the fitted covariance could not be factorised even with "
-                  "jitter";
-  }
-  return sum;
 }
 
 } // namespace asyncbo

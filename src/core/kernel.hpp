@@ -48,6 +48,17 @@ struct matern52 {
     return from_r(std::sqrt(r2(a, b)));
   }
 
+  /// 1 / l_d^2 for every dimension (the factor of every input gradient).
+  vec inv_sq_lengthscales() const { return lengthscales.array().square().inverse(); }
+
+  /// out += w dk(a, b)/da = w g(r) (a - b) / l^2 (elementwise), with
+  /// inv_l2 = inv_sq_lengthscales(). The one place the input gradient of the
+  /// kernel is written.
+  template <class A, class B>
+  void add_grad(const A& a, const B& b, double w, const vec& inv_l2, vec& out) const {
+    out += (w * g_of_r(std::sqrt(r2(a, b)))) * (a - b).cwiseProduct(inv_l2);
+  }
+
   /// Gram matrix of the columns of X (n x n).
   mat gram(const mat_ref& X) const;
 

@@ -55,8 +55,9 @@ inline const char* to_string(lbfgsb_status s) {
   switch (s) {
     case lbfgsb_status::converged: return "converged";
     case lbfgsb_status::max_iterations: return "max_iterations";
-    default: return "line_search_failed";
+    case lbfgsb_status::line_search_failed: return "line_search_failed";
   }
+  return "unknown";
 }
 
 struct lbfgsb_result {

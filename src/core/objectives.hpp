@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Built-in test functions (Trieste's single_objectives, spec 8) and models of
+// Built-in test functions (those of Trieste's objectives module, defined as in
+// Surjanovic and Bingham's Virtual Library of Simulation Experiments) and models of
 // simulated evaluation delays.
 #pragma once
 

@@ -225,7 +225,7 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(vanishing_qei)
 
-// pitfalls.md 1: late in a run the plain MC q-EI is exactly 0 almost
+// docs/design.md, "q-EI that never vanishes": late in a run the plain MC q-EI is exactly 0 almost
 // everywhere and a plain-EI optimiser returns its random start. The smoothed
 // log estimate keeps a gradient, so the chosen point must beat the best of
 // many random points in analytic EI.

@@ -6,7 +6,7 @@
 
 #include <Eigen/LU>
 
-#include "core/gp.hpp"
+#include "core/gp_fit.hpp"
 #include "core/objectives.hpp"
 #include "core/space.hpp"
 #include "support/finite_diff.hpp"

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "core/gp.hpp"
+#include "core/gp_fit.hpp"
 #include "core/objectives.hpp"
 #include "core/space.hpp"
 

@@ -99,15 +99,12 @@ int cmd_ask(const args& a) {
   o.qei.samples = S;
   o.qei.quasi_random = a.get("sampler", "sobol") == "sobol";
   const std::string preset = a.get("preset", "asyncbo");
-  if (preset == "trieste") {
-    const std::size_t d = o.rule == rule_kind::async_joint ? Q * D : D;
-    o.optimizer = acq_optimizer_options::trieste(d);
-    o.qei.screening_samples = 0;
-    o.qei.quasi_random = false;
-    o.qei.temperature = 1e-6;
-  } else if (preset != "asyncbo") {
+  optimizer_preset p = optimizer_preset::asyncbo;
+  if (!parse_preset(preset, p))
     throw std::invalid_argument("--preset must be asyncbo or trieste");
-  }
+  o.apply(p, D, Q);
+  if (p == optimizer_preset::trieste)
+    o.qei.quasi_random = false; // and Trieste's pseudo-random base samples
   if (a.kv.count("restarts"))
     o.optimizer.restarts = a.num("restarts", 0);
   if (a.kv.count("screening"))

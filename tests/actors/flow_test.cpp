@@ -36,6 +36,7 @@ struct flow : asyncbo::test::caf_fixture {
     double max_failure_fraction = 1.0;
     rule_kind rule = rule_kind::random;
     point_function fn;
+    std::string summary_dir;   ///< "" = no summary
   };
 
   void build(setup s) {
@@ -52,6 +53,7 @@ struct flow : asyncbo::test::caf_fixture {
     collector_config cc;
     cc.total_points = s.initial + s.budget;
     cc.objective.names = {"x0", "x1"};
+    cc.dir = s.summary_dir;
     col = keep(sys.spawn(collector, cc, opt, sink));
     pool_config pc;
     pc.dispatch.batch_size = s.batch;
@@ -295,6 +297,31 @@ BOOST_AUTO_TEST_CASE(model_based_rule_sees_in_flight_points_as_pending) {
   run_to_end();
   BOOST_TEST(eng->pending().empty());
   BOOST_TEST(eng->num_data() == 7u);
+}
+
+BOOST_AUTO_TEST_CASE(a_summary_that_cannot_be_written_fails_the_run_with_the_reason) {
+  setup s;
+  s.budget = 2;
+  s.summary_dir = "/nonexistent-asyncbo-dir";
+  build(s);
+  run_to_end();
+  BOOST_TEST((*out)->exit_code() == 1);
+  BOOST_TEST((*out)->message.find("writing the summary: cannot write "
+                                  "/nonexistent-asyncbo-dir/summary.json")
+               == 0u,
+             (*out)->message);
+}
+
+BOOST_AUTO_TEST_CASE(the_pool_reports_its_state_on_request) {
+  setup s;
+  s.budget = 6;
+  build(s);
+  auto snap = status();
+  BOOST_TEST(snap.evaluators == 4u);
+  BOOST_TEST(snap.busy == 4u);
+  BOOST_TEST(snap.asks == 1u);
+  BOOST_TEST(snap.to_request == 2u);
+  BOOST_TEST(!snap.ask_outstanding);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

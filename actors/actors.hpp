@@ -36,8 +36,11 @@ using optimizer_actor = caf::typed_actor<
   /// k new points, asked as split_ask(k, batch-size) engine asks (each
   /// conditioned on the pending set, which includes earlier ones).
   caf::replies_to<ask_atom, std::uint32_t>::with<proposal_batch>,
-  /// A point's final outcome: ok results are told, failures forgotten.
-  caf::reacts_to<tell_atom, io::evaluation_record>>;
+  /// A point's final outcome: ok results are told, point failures become
+  /// failure data, lost or cancelled attempts are forgotten.
+  caf::reacts_to<tell_atom, io::evaluation_record>,
+  /// The point to report: the observed point with the lowest posterior mean.
+  caf::replies_to<recommend_atom>::with<io::recommendation>>;
 
 /// Makes results durable and keeps the optimizer's input in order.
 using collector_actor = caf::typed_actor<
@@ -88,6 +91,7 @@ inline void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<pool_snapshot>("asyncbo_snapshot");
   cfg.add_message_type<io::run_stats>("asyncbo_stats");
   cfg.add_message_type<io::objective_spec>("asyncbo_objective");
+  cfg.add_message_type<io::recommendation>("asyncbo_recommendation");
   cfg.add_message_type<io::run_status>("asyncbo_run_status");
   cfg.add_message_type<run_outcome>("asyncbo_outcome");
   cfg.add_message_type<evaluator_actor>("asyncbo_evaluator");

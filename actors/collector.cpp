@@ -49,9 +49,14 @@ void count(collector_state& st, const io::evaluation_record& r) {
 }
 
 /// summary.json and plot.svg; throws std::runtime_error naming the file.
-void write_summary(const collector_state& st, const io::run_stats& rs) {
+void write_summary(const collector_state& st, const io::run_stats& rs,
+                   io::recommendation rec) {
   const auto& obj = st.cfg.objective;
-  auto summary = io::make_summary(st.records, obj.names, obj.minimum, rs, st.cfg.config);
+  if (rec.found && obj.builtin()) {
+    const auto& f = *obj.builtin();
+    rec.true_value = f(Eigen::Map<const vec>(rec.x.data(), static_cast<Eigen::Index>(rec.x.size())));
+  }
+  auto summary = io::make_summary(st.records, obj.names, obj.minimum, rs, st.cfg.config, rec);
   io::write_file_atomic(st.cfg.dir + "/summary.json", summary.dump(2) + "\n");
   if (!st.cfg.plot)
     return;
@@ -59,7 +64,7 @@ void write_summary(const collector_state& st, const io::run_stats& rs) {
                                                                         : nullptr;
   io::write_file_atomic(st.cfg.dir + "/plot.svg",
                         io::make_plot_svg(st.records, obj.names, contour, obj.minimum,
-                                          st.cfg.title));
+                                          st.cfg.title, rec.found ? rec.x : std::vector<double>{}));
 }
 
 } // namespace
@@ -132,16 +137,25 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
         snap.busy = 0;
         print_progress(st, snap, true);
       }
-      run_outcome out{rs.status, rs.message};
-      if (!st.cfg.dir.empty()) {
+      if (st.cfg.dir.empty()) {
+        report(self, run_outcome{rs.status, rs.message});
+        return;
+      }
+      // The recommendation comes from the model; without an answer in time
+      // the summary reports the best observation.
+      auto finish = [self, rs](io::recommendation rec) {
+        run_outcome out{rs.status, rs.message};
         try {
-          write_summary(st, rs);
+          write_summary(self->state, rs, std::move(rec));
         } catch (const std::exception& e) {
           out = run_outcome{io::run_status::failed,
                             std::string("writing the summary: ") + e.what()};
         }
-      }
-      report(self, std::move(out));
+        report(self, std::move(out));
+      };
+      self->request(st.optimizer, std::chrono::seconds(60), recommend_atom::value)
+        .then([finish](io::recommendation& rec) { finish(std::move(rec)); },
+              [finish](caf::error&) { finish(io::recommendation{}); });
     },
   };
 }

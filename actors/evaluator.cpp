@@ -38,7 +38,19 @@ evaluation_fn evaluation_from_spec(const io::objective_spec& spec, const std::st
   const test_function* f = spec.builtin();
   if (!f)
     throw std::invalid_argument("unknown built-in objective \"" + spec.name + "\"");
-  return point_evaluation(builtin_function(*f), worker);
+  if (spec.noise.sd == 0.0 && spec.noise.failure_rate == 0.0)
+    return point_evaluation(builtin_function(*f), worker);
+  return [fn = builtin_function(*f), noise = spec.noise, worker](const job& j) {
+    result_msg r = evaluate_point(fn, j, worker);
+    if (r.status != attempt_status::ok)
+      return r;
+    r.value = noise.apply(r.value, j.id, j.attempt);
+    if (!std::isfinite(r.value)) {
+      r.status = attempt_status::error;
+      r.reason = "simulated failure (experiment.failure-rate)";
+    }
+    return r;
+  };
 }
 
 result_msg evaluate_point(const point_function& fn, const job& j, const std::string& worker) {

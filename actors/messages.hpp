@@ -103,6 +103,12 @@ typename Inspector::result_type inspect(Inspector& f, job& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, objective_noise& x) {
+  return f(caf::meta::type_name("asyncbo_noise"), wire::bits(x.sd),
+           wire::bits(x.failure_rate), x.seed);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delay_model& x) {
   return f(caf::meta::type_name("asyncbo_delay"), x.type, wire::bits(x.factor),
            wire::bits(x.time_scale));
@@ -132,13 +138,21 @@ typename Inspector::result_type inspect(Inspector& f, run_stats& x) {
            wire::bits(x.transport_ms));
 }
 
+/// The run's result (optimizer -> collector at the end).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recommendation& x) {
+  return f(caf::meta::type_name("asyncbo_recommendation"), x.found, wire::bits(x.x),
+           wire::bits(x.mean), wire::bits(x.sd), wire::bits(x.observed),
+           wire::bits(x.true_value));
+}
+
 /// The objective (pool -> remote workers, in the registration reply).
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, objective_spec& x) {
   double minimum = x.minimum ? *x.minimum : std::numeric_limits<double>::quiet_NaN();
   return f(caf::meta::type_name("asyncbo_objective"), x.name, x.names, x.delay,
            x.command, x.json_stdin, wire::bits(x.timeout), x.workdir,
-           wire::bits(minimum), caf::meta::load_callback([&]() -> caf::error {
+           wire::bits(minimum), x.noise, caf::meta::load_callback([&]() -> caf::error {
              x.minimum = minimum == minimum ? std::optional<double>(minimum)
                                             : std::nullopt;
              return caf::none;
@@ -167,6 +181,7 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using abort_atom = caf::atom_constant<caf::atom("abort")>;
 using note_atom = caf::atom_constant<caf::atom("note")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
+using recommend_atom = caf::atom_constant<caf::atom("recommend")>;
 
 // -- messages of the runtime ----------------------------------------------------------
 

@@ -45,22 +45,38 @@ optimizer(optimizer_actor::stateful_pointer<optimizer_state> self,
     },
     [self](tell_atom, const io::evaluation_record& r) {
       auto& e = *self->state.eng;
-      if (!r.ok()) {
-        e.forget(r.id);
-        return;
-      }
       try {
         vec x = Eigen::Map<const vec>(r.x.data(), static_cast<Eigen::Index>(r.x.size()));
         std::optional<point_id> id;
         if (e.pending().count(r.id))
           id = r.id;
-        e.tell({observation{id, x, r.value}});
+        if (r.ok())
+          e.tell({observation{id, x, r.value}});
+        else if (is_point_failure(r.status))
+          e.tell_failure(id, x);   // the point failed: failure data
+        else
+          e.forget(r.id);          // lost or interrupted: says nothing
       } catch (const std::exception&) {
         // The pool validates results before they get here; a tell the engine
         // still rejects is counted and the point forgotten, never a crash.
         ++self->state.rejected_tells;
         e.forget(r.id);
       }
+    },
+    [self](recommend_atom) {
+      io::recommendation out;
+      try {
+        if (auto r = self->state.eng->recommend()) {
+          out.found = true;
+          out.x.assign(r->x.data(), r->x.data() + r->x.size());
+          out.mean = r->mean;
+          out.sd = r->sd;
+          out.observed = r->observed;
+        }
+      } catch (const std::exception&) {
+        out.found = false; // the summary falls back to the best observation
+      }
+      return out;
     },
   };
 }

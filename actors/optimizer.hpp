@@ -17,7 +17,9 @@ struct optimizer_state {
   std::size_t rejected_tells = 0;
 };
 
-/// Serves asks and tells for `eng`. An ask of k points is answered by the
+/// Serves asks and tells for `eng`. A final ok result is told; a point that
+/// failed for good becomes failure data (engine::tell_failure); an attempt
+/// that ended for other reasons (lost, cancelled) is forgotten. An ask of k points is answered by the
 /// engine asks of split_ask(k, batch_size), each conditioned on the earlier
 /// ones through the pending set. Engine exceptions become errors of the ask
 /// (the pool stops the run with them).

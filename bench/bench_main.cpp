@@ -16,7 +16,9 @@
 // point QMC reference at R random batches.
 // `regret` runs the experiment of CONFIG on a virtual clock (core/simulate)
 // for seeds 0..N-1 and reports the regret of the best of the first E
-// evaluations (default: all), median and quartiles.
+// evaluations (default: all; by its noise-free value), median and quartiles,
+// the regret of the recommended point at the end, and the share of asked
+// evaluations that failed.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -255,7 +257,11 @@ int cmd_regret(const std::vector<std::string>& argv) {
   const test_function* f = s.builtin();
   if (!f)
     throw std::invalid_argument("regret: needs a built-in objective");
-  std::vector<double> regret(seeds), ask_ms(seeds), zero(seeds);
+  // Per seed: the regret of the best observation among the first E
+  // evaluations (by its noise-free value), the regret of the recommendation
+  // (engine::recommend) at the end, and the share of asked evaluations that
+  // failed.
+  std::vector<double> regret(seeds), recommended(seeds), failed_share(seeds);
   app::thread_pool pool(threads);
   pool.parallel_for(seeds, [&](std::size_t k) {
     engine e(f->space(), s.engine(), s.seed + k);
@@ -264,20 +270,32 @@ int cmd_regret(const std::vector<std::string>& argv) {
     o.batch_size = s.batch_size;
     o.initial = s.num_initial_points;
     o.budget = s.num_observations;
-    std::vector<double> asks;
-    double zeros = 0;
-    auto evals = simulate(e, [&](const vec& x) { return (*f)(x); }, s.delay(), o);
-    (void) asks;
+    objective_noise noise = s.spec().noise;
+    noise.seed = s.seed + k;
+    auto evals = simulate(
+      e, [&](const vec& x, point_id id) { return noise.apply((*f)(x), id, 0); }, s.delay(), o);
     std::size_t upto = at == 0 ? evals.size() : std::min(at, evals.size());
-    double best = std::numeric_limits<double>::infinity();
-    for (std::size_t i = 0; i < upto; ++i)
-      best = std::min(best, evals[i].y);
-    regret[k] = best - f->minimum;
-    zero[k] = zeros;
+    double best = std::numeric_limits<double>::infinity(), best_true = best;
+    std::size_t asked = 0, failed = 0;
+    for (std::size_t i = 0; i < evals.size(); ++i) {
+      if (!evals[i].initial) {
+        ++asked;
+        failed += evals[i].ok() ? 0 : 1;
+      }
+      if (i < upto && evals[i].ok() && evals[i].y < best) {
+        best = evals[i].y;
+        best_true = (*f)(evals[i].x);
+      }
+    }
+    regret[k] = best_true - f->minimum;
+    failed_share[k] = asked ? double(failed) / double(asked) : 0.0;
+    auto rec = e.recommend();
+    recommended[k] = rec ? (*f)(rec->x) - f->minimum : std::numeric_limits<double>::infinity();
     if (long(k) == trace) {
       double b = std::numeric_limits<double>::infinity();
       for (std::size_t i = 0; i < evals.size(); ++i) {
-        b = std::min(b, evals[i].y);
+        if (evals[i].ok())
+          b = std::min(b, evals[i].y);
         std::cerr << i << " id " << evals[i].id << " t " << evals[i].end << " x "
                   << evals[i].x.transpose() << " y " << evals[i].y << " regret "
                   << b - f->minimum << "\n";
@@ -299,7 +317,11 @@ int cmd_regret(const std::vector<std::string>& argv) {
                         {"q25_regret", q(0.25)},
                         {"q75_regret", q(0.75)},
                         {"max_regret", sorted.back()},
-                        {"regrets", regret}};
+                        {"regrets", regret},
+                        {"median_recommended_regret", median(recommended)},
+                        {"recommended_regrets", recommended},
+                        {"median_failed_share", median(failed_share)},
+                        {"failed_shares", failed_share}};
   std::cout << out.dump() << std::endl;
   return 0;
 }

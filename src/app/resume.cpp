@@ -189,10 +189,13 @@ std::vector<job> restore_engine(const logged_run& log, engine& e) {
     by_id[p.id] = &p;
   std::vector<observation> told;
   for (auto& r : log.records) {
-    if (!r.final || !r.ok())
+    if (!r.final)
       continue;
     vec x = Eigen::Map<const vec>(r.x.data(), static_cast<Eigen::Index>(r.x.size()));
-    told.push_back({std::nullopt, x, r.value});
+    if (r.ok())
+      told.push_back({std::nullopt, x, r.value});
+    else if (is_point_failure(r.status))
+      e.tell_failure(std::nullopt, x);
   }
   e.tell(told);
   e.reserve_ids(log.next_id());

@@ -60,7 +60,8 @@ std::string check_resume(const logged_run& log, const io::settings& now);
 std::vector<io::evaluation_record> lost_attempts(const logged_run& log, double now_s);
 
 /// Feeds the log into a fresh engine: every final ok result is told (in log
-/// order), every unfinished point restored as pending, later ids reserved.
+/// order), every point that failed for good becomes failure data (lost and
+/// cancelled attempts never do), every unfinished point restored as pending, later ids reserved.
 /// Returns the unfinished points as proposals for the pool (next attempt).
 std::vector<job> restore_engine(const logged_run& log, engine& e);
 

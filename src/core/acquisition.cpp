@@ -345,4 +345,37 @@ double local_penalization::value(const vec_ref& x) const {
   return v;
 }
 
+// -- failures ------------------------------------------------------------------------
+
+feasibility_weighted::feasibility_weighted(const acquisition_target& base,
+                                           const feasibility_model& feasible)
+  : base_(base), feasible_(feasible), q_(base.dim() / feasible.dim()) {
+  if (q_ == 0 || q_ * feasible.dim() != base.dim())
+    throw std::invalid_argument("feasibility_weighted: the acquisition has "
+                                + std::to_string(base.dim())
+                                + " coordinates, not a multiple of "
+                                + std::to_string(feasible.dim()));
+}
+
+double feasibility_weighted::log_weight(const vec_ref& x, vec* grad) const {
+  const std::size_t D = feasible_.dim();
+  double lw = 0.0;
+  vec g;
+  for (std::size_t b = 0; b < q_; ++b) {
+    lw += feasible_.log_success(x.segment(b * D, D), grad ? &g : nullptr);
+    if (grad)
+      grad->segment(b * D, D) += g;
+  }
+  return lw;
+}
+
+double feasibility_weighted::log_value(const vec_ref& x, vec* grad) const {
+  const double lv = base_.log_value(x, grad);
+  return lv + log_weight(x, grad);
+}
+
+double feasibility_weighted::screen(const vec_ref& x) const {
+  return base_.screen(x) + log_weight(x, nullptr);
+}
+
 } // namespace asyncbo

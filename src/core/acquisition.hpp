@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "core/feasibility.hpp"
 #include "core/gp.hpp"
 #include "core/types.hpp"
 
@@ -172,6 +173,33 @@ private:
   vec s_p_;
   double L_;
   double eta_lp_;
+};
+
+// -- failures ------------------------------------------------------------------------
+
+/// An acquisition weighted by the probability that its points succeed
+/// (constrained EI in the sense of Gardner et al. 2014 and Gelbart et al.
+/// 2014, with the feasibility of Trieste's failure-EGO tutorial):
+///
+///   log a_w(X) = log a(X) + sum_b log p(success | x_b),
+///
+/// for the q points x_b of X (a joint batch is worth its improvement only if
+/// its points succeed; treating their successes as independent). Computed in
+/// log space, so it never collapses to zero where p is tiny.
+class feasibility_weighted final : public acquisition_target {
+public:
+  /// base.dim() must be a multiple of the classifier's dimension.
+  feasibility_weighted(const acquisition_target& base, const feasibility_model& feasible);
+  std::size_t dim() const override { return base_.dim(); }
+  double log_value(const vec_ref& x, vec* grad) const override;
+  double screen(const vec_ref& x) const override;
+
+private:
+  double log_weight(const vec_ref& x, vec* grad) const;
+
+  const acquisition_target& base_;
+  const feasibility_model& feasible_;
+  std::size_t q_;
 };
 
 } // namespace asyncbo

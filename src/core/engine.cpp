@@ -140,6 +140,7 @@ std::string engine_options::validate() const {
   add(lp.validate());
   add(optimizer.validate());
   add(fit.validate());
+  add(feasibility.validate());
   return out;
 }
 
@@ -245,13 +246,38 @@ bool engine::refit() {
     hyper_ = d.hyper;
     noise_ = opts_.likelihood_variance > 0.0 ? opts_.likelihood_variance
                                              : d.empirical_variance / 100.0;
+    if (opts_.learn_noise && opts_.likelihood_variance == 0.0) {
+      // Relative to the data variance v0: median v0 / 100 (Trieste's fixed
+      // default), log-scale 3, inside [1e-8 v0, v0]: noise-free data can
+      // push it to the floor and still interpolate.
+      auto& np = prior_.noise;
+      np.learn = true;
+      np.log_loc = std::log(d.empirical_variance / 100.0);
+      np.scale = 3.0;
+      np.log_lower = std::log(1e-8 * d.empirical_variance);
+      np.log_upper = std::log(d.empirical_variance);
+    }
     have_prior_ = true;
   }
   rng_type rng(derive_seed(seed_, 0xF17ull + asks_));
   last_.fit = fit_gp_map(X, y, prior_, noise_, hyper_, opts_.fit, rng);
+  noise_ = last_.fit.noise_variance;
   last_.refitted = true;
   model_ = std::make_unique<gp>(std::move(X), std::move(y), hyper_, noise_);
   fitted_version_ = data_version_;
+  feasible_.reset();
+  if (opts_.learn_failures && !fail_us_.empty()) {
+    mat Xf(D, n + fail_us_.size());
+    std::vector<bool> ok(n, true);
+    for (std::size_t i = 0; i < n; ++i)
+      Xf.col(i) = us_[i];
+    for (std::size_t i = 0; i < fail_us_.size(); ++i) {
+      Xf.col(n + i) = fail_us_[i];
+      ok.push_back(false);
+    }
+    feasible_ = std::make_unique<feasibility_model>(std::move(Xf), std::move(ok),
+                                                    opts_.feasibility);
+  }
   return model_->ok();
 }
 
@@ -296,6 +322,16 @@ std::vector<proposal> engine::ask(std::size_t k) {
     fixed.col(fixed.cols() - 1) = u;
   };
 
+  // Every acquisition is weighted by the probability of success once points
+  // have failed.
+  auto maximize = [&](const acquisition_target& acq, std::uint64_t seed, const mat& extra) {
+    if (!feasible_)
+      return maximize_acquisition(acq, opts_.optimizer, seed, exec_, extra);
+    feasibility_weighted weighted(acq, *feasible_);
+    return maximize_acquisition(weighted, opts_.optimizer, seed, exec_, extra);
+  };
+  last_.failures = fail_us_.size();
+  last_.feasibility_flat = !feasible_ || feasible_->flat();
   // Records one optimisation in the ask summary.
   auto take = [&](double plain, const acq_result& res) {
     last_.acq.push_back(res.summary);
@@ -306,15 +342,15 @@ std::vector<proposal> engine::ask(std::size_t k) {
       && opts_.rule != rule_kind::async_greedy) {
     // Joint batch of k points (sync: no pending; async-joint: pending fixed).
     batch_mc_ei acq(model, eta, fixed, k, opts_.qei, derive_seed(ask_seed, 10));
-    auto res = maximize_acquisition(acq, opts_.optimizer, derive_seed(ask_seed, 11),
-                                    exec_, around_best_candidates(k, derive_seed(ask_seed, 12)));
+    auto res = maximize(acq, derive_seed(ask_seed, 11),
+                        around_best_candidates(k, derive_seed(ask_seed, 12)));
     take(acq.value(res.x), res);
     for (std::size_t i = 0; i < k; ++i)
       chosen.push_back(space_.snap_unit(res.x.segment(i * D, D)));
   } else if (opts_.acquisition == acquisition_kind::ei) {
     expected_improvement acq(model, eta);
-    auto res = maximize_acquisition(acq, opts_.optimizer, derive_seed(ask_seed, 40),
-                                    exec_, around_best_candidates(1, derive_seed(ask_seed, 41)));
+    auto res = maximize(acq, derive_seed(ask_seed, 40),
+                        around_best_candidates(1, derive_seed(ask_seed, 41)));
     take(acq.value(res.x), res);
     chosen.push_back(space_.snap_unit(res.x));
   } else {
@@ -331,14 +367,12 @@ std::vector<proposal> engine::ask(std::size_t k) {
       acq_result res;
       if (opts_.acquisition == acquisition_kind::local_penalization) {
         local_penalization acq(model, eta, fixed, L, eta_lp);
-        res = maximize_acquisition(acq, opts_.optimizer, derive_seed(s, 1), exec_,
-                                   around_best_candidates(1, derive_seed(s, 2)));
+        res = maximize(acq, derive_seed(s, 1), around_best_candidates(1, derive_seed(s, 2)));
         take(acq.value(res.x), res);
       } else {
         // async-greedy + batch-mc-ei: sequential greedy q-EI.
         batch_mc_ei acq(model, eta, fixed, 1, opts_.qei, derive_seed(s, 0));
-        res = maximize_acquisition(acq, opts_.optimizer, derive_seed(s, 1), exec_,
-                                   around_best_candidates(1, derive_seed(s, 2)));
+        res = maximize(acq, derive_seed(s, 1), around_best_candidates(1, derive_seed(s, 2)));
         take(acq.value(res.x), res);
       }
       vec u = space_.snap_unit(res.x);
@@ -387,6 +421,18 @@ bool engine::forget(point_id id) {
   return pending_.erase(id) > 0;
 }
 
+void engine::tell_failure(std::optional<point_id> id, const vec& x) {
+  space_.check_point(x, "tell_failure: x");
+  if (id && !pending_.count(*id))
+    throw std::invalid_argument("tell_failure: id " + std::to_string(*id)
+                                + " is not pending (never asked, already told or "
+                                  "forgotten)");
+  if (id)
+    pending_.erase(*id);
+  fail_us_.push_back(space_.to_unit(x));
+  ++data_version_;
+}
+
 void engine::restore_pending(point_id id, const vec& x, bool initial) {
   space_.check_point(x, "restore_pending: x");
   if (pending_.count(id))
@@ -413,6 +459,22 @@ std::optional<engine::best_point> engine::best() const {
     if (ys_[i] < ys_[b])
       b = i;
   return best_point{xs_[b], ys_[b]};
+}
+
+std::optional<engine::recommendation> engine::recommend() {
+  if (ys_.empty())
+    return std::nullopt;
+  if (opts_.rule == rule_kind::random || !refit()) {
+    auto b = best();
+    return recommendation{b->x, b->y, 0.0, b->y};
+  }
+  const vec means = model_->mean_at_data();
+  Eigen::Index i = 0;
+  means.minCoeff(&i);
+  double m = 0.0, var = 0.0;
+  model_->predict(us_[static_cast<std::size_t>(i)], m, var);
+  return recommendation{xs_[static_cast<std::size_t>(i)], m, std::sqrt(var),
+                        ys_[static_cast<std::size_t>(i)]};
 }
 
 } // namespace asyncbo

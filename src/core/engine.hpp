@@ -60,9 +60,15 @@ std::vector<std::string> preset_names();
 struct engine_options {
   rule_kind rule = rule_kind::async_joint;
   acquisition_kind acquisition = acquisition_kind::batch_mc_ei;
-  /// Fixed likelihood variance; 0 = Trieste's default v0 / 100, v0 the
-  /// population variance of the data at the first fit.
+  /// Fixed likelihood variance; 0 = learned (learn_noise) or Trieste's
+  /// default v0 / 100, v0 the population variance of the data at the first
+  /// fit.
   double likelihood_variance = 0.0;
+  /// With likelihood_variance 0: fit the noise variance with the other
+  /// hyper-parameters (model.noise = "learn"); its prior is LogNormal with
+  /// median v0 / 100 and log-scale 3, inside [1e-8 v0, v0] (the floor lets
+  /// noise-free data interpolate). false: fixed at v0 / 100.
+  bool learn_noise = true;
   qei_options qei;
   lp_options lp;
   acq_optimizer_options optimizer;
@@ -74,6 +80,11 @@ struct engine_options {
   /// EI peak next to the incumbent is narrower than the spacing of the
   /// screening points late in a run. 0 disables.
   std::size_t around_best = 200;
+  /// Failed points (tell_failure) teach a model of the probability of
+  /// success, which weights every acquisition (objective.on-failure =
+  /// "learn"); false: they are only forgotten ("forget").
+  bool learn_failures = true;
+  feasibility_options feasibility;
 
   /// Empty if valid, else every problem, one per line, each naming the
   /// option and the rule.
@@ -127,6 +138,8 @@ struct ask_summary {
   /// still ranked the batch.
   double plain_value = 0.0;
   double log_value = 0.0;      ///< the maximised log acquisition
+  std::size_t failures = 0;    ///< failed points the classifier learned from
+  bool feasibility_flat = true; ///< the classifier chose one rate everywhere
   double fit_ms = 0.0;
   double acq_ms = 0.0;
   std::string message;
@@ -162,9 +175,16 @@ public:
   /// (std::invalid_argument naming the observation and the rule).
   void tell(const std::vector<observation>& obs);
 
-  /// Removes a pending point without data (failed or lost evaluation).
-  /// Returns false if the id was not pending.
+  /// Removes a pending point without data (a lost or interrupted
+  /// evaluation, which says nothing about the point). Returns false if the
+  /// id was not pending.
   bool forget(point_id id);
+
+  /// The evaluation at `x` failed for good (the point's fault: it crashed,
+  /// timed out, printed no value): retires the pending id if given and keeps
+  /// x as failure data for the success-probability model. Throws
+  /// std::invalid_argument if x is invalid or the id is not pending.
+  void tell_failure(std::optional<point_id> id, const vec& x);
 
   /// Puts a point back in the pending set under its old id (resume). Later
   /// ids stay above it. Throws if the id is already pending or x is invalid.
@@ -175,6 +195,7 @@ public:
 
   const std::map<point_id, proposal>& pending() const noexcept { return pending_; }
   std::size_t num_data() const noexcept { return ys_.size(); }
+  std::size_t num_failures() const noexcept { return fail_us_.size(); }
   const std::vector<vec>& data_x() const noexcept { return xs_; }
   const std::vector<double>& data_y() const noexcept { return ys_; }
 
@@ -185,10 +206,29 @@ public:
   /// Lowest observed value, or nothing without data.
   std::optional<best_point> best() const;
 
+  /// What to report as the result: the observed point with the lowest
+  /// posterior mean (BoTorch/Ax and Trieste recommend by the model, not by
+  /// the luckiest observation). With noise-free data it is the best
+  /// observation. Refits the model if the data changed.
+  struct recommendation {
+    vec x;              ///< space coordinates
+    double mean = 0.0;  ///< posterior mean of f there
+    double sd = 0.0;    ///< posterior standard deviation of f there
+    double observed = 0.0;
+  };
+  /// Nothing without data; the best observation if the model cannot be fitted.
+  std::optional<recommendation> recommend();
+
   const ask_summary& last_ask() const noexcept { return last_; }
+
+  /// The likelihood variance of the current model (fixed or learned).
+  double noise_variance() const noexcept { return noise_; }
 
   /// The model of the last ask (nullptr before the first fit).
   const gp* model() const noexcept { return model_.get(); }
+  /// The success-probability model of the last ask (nullptr without
+  /// failures or with learn_failures off).
+  const feasibility_model* feasibility() const noexcept { return feasible_.get(); }
 
 private:
   proposal make_proposal(const vec& unit, bool initial);
@@ -214,6 +254,8 @@ private:
   double noise_ = 0.0;
   gp_hyper hyper_;
   std::unique_ptr<gp> model_;
+  std::vector<vec> fail_us_;   ///< unit coordinates of failed points
+  std::unique_ptr<feasibility_model> feasible_;
   ask_summary last_;
 };
 

@@ -68,6 +68,19 @@ gp_map_loss::gp_map_loss(const mat& X, const vec& y, const gp_prior& prior,
   }
 }
 
+vec gp_map_loss::pack(const gp_hyper& h, double noise) const {
+  vec t = pack(h);
+  if (!prior_.noise.learn)
+    return t;
+  t.conservativeResize(t.size() + 1);
+  t[t.size() - 1] = std::log(noise);
+  return t;
+}
+
+double gp_map_loss::noise_of(const vec& theta) const {
+  return prior_.noise.learn ? std::exp(theta[X_.rows() + 2]) : noise_;
+}
+
 vec gp_map_loss::pack(const gp_hyper& h) {
   const Eigen::Index D = h.lengthscales.size();
   vec t(D + 2);
@@ -102,13 +115,16 @@ double gp_map_loss::evaluate(const vec& theta, vec* grad) const {
   for (Eigen::Index d = 0; d < D; ++d)
     inv_l2[d] = std::exp(-2.0 * theta[1 + d]);
   const double c = theta[D + 1];
+  const bool learn = prior_.noise.learn;
+  const double noise = noise_of(theta);
+  const Eigen::Index P = D + (learn ? 3 : 2);
   matern52 kern;
   kern.variance = s2;
   // K and r (lower triangle is enough for the LLT).
   mat K(n, n);
   mat R(n, n);
   for (Eigen::Index j = 0; j < n; ++j) {
-    K(j, j) = s2 + noise_;
+    K(j, j) = s2 + noise;
     R(j, j) = 0.0;
     for (Eigen::Index i = j + 1; i < n; ++i) {
       double r2 = 0.0;
@@ -121,15 +137,17 @@ double gp_map_loss::evaluate(const vec& theta, vec* grad) const {
   }
   Eigen::LLT<mat> llt(K); // reads the lower triangle only
   if (grad)
-    grad->setZero(D + 2);
+    grad->setZero(P);
   if (llt.info() != Eigen::Success)
     return std::numeric_limits<double>::infinity();
   vec e = y_.array() - c;
   vec alpha = llt.solve(e);
   double logdet = 2.0 * llt.matrixLLT().diagonal().array().log().sum();
-  gp_hyper h = unpack(theta);
+  gp_hyper h = unpack(theta.head(D + 2));
   double loss = 0.5 * e.dot(alpha) + 0.5 * logdet + 0.5 * double(n) * log_2pi
                 - prior_.log_density(h);
+  if (learn)
+    loss -= lognormal_logpdf(theta[D + 2], prior_.noise.log_loc, prior_.noise.scale);
   if (!std::isfinite(loss))
     return std::numeric_limits<double>::infinity();
   if (!grad)
@@ -138,8 +156,14 @@ double gp_map_loss::evaluate(const vec& theta, vec* grad) const {
   mat W = llt.solve(mat::Identity(n, n));
   W.noalias() -= alpha * alpha.transpose();
   vec& g = *grad;
-  // Diagonal: dK_jj/dlog s2 = s2, lengthscale derivative zero.
-  double gs = 0.5 * s2 * W.diagonal().sum();
+  // Diagonal: dK_jj/dlog s2 = s2, lengthscale derivative zero;
+  // dK/dlog n = n I.
+  const double trace_w = W.diagonal().sum();
+  double gs = 0.5 * s2 * trace_w;
+  if (learn) {
+    const double z = (theta[D + 2] - prior_.noise.log_loc) / prior_.noise.scale;
+    g[D + 2] = 0.5 * noise * trace_w + 1.0 + z / prior_.noise.scale;
+  }
   vec gl = vec::Zero(D);
   for (Eigen::Index j = 0; j < n; ++j)
     for (Eigen::Index i = j + 1; i < n; ++i) {
@@ -199,20 +223,28 @@ gp_fit_summary fit_gp_map(const mat& X, const vec& y, const gp_prior& prior,
   check_hyper(h, static_cast<std::size_t>(D));
   if (!(noise > 0.0))
     throw std::invalid_argument("fit_gp_map: noise must be > 0");
+  const auto& np = prior.noise;
+  if (np.learn && !(np.log_lower <= np.log_upper))
+    throw std::invalid_argument("fit_gp_map: the noise bounds must satisfy lower <= upper");
   gp_fit_summary sum;
-  sum.noise_variance = noise;
   gp_map_loss loss(X, y, prior, noise);
+  if (np.learn)
+    noise = std::clamp(noise, std::exp(np.log_lower), std::exp(np.log_upper));
 
   // 1. Screening: current values, then prior draws.
-  vec best = gp_map_loss::pack(h);
+  vec best = loss.pack(h, noise);
   double best_loss = loss.loss(best);
-  const std::size_t draws = opts.screening_per_parameter * std::size_t(D + 1);
+  const std::size_t draws
+    = opts.screening_per_parameter * std::size_t(D + (np.learn ? 2 : 1));
   std::normal_distribution<double> normal(0.0, 1.0);
   vec cand = best;
   for (std::size_t i = 0; i < draws; ++i) {
     cand[0] = prior.log_variance_loc + prior.scale * normal(rng);
     for (Eigen::Index d = 0; d < D; ++d)
       cand[1 + d] = prior.log_lengthscale_loc[d] + prior.scale * normal(rng);
+    if (np.learn)
+      cand[D + 2] = std::clamp(np.log_loc + np.scale * normal(rng), np.log_lower,
+                               np.log_upper);
     double l = loss.loss(cand);
     if (l < best_loss) {
       best_loss = l;
@@ -223,7 +255,7 @@ gp_fit_summary fit_gp_map(const mat& X, const vec& y, const gp_prior& prior,
   sum.start_loss = best_loss;
 
   // 2. One L-BFGS-B run in a generous box around the prior.
-  vec lb(D + 2), ub(D + 2);
+  vec lb(best.size()), ub(best.size());
   const double w = opts.box_sigmas * prior.scale;
   lb[0] = prior.log_variance_loc - w;
   ub[0] = prior.log_variance_loc + w;
@@ -235,6 +267,10 @@ gp_fit_summary fit_gp_map(const mat& X, const vec& y, const gp_prior& prior,
   double span = std::max(ymax - ymin, std::sqrt(std::exp(prior.log_variance_loc)));
   lb[D + 1] = std::min(ymin, best[D + 1]) - 1e3 * span;
   ub[D + 1] = std::max(ymax, best[D + 1]) + 1e3 * span;
+  if (np.learn) {
+    lb[D + 2] = np.log_lower;
+    ub[D + 2] = np.log_upper;
+  }
   best = best.cwiseMax(lb).cwiseMin(ub);
   auto res = minimize_box([&](const vec& t, vec& g) { return loss(t, g); },
                           best, lb, ub, opts.lbfgsb);
@@ -253,10 +289,11 @@ gp_fit_summary fit_gp_map(const mat& X, const vec& y, const gp_prior& prior,
   // minimize_box evaluates the start first and returns the best point it
   // evaluated, so final_loss <= start_loss.
   sum.final_loss = loss.loss(best);
-  h = gp_map_loss::unpack(best);
+  h = gp_map_loss::unpack(best.head(D + 2));
+  sum.noise_variance = loss.noise_of(best);
 
   // 3. Final factorisation (with the jitter ladder).
-  gp model(X, y, h, noise);
+  gp model(X, y, h, sum.noise_variance);
   sum.jitter = model.jitter();
   if (!model.ok()) {
     sum.status = gp_fit_status::cholesky_failed;

@@ -20,6 +20,17 @@ struct gp_prior {
   vec log_lengthscale_loc;
   double scale = 1.0;
 
+  /// The likelihood (noise) variance: fixed, or learned with the others
+  /// under log n ~ N(log_loc, scale^2) inside [exp(log_lower),
+  /// exp(log_upper)].
+  struct noise_prior {
+    bool learn = false;
+    double log_loc = 0.0;
+    double scale = 3.0;
+    double log_lower = 0.0;
+    double log_upper = 0.0;
+  } noise;
+
   /// log density of the priors at `h` (LogNormal densities of the
   /// constrained values, no Jacobian term, as in GPflow).
   double log_density(const gp_hyper& h) const;
@@ -75,7 +86,8 @@ struct gp_fit_summary {
 };
 
 /// Negative log posterior (up to a constant, the MAP loss) and its gradient
-/// with respect to theta = [log s2, log l_1..l_D, c]:
+/// with respect to theta = [log s2, log l_1..l_D, c] (and log n last when
+/// the prior learns the noise):
 ///
 ///   loss = 1/2 e^T K^-1 e + 1/2 log|K| + n/2 log(2 pi) - log prior,
 ///   e = y - c, K = k(X, X) + noise I.
@@ -85,14 +97,19 @@ class gp_map_loss {
 public:
   gp_map_loss(const mat& X, const vec& y, const gp_prior& prior, double noise);
 
-  /// Loss and gradient (D + 2). Returns +inf (gradient zero) if the Cholesky
-  /// fails.
+  /// Loss and gradient (D + 2, or D + 3 with learned noise). Returns +inf
+  /// (gradient zero) if the Cholesky fails. `noise` is the fixed noise, or
+  /// unused when the prior learns it.
   double operator()(const vec& theta, vec& grad) const;
   /// Loss only, +inf if the Cholesky fails.
   double loss(const vec& theta) const;
 
   static vec pack(const gp_hyper& h);
   static gp_hyper unpack(const vec& theta);
+  /// pack(h), plus log noise when the prior learns it.
+  vec pack(const gp_hyper& h, double noise) const;
+  /// The noise variance theta stands for.
+  double noise_of(const vec& theta) const;
 
 private:
   double evaluate(const vec& theta, vec* grad) const;
@@ -111,7 +128,8 @@ private:
 /// receives the result. Parameterised in log space rather than GPflow's
 /// softplus: the MAP objective is the same function of the constrained
 /// values, only the optimiser's path differs.
-/// `noise` is the fixed likelihood variance (> 0).
+/// `noise` is the fixed likelihood variance (> 0), or the start of a learned
+/// one (prior.noise.learn); the summary's noise_variance is the one to use.
 gp_fit_summary fit_gp_map(const mat& X, const vec& y, const gp_prior& prior,
                           double noise, gp_hyper& h,
                           const gp_fit_options& opts, rng_type& rng);

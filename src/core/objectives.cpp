@@ -3,6 +3,7 @@
 #include "core/objectives.hpp"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace asyncbo {
@@ -151,6 +152,14 @@ double log_goldstein_price(const vec_ref& u) {
   return (std::log((1.0 + a * b) * (30.0 + c * d)) - 8.693) / 2.427;
 }
 
+double cliff3(const vec_ref& x) {
+  const double s = x[0] + x[1];
+  if (s > 1.3)
+    return std::numeric_limits<double>::quiet_NaN();
+  const double d = x[0] - x[1], z = x[2] - 0.3;
+  return 1.0 - 0.5 * s + 2.0 * z * z + 0.2 * d * d;
+}
+
 vec v(std::initializer_list<double> l) {
   vec out(l.size());
   Eigen::Index i = 0;
@@ -201,6 +210,7 @@ std::vector<test_function> build() {
                     {v({10, 18, 24, 28, 30, 30, 28, 24, 18, 10})}, -210.0, trid10));
   fs.push_back(make("log-goldstein-price", 2, 0, 1, {v({0.5, 0.25})}, -3.1291256,
                     log_goldstein_price));
+  fs.push_back(make("cliff3", 3, 0, 1, {v({0.65, 0.65, 0.3})}, 0.35, cliff3));
   return fs;
 }
 
@@ -238,6 +248,28 @@ std::string test_function_names() {
     out += f.name;
   }
   return out;
+}
+
+// -- noise and failures ----------------------------------------------------------
+
+double objective_noise::apply(double y, point_id id, std::uint32_t attempt) const {
+  if (sd == 0.0 && failure_rate == 0.0)
+    return y;
+  rng_type rng(derive_seed(derive_seed(seed, 0x4E015Eull), id * 1024 + attempt));
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::normal_distribution<double> n(0.0, 1.0);
+  const double fail = u(rng), eps = n(rng);
+  if (fail < failure_rate)
+    return std::numeric_limits<double>::quiet_NaN();
+  return y + sd * eps;
+}
+
+std::string objective_noise::validate() const {
+  if (!(sd >= 0.0) || !std::isfinite(sd))
+    return "experiment.noise must be finite and >= 0";
+  if (!(failure_rate >= 0.0 && failure_rate < 1.0))
+    return "experiment.failure-rate must be in [0, 1)";
+  return {};
 }
 
 // -- delays --------------------------------------------------------------------

@@ -29,10 +29,28 @@ struct test_function {
   search_space space() const;
 };
 
+/// Noise and random failures on top of a built-in function, for benchmarks
+/// of objectives that are not test functions: y + sd N(0, 1), and a failure
+/// (NaN) with probability failure_rate, both drawn from (seed, id, attempt)
+/// so that a run is reproducible whatever the completion order.
+struct objective_noise {
+  double sd = 0.0;
+  double failure_rate = 0.0;
+  std::uint64_t seed = 0;
+
+  /// The observed value of an evaluation whose true value is y (NaN stays NaN).
+  double apply(double y, point_id id, std::uint32_t attempt) const;
+  /// Empty if valid, else the message naming the key and the rule.
+  std::string validate() const;
+};
+
 /// Every built-in test function: scaled-branin, branin, simple-quadratic,
 /// gramacy-lee, hartmann3, hartmann6, ackley5, levy8, shekel4, rosenbrock4,
 /// michalewicz2, michalewicz5, michalewicz10, trid10,
-/// log-goldstein-price.
+/// log-goldstein-price, and cliff3: a 3-D function that improves towards a
+/// "cliff" beyond which every evaluation fails (NaN where x0 + x1 > 1.3,
+/// about a quarter of the box), the minimum 0.35 on its edge at
+/// (0.65, 0.65, 0.3): a learning rate that diverges.
 const std::vector<test_function>& test_functions();
 
 /// The test function called `name`, or nullptr.

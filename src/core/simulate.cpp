@@ -2,6 +2,8 @@
 // Virtual-clock run of the dispatch policy.
 #include "core/simulate.hpp"
 
+#include <cmath>
+#include <limits>
 #include <queue>
 
 #include "core/dispatch.hpp"
@@ -22,7 +24,7 @@ struct running {
 
 } // namespace
 
-std::vector<simulated_eval> simulate(engine& e, const std::function<double(const vec&)>& f,
+std::vector<simulated_eval> simulate(engine& e, const simulated_objective& f,
                                      const delay_model& delay,
                                      const simulation_options& o) {
   dispatch_options d;
@@ -69,10 +71,16 @@ std::vector<simulated_eval> simulate(engine& e, const std::function<double(const
     now = r.end;
     const vec x = Eigen::Map<const vec>(r.work.x.data(),
                                         static_cast<Eigen::Index>(r.work.x.size()));
-    const double y = f(x);
+    double y = f(x, r.work.id);
+    const bool ok = std::isfinite(y);
+    if (!ok)
+      y = std::numeric_limits<double>::quiet_NaN();
     out.push_back({r.work.id, x, y, r.start, r.end, r.work.initial});
-    e.tell({observation{r.work.id, x, y}});
-    disp.result(r.slot, r.work.id, r.work.attempt, true, now);
+    if (ok)
+      e.tell({observation{r.work.id, x, y}});
+    else
+      e.tell_failure(r.work.id, x);
+    disp.result(r.slot, r.work.id, r.work.attempt, ok, now);
     step();
   }
   return out;

@@ -25,17 +25,23 @@ struct simulation_options {
 struct simulated_eval {
   point_id id;
   vec x;
-  double y;
+  double y;                  ///< NaN: the evaluation failed
   double start, end;         ///< simulated seconds
   bool initial;
+  bool ok() const { return y == y; }
 };
+
+/// The objective of a simulation: called with the point, its id and attempt
+/// (for reproducible noise); a non-finite value is a failure of the point.
+using simulated_objective = std::function<double(const vec& x, point_id id)>;
 
 /// Drives a dispatcher with `opts.workers` evaluators: every assignment
 /// finishes after its delay, completions are processed in time order (ties
-/// by id), each result is told to the engine as it arrives, and every ask
+/// by id), each result is told to the engine as it arrives (a failure with
+/// engine::tell_failure), and every ask
 /// the dispatcher makes is answered at once with split_ask's engine asks.
 /// Returns the evaluations in completion order. Deterministic.
-std::vector<simulated_eval> simulate(engine& e, const std::function<double(const vec&)>& f,
+std::vector<simulated_eval> simulate(engine& e, const simulated_objective& f,
                                      const delay_model& delay,
                                      const simulation_options& opts);
 

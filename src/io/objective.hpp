@@ -24,6 +24,8 @@ struct objective_spec {
   double timeout = 0.0;                ///< seconds per evaluation; 0 = none
   std::string workdir;                 ///< per-evaluation directory root
   std::optional<double> minimum;       ///< known global minimum (regret)
+  /// Benchmark variants of built-ins: noise and random failures.
+  objective_noise noise;
 
   /// The built-in test function, or nullptr.
   const test_function* builtin() const { return find_test_function(name); }

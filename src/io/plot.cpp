@@ -136,7 +136,8 @@ void contour(svg& s, const frame& f, const std::vector<std::vector<double>>& g,
 }
 
 void scatter_2d(svg& s, const frame& f, const std::vector<evaluation_record>& recs,
-                const test_function* fn, const std::vector<std::string>& names) {
+                const test_function* fn, const std::vector<std::string>& names,
+                const std::vector<double>& recommended) {
   if (fn) {
     const std::size_t n = 80;
     std::vector<double> xs(n), ys(n);
@@ -184,6 +185,12 @@ void scatter_2d(svg& s, const frame& f, const std::vector<evaluation_record>& re
   if (b.found && b.x.size() >= 2)
     s.os << "<circle cx=\"" << f.px(b.x[0]) << "\" cy=\"" << f.py(b.x[1])
          << "\" r=\"8\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2.5\"/>\n";
+  if (recommended.size() == 2) {
+    const double rx = f.px(recommended[0]), ry = f.py(recommended[1]);
+    s.os << "<path d=\"M" << rx << " " << ry - 9 << "L" << rx + 9 << " " << ry << "L" << rx
+         << " " << ry + 9 << "L" << rx - 9 << " " << ry
+         << "Z\" fill=\"none\" stroke=\"#9467bd\" stroke-width=\"2\"/>\n";
+  }
   double lx = f.x0 + 8, ly = f.y0 + 14;
   s.os << "<rect x=\"" << lx - 4 << "\" y=\"" << ly - 4
        << "\" width=\"8\" height=\"8\" fill=\"#2ca02c\" stroke=\"black\"/>\n";
@@ -193,6 +200,12 @@ void scatter_2d(svg& s, const frame& f, const std::vector<evaluation_record>& re
   s.os << "<circle cx=\"" << lx + 130 << "\" cy=\"" << ly
        << "\" r=\"6\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\"/>\n";
   s.text(lx + 140, ly + 4, "best", "start", 10);
+  if (recommended.size() == 2) {
+    s.os << "<path d=\"M" << lx + 186 << " " << ly - 6 << "L" << lx + 192 << " " << ly
+         << "L" << lx + 186 << " " << ly + 6 << "L" << lx + 180 << " " << ly
+         << "Z\" fill=\"none\" stroke=\"#9467bd\" stroke-width=\"2\"/>\n";
+    s.text(lx + 196, ly + 4, "recommended", "start", 10);
+  }
 }
 
 void convergence(svg& s, const frame& box, const std::vector<std::pair<double, double>>& pts,
@@ -241,7 +254,8 @@ void convergence(svg& s, const frame& box, const std::vector<std::pair<double, d
 
 std::string make_plot_svg(const std::vector<evaluation_record>& recs,
                           const std::vector<std::string>& names, const test_function* fn,
-                          std::optional<double> minimum, const std::string& title) {
+                          std::optional<double> minimum, const std::string& title,
+                          const std::vector<double>& recommended) {
   const bool two_d = names.size() == 2;
   const int panel_w = 380, panel_h = 300, margin = 70;
   const int panels = two_d ? 3 : 2;
@@ -274,7 +288,7 @@ std::string make_plot_svg(const std::vector<evaluation_record>& recs,
         f.ymax = 1;
       }
     }
-    scatter_2d(s, f, recs, fn, names);
+    scatter_2d(s, f, recs, fn, names, recommended);
     x += panel_w + margin;
   }
   // Convergence: ok results in order of arrival (end time).

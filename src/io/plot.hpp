@@ -14,10 +14,12 @@ namespace asyncbo::io {
 /// plot.svg: for 2-D problems the objective's contour (when `f` is given)
 /// with initial points, asked points and the best point; for any dimension
 /// the convergence of the best value (or regret, on a log scale, when the
-/// minimum is known) against evaluations and against wall time.
+/// minimum is known) against evaluations and against wall time. A 2-D
+/// `recommended` point (the run's result) is drawn as a diamond.
 std::string make_plot_svg(const std::vector<evaluation_record>& recs,
                           const std::vector<std::string>& names,
                           const test_function* f, std::optional<double> minimum,
-                          const std::string& title);
+                          const std::string& title,
+                          const std::vector<double>& recommended = {});
 
 } // namespace asyncbo::io

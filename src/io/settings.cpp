@@ -200,6 +200,12 @@ const std::vector<entry>& entries() {
     v.push_back(seed_key());
     v.push_back(string_key("experiment", "initial-design", &settings::initial_design,
                            {"uniform", "sobol"}, "how the initial design is drawn"));
+    v.push_back(problem(real_key("experiment", "noise", &settings::noise, 0.0, false,
+                                 "benchmarks: standard deviation of Gaussian noise added to "
+                                 "a built-in objective (regret stays noise-free)")));
+    v.push_back(problem(real_key("experiment", "failure-rate", &settings::failure_rate, 0.0,
+                                 false, "benchmarks: probability that an evaluation of a "
+                                        "built-in fails, anywhere in the box")));
     // -- acquisition
     v.push_back(string_key("acquisition", "rule", &settings::rule,
                            rule_names(),
@@ -239,8 +245,12 @@ const std::vector<entry>& entries() {
                         "threads for the acquisition optimiser (0 = all cores)"));
     // -- model
     v.push_back(real_key("model", "likelihood-variance", &settings::likelihood_variance,
-                         0.0, false, "fixed noise variance (0 = data variance / 100, "
-                                     "Trieste's default; the seed uses 1e-7)"));
+                         0.0, false, "fixed noise variance; > 0 fixes it whatever "
+                                     "model.noise says (the seed uses 1e-7)"));
+    v.push_back(string_key("model", "noise", &settings::model_noise, {"learn", "fixed"},
+                           "with likelihood-variance 0: learn the noise variance (MAP, "
+                           "prior median data variance / 100, floor 1e-8 of it) or fix "
+                           "it at data variance / 100 (Trieste's default)"));
     // -- delay
     v.push_back(string_key("delay", "model", &settings::delay_type,
                            delay_model::names(),
@@ -286,6 +296,11 @@ const std::vector<entry>& entries() {
                          "stop when more than this fraction of evaluations fail"));
     v.push_back(string_key("objective", "workdir", &settings::workdir, {},
                            "per-evaluation working directory root (\"\" = none)"));
+    v.push_back(string_key("objective", "on-failure", &settings::on_failure,
+                           {"learn", "forget"},
+                           "learn: a point that failed for good teaches a model of the "
+                           "probability of success, which weights the acquisition; "
+                           "forget: it is only dropped"));
     // -- cluster
     v.push_back(int_key("cluster", "port", &settings::cluster_port, -1, 65535,
                         "accept remote evaluators on this port (-1 = off, "
@@ -377,6 +392,11 @@ void cross_check(const settings& s, std::vector<std::string>& err) {
     add("space.names: only used with experiment.objective = \"command\" (built-in "
         "objectives have their own domain)");
   }
+  if (s.objective == "command" && (s.noise > 0.0 || s.failure_rate > 0.0))
+    add("experiment.noise: noise and failure-rate apply to built-in objectives only, "
+        "not to experiment.objective = \"command\"");
+  if (s.failure_rate >= 1.0)
+    add("experiment.failure-rate: must be < 1, got " + exact(s.failure_rate));
   if (s.max_failure_fraction > 1.0)
     add("objective.max-failure-fraction: must be <= 1, got "
         + exact(s.max_failure_fraction));
@@ -406,6 +426,8 @@ engine_options settings::engine() const {
   parse_rule(rule, o.rule);
   parse_acquisition(function, o.acquisition);
   o.likelihood_variance = likelihood_variance;
+  o.learn_noise = model_noise == "learn";
+  o.learn_failures = on_failure == "learn";
   o.qei.samples = static_cast<std::size_t>(samples);
   o.qei.quasi_random = sampler == "sobol";
   o.qei.temperature = temperature;
@@ -465,6 +487,9 @@ objective_spec settings::spec() const {
   o.json_stdin = input == "json";
   o.timeout = timeout;
   o.workdir = workdir;
+  o.noise.sd = noise;
+  o.noise.failure_rate = failure_rate;
+  o.noise.seed = seed;
   return o;
 }
 

@@ -28,6 +28,8 @@ struct settings {
   std::int64_t num_initial_points = 3;
   std::uint64_t seed = 0;
   std::string initial_design = "sobol";
+  double noise = 0.0;          ///< sd of noise added to built-ins
+  double failure_rate = 0.0;   ///< random failures of built-ins
   // [acquisition]
   std::string rule = "async-joint";
   std::string function = "batch-mc-ei";
@@ -44,6 +46,7 @@ struct settings {
   std::int64_t threads = 0;
   // [model]
   double likelihood_variance = 0.0;
+  std::string model_noise = "learn";
   // [delay]
   std::string delay_type = "none";
   double delay_factor = 3.0;
@@ -64,6 +67,7 @@ struct settings {
   std::int64_t max_retries = 0;
   double max_failure_fraction = 0.5;
   std::string workdir;
+  std::string on_failure = "learn";
   // [cluster]
   std::int64_t cluster_port = -1; ///< -1: no cluster; 0: pick a free port
   std::string cluster_bind = "127.0.0.1";

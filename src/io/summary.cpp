@@ -64,7 +64,7 @@ best_result best_of(const std::vector<evaluation_record>& recs) {
 nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
                             const std::vector<std::string>& names,
                             std::optional<double> minimum, const run_stats& st,
-                            const nlohmann::json& config) {
+                            const nlohmann::json& config, const recommendation& rec) {
   using json = nlohmann::json;
   std::size_t ok = 0, ok_initial = 0, failed_attempts = 0, lost = 0;
   double busy = 0.0, busy_steady = 0.0;
@@ -108,7 +108,27 @@ nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
   j["best_value"] = b.found ? json(b.value) : json(nullptr);
   j["best_point"] = best_point;
   j["best_id"] = b.found ? json(b.id) : json(nullptr);
-  j["regret"] = (b.found && minimum) ? json(b.value - *minimum) : json(nullptr);
+  auto point_of = [&](const std::vector<double>& x) {
+    json p = json::object();
+    for (std::size_t i = 0; i < names.size() && i < x.size(); ++i)
+      p[names[i]] = x[i];
+    return p;
+  };
+  if (rec.found) {
+    j["recommended"] = {{"point", point_of(rec.x)},
+                        {"mean", rec.mean},
+                        {"sd", rec.sd},
+                        {"value", rec.observed}};
+    if (rec.true_value == rec.true_value)
+      j["recommended"]["true_value"] = rec.true_value;
+  } else {
+    j["recommended"] = nullptr;
+  }
+  const double reported = !rec.found                          ? b.value
+                          : rec.true_value == rec.true_value ? rec.true_value
+                                                              : rec.observed;
+  j["regret"] = (b.found && minimum) ? json(reported - *minimum) : json(nullptr);
+  j["best_regret"] = (b.found && minimum) ? json(b.value - *minimum) : json(nullptr);
   j["minimum"] = minimum ? json(*minimum) : json(nullptr);
   j["observations"] = ok;
   j["initial_observations"] = ok_initial;

@@ -2,6 +2,7 @@
 // summary.json, computed from the evaluation records and the run's figures.
 #pragma once
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,19 @@ struct run_stats {
   std::vector<double> transport_ms;
 };
 
+/// The point a run reports as its result (engine::recommend): the observed
+/// point with the lowest posterior mean.
+struct recommendation {
+  bool found = false;
+  std::vector<double> x;         ///< space coordinates
+  double mean = 0.0;             ///< posterior mean there
+  double sd = 0.0;               ///< posterior standard deviation there
+  double observed = 0.0;         ///< the value observed there
+  /// The noise-free value there when the function is known (built-ins),
+  /// else NaN: the regret is computed from it.
+  double true_value = std::numeric_limits<double>::quiet_NaN();
+};
+
 struct stat_summary {
   double median = 0.0, max = 0.0, mean = 0.0;
   std::size_t count = 0;
@@ -67,11 +81,14 @@ struct best_result {
 best_result best_of(const std::vector<evaluation_record>& recs);
 
 /// summary.json. `minimum` is the objective's known global minimum (regret is
-/// null without one).
+/// null without one). With a recommendation, "recommended" reports it and
+/// "regret" is its regret (from its true value if known, else the value
+/// observed there); without one, the regret of the best observation.
 nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
                             const std::vector<std::string>& names,
                             std::optional<double> minimum, const run_stats& stats,
-                            const nlohmann::json& config);
+                            const nlohmann::json& config,
+                            const recommendation& rec = recommendation{});
 
 /// Writes `text` to `path` atomically (temporary file + rename). Throws
 /// std::runtime_error naming the path.

@@ -50,6 +50,66 @@ gp_hyper random_hyper(std::size_t D, rng_type& rng) {
 
 BOOST_AUTO_TEST_SUITE(gaussian_process)
 
+BOOST_DATA_TEST_CASE(map_loss_gradient_with_learned_noise_matches_finite_differences,
+                     bdata::make({31u, 32u, 33u, 34u}), seed) {
+  const std::size_t D = 1 + seed % 3;
+  auto p = make_problem(D, 12, seed);
+  auto defaults = make_gp_defaults(p.y, D);
+  auto prior = defaults.prior;
+  prior.noise.learn = true;
+  prior.noise.log_loc = std::log(0.01);
+  prior.noise.log_lower = std::log(1e-8);
+  prior.noise.log_upper = 0.0;
+  gp_map_loss loss(p.X, p.y, prior, 1.0);
+  rng_type rng(seed);
+  vec theta = loss.pack(random_hyper(D, rng), std::exp(-4.0 + 0.5 * double(seed % 4)));
+  BOOST_REQUIRE(theta.size() == Eigen::Index(D + 3));
+  vec g;
+  loss(theta, g);
+  vec fd = fd_gradient([&](const vec& t) { return loss.loss(t); }, theta, 1e-6);
+  BOOST_TEST(grad_error(g, fd, 1e-3) < 1e-5, "analytic " << g.transpose()
+                                                << "\nfd " << fd.transpose());
+}
+
+BOOST_AUTO_TEST_CASE(learned_noise_recovers_a_known_noise_level) {
+  // 1-D: f(x) = sin(6 x) plus N(0, 0.1^2) noise at 120 points. The MAP noise
+  // variance must be within a factor 1.5 of 0.01.
+  rng_type rng(17);
+  std::normal_distribution<double> eps(0.0, 0.1);
+  mat X = uniform_unit(1, 120, rng);
+  vec y(120);
+  for (int i = 0; i < 120; ++i)
+    y[i] = std::sin(6.0 * X(0, i)) + eps(rng);
+  auto d = make_gp_defaults(y, 1);
+  d.prior.noise.learn = true;
+  d.prior.noise.log_loc = std::log(d.empirical_variance / 100.0);
+  d.prior.noise.log_lower = std::log(1e-8 * d.empirical_variance);
+  d.prior.noise.log_upper = std::log(d.empirical_variance);
+  gp_hyper h = d.hyper;
+  rng_type fit_rng(1);
+  auto sum = fit_gp_map(X, y, d.prior, d.empirical_variance / 100.0, h, gp_fit_options{},
+                        fit_rng);
+  BOOST_TEST(sum.noise_variance > 0.01 / 1.5);
+  BOOST_TEST(sum.noise_variance < 0.01 * 1.5);
+}
+
+BOOST_AUTO_TEST_CASE(learned_noise_goes_to_the_floor_on_noise_free_data) {
+  auto p = make_problem(2, 40, 5);
+  auto d = make_gp_defaults(p.y, 2);
+  d.prior.noise.learn = true;
+  d.prior.noise.log_loc = std::log(d.empirical_variance / 100.0);
+  d.prior.noise.log_lower = std::log(1e-8 * d.empirical_variance);
+  d.prior.noise.log_upper = std::log(d.empirical_variance);
+  gp_hyper h = d.hyper;
+  rng_type fit_rng(2);
+  auto sum = fit_gp_map(p.X, p.y, d.prior, d.empirical_variance / 100.0, h,
+                        gp_fit_options{}, fit_rng);
+  BOOST_TEST(sum.noise_variance < 1e-5 * d.empirical_variance);
+  // ... and the model interpolates the data.
+  gp model(p.X, p.y, h, sum.noise_variance);
+  BOOST_TEST((model.mean_at_data() - p.y).cwiseAbs().maxCoeff() < 1e-3);
+}
+
 BOOST_DATA_TEST_CASE(kernel_input_gradient_matches_finite_differences,
                      bdata::make({1u, 2u, 3u, 4u, 5u}), seed) {
   rng_type rng(seed);
@@ -59,8 +119,8 @@ BOOST_DATA_TEST_CASE(kernel_input_gradient_matches_finite_differences,
   k.lengthscales = pts.col(0).array() * 0.5 + 0.2;
   vec a = pts.col(1), b = pts.col(2);
   auto f = [&](const vec& x) { return k(x, b); };
-  vec analytic = k.g_of_r(std::sqrt(k.r2(a, b)))
-                 * (a - b).cwiseQuotient(k.lengthscales.cwiseAbs2());
+  vec analytic = vec::Zero(3);
+  k.add_grad(a, b, 1.0, k.inv_sq_lengthscales(), analytic);
   BOOST_TEST(grad_error(analytic, fd_gradient(f, a)) < 1e-6);
 }
 

@@ -31,7 +31,7 @@ BOOST_AUTO_TEST_CASE(every_point_finishes_once_in_time_order) {
   delay_model d;
   d.type = delay_model::kind::linear_sum;
   simulation_options o{4, 2, 3, 20};
-  auto evals = simulate(e, [&](const vec& x) { return f(x); }, d, o);
+  auto evals = simulate(e, [&](const vec& x, point_id) { return f(x); }, d, o);
   BOOST_TEST(evals.size() == 23u);
   std::map<point_id, int> seen;
   for (std::size_t i = 0; i < evals.size(); ++i) {
@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_CASE(k_of_n_keeps_at_most_n_running_and_asks_after_batch_size) {
   engine e(f.space(), fast_options(rule_kind::random), 5);
   delay_model d;
   d.type = delay_model::kind::linear_sum;
-  auto evals = simulate(e, [&](const vec& x) { return f(x); }, d, {3, 2, 0, 15});
+  auto evals = simulate(e, [&](const vec& x, point_id) { return f(x); }, d, {3, 2, 0, 15});
   // At any moment at most 3 evaluations run.
   for (auto& a : evals) {
     int overlapping = 0;
@@ -75,13 +75,27 @@ BOOST_AUTO_TEST_CASE(k_of_n_keeps_at_most_n_running_and_asks_after_batch_size) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(failures_become_failure_data_and_still_count) {
+  const auto& f = *find_test_function("cliff3");
+  engine e(f.space(), fast_options(rule_kind::async_joint), 4);
+  delay_model d;
+  auto evals = simulate(e, [&](const vec& x, point_id) { return f(x); }, d, {2, 1, 4, 12});
+  BOOST_TEST(evals.size() == 16u);
+  std::size_t failed = 0;
+  for (auto& ev : evals)
+    failed += ev.ok() ? 0 : 1;
+  BOOST_TEST(e.num_failures() == failed);
+  BOOST_TEST(e.num_data() == 16u - failed);
+  BOOST_TEST(e.pending().empty());
+}
+
 BOOST_AUTO_TEST_CASE(runs_are_deterministic_for_a_seed) {
   const auto& f = *find_test_function("scaled-branin");
   delay_model d;
   d.type = delay_model::kind::linear_sum;
   auto run = [&](std::uint64_t seed) {
     engine e(f.space(), fast_options(rule_kind::async_joint), seed);
-    return simulate(e, [&](const vec& x) { return f(x); }, d, {4, 2, 3, 8});
+    return simulate(e, [&](const vec& x, point_id) { return f(x); }, d, {4, 2, 3, 8});
   };
   auto a = run(1), b = run(1), c = run(2);
   BOOST_REQUIRE(a.size() == b.size());

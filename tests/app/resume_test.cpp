@@ -101,6 +101,29 @@ BOOST_AUTO_TEST_CASE(the_engine_gets_the_data_and_the_open_points_back) {
   BOOST_TEST(e.ask(1).front().id == 5u);
 }
 
+BOOST_AUTO_TEST_CASE(point_failures_come_back_as_failure_data_lost_attempts_never_do) {
+  asyncbo::test::temp_dir d;
+  const auto path = write_log(d.path);
+  {
+    io::event_log ev(path, false);
+    // Point 3's retry fails for good: failure data. Point 4 is lost (never
+    // final) and then cancelled by an interrupt: neither is failure data.
+    ev.result(result(3, 1, false, 0.0, attempt_status::timeout, true, 1.5));
+    ev.result(result(4, 0, false, 0.0, attempt_status::lost, false, 1.6));
+    ev.dispatch(4, 1, {0.5, 0.5}, false, 2, 1.6);
+    ev.result(result(4, 1, false, 0.0, attempt_status::cancelled, false, 1.7));
+  }
+  auto log = read_event_log(path);
+  const auto& f = *find_test_function("scaled-branin");
+  engine e(f.space(), engine_options{}, 1);
+  auto requeue = restore_engine(log, e);
+  BOOST_TEST(e.num_failures() == 1u);
+  BOOST_TEST(e.num_data() == 3u);
+  BOOST_REQUIRE(requeue.size() == 1u);
+  BOOST_TEST(requeue[0].id == 4u);
+  BOOST_TEST(log.failed_points() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_changed_problem_is_refused_naming_the_key) {
   asyncbo::test::temp_dir d;
   auto log = read_event_log(write_log(d.path));

@@ -78,6 +78,44 @@ BOOST_DATA_TEST_CASE(qei_log_gradient_matches_finite_differences,
   }
 }
 
+BOOST_DATA_TEST_CASE(feasibility_weighted_gradient_matches_finite_differences,
+                     bdata::make({1u, 2u, 3u, 4u}), seed) {
+  gp model = fitted_gp("scaled-branin", 12, seed);
+  // Failures where x0 + x1 > 1.2 among 30 Sobol points.
+  sobol_sequence seq(2, true, seed);
+  mat F = seq.take(30);
+  std::vector<bool> ok;
+  for (Eigen::Index i = 0; i < F.cols(); ++i)
+    ok.push_back(F(0, i) + F(1, i) <= 1.2);
+  feasibility_model feasible(F, ok);
+  BOOST_REQUIRE(!feasible.flat());
+  rng_type rng(seed + 7);
+  qei_options o;
+  o.samples = 256;
+  o.temperature = 1e-2;
+  const std::size_t q = 1 + seed % 2;
+  batch_mc_ei qei(model, incumbent_eta(model), uniform_unit(2, seed % 2, rng), q, o, seed);
+  expected_improvement ei(model, incumbent_eta(model));
+  feasibility_weighted wq(qei, feasible), we(ei, feasible);
+  for (int rep = 0; rep < 3; ++rep) {
+    for (const acquisition_target* t : {static_cast<const acquisition_target*>(&wq),
+                                        static_cast<const acquisition_target*>(&we)}) {
+      vec x = uniform_unit(t->dim(), 1, rng).col(0);
+      vec g;
+      const double v = t->log_value(x, &g);
+      BOOST_TEST(std::isfinite(v));
+      vec fd = fd_gradient([&](const vec& z) { return t->log_value(z, nullptr); }, x, 1e-7);
+      BOOST_TEST(grad_error(g, fd, 1e-3) < 2e-4, "g " << g.transpose() << "\nfd "
+                                                   << fd.transpose());
+    }
+  }
+  // The weight is the log probability of success of every point.
+  vec x = uniform_unit(2, 1, rng).col(0);
+  BOOST_TEST(we.log_value(x, nullptr)
+               == ei.log_value(x, nullptr) + feasible.log_success(x),
+             tt::tolerance(1e-12));
+}
+
 BOOST_AUTO_TEST_CASE(qei_with_one_point_agrees_with_analytic_ei) {
   gp model = fitted_gp("scaled-branin", 8, 3);
   const double eta = incumbent_eta(model);

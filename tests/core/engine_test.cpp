@@ -231,6 +231,80 @@ BOOST_AUTO_TEST_CASE(integer_dimensions_keep_pending_and_data_consistent) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(failures_retire_the_point_and_teach_the_classifier) {
+  engine e(branin().space(), fast_options(rule_kind::async_joint,
+                                          acquisition_kind::batch_mc_ei), 3);
+  e.tell(evaluate(e.initial_design(6)));
+  auto ps = e.ask(2);
+  e.tell_failure(ps[0].id, ps[0].x);
+  BOOST_TEST(e.pending().size() == 1u);
+  BOOST_TEST(e.num_failures() == 1u);
+  BOOST_TEST(e.num_data() == 6u);
+  // A failure of a point that was never asked (resume) joins the failures.
+  vec x(2);
+  x << 0.9, 0.9;
+  e.tell_failure(std::nullopt, x);
+  BOOST_TEST(e.num_failures() == 2u);
+  BOOST_CHECK_THROW(e.tell_failure(ps[0].id, ps[0].x), std::invalid_argument);
+  e.ask(1);
+  BOOST_REQUIRE(e.feasibility() != nullptr);
+  BOOST_TEST(e.last_ask().failures == 2u);
+  // With on-failure = forget nothing is learned.
+  auto o = fast_options(rule_kind::async_joint, acquisition_kind::batch_mc_ei);
+  o.learn_failures = false;
+  engine f(branin().space(), o, 3);
+  f.tell(evaluate(f.initial_design(6)));
+  f.tell_failure(std::nullopt, x);
+  f.ask(1);
+  BOOST_TEST(f.feasibility() == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(the_recommendation_is_the_best_observation_on_noise_free_data) {
+  for (std::uint64_t seed : {1u, 2u, 3u}) {
+    engine e(branin().space(), fast_options(rule_kind::async_greedy,
+                                            acquisition_kind::local_penalization), seed);
+    e.tell(evaluate(e.initial_design(5)));
+    for (int i = 0; i < 6; ++i)
+      e.tell(evaluate(e.ask(1)));
+    auto rec = e.recommend();
+    auto best = e.best();
+    BOOST_REQUIRE(rec.has_value());
+    BOOST_TEST((rec->x - best->x).norm() == 0.0);
+    BOOST_TEST(rec->observed == best->y);
+    BOOST_TEST(rec->mean == best->y, tt::tolerance(1e-4));
+  }
+  engine empty(branin().space(), engine_options{}, 1);
+  BOOST_TEST(!empty.recommend().has_value());
+}
+
+BOOST_AUTO_TEST_CASE(the_recommendation_ignores_a_lucky_noisy_observation) {
+  // y = (x0 - 0.5)^2 + N(0, 0.05^2) at 120 points; a point away from the
+  // minimum (true value 0.09) is observed 6 noise sd too low: the lowest
+  // observation, but not what the model believes is best.
+  auto o = fast_options(rule_kind::random, acquisition_kind::ei);
+  o.rule = rule_kind::async_greedy;
+  o.acquisition = acquisition_kind::local_penalization;
+  o.likelihood_variance = 0.0;   // learned
+  engine e(branin().space(), o, 4);
+  rng_type rng(9);
+  std::normal_distribution<double> eps(0.0, 0.05);
+  std::vector<observation> obs;
+  mat U = uniform_unit(2, 120, rng);
+  for (Eigen::Index i = 0; i < U.cols(); ++i) {
+    vec x = U.col(i);
+    obs.push_back({std::nullopt, x, std::pow(x[0] - 0.5, 2) + eps(rng)});
+  }
+  vec lucky(2);
+  lucky << 0.8, 0.5;
+  obs.push_back({std::nullopt, lucky, 0.09 - 0.3});
+  e.tell(obs);
+  auto rec = e.recommend();
+  BOOST_REQUIRE(rec.has_value());
+  BOOST_TEST(e.best()->y == 0.09 - 0.3);
+  BOOST_TEST(std::abs(rec->x[0] - 0.5) < 0.2);
+  BOOST_TEST(e.noise_variance() > 1e-4);
+}
+
 BOOST_AUTO_TEST_CASE(sequential_ei_beats_random_search_on_branin) {
   // Same budget, same initial design: EI's best value must be far better
   // than random search's (regret compared, not argmins).

@@ -143,7 +143,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, recommendation& x) {
   return f(caf::meta::type_name("asyncbo_recommendation"), x.found, wire::bits(x.x),
            wire::bits(x.mean), wire::bits(x.sd), wire::bits(x.observed),
-           wire::bits(x.true_value));
+           wire::bits(x.true_value), wire::bits(x.noise_variance), x.failures);
 }
 
 /// The objective (pool -> remote workers, in the registration reply).

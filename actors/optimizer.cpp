@@ -72,6 +72,8 @@ optimizer(optimizer_actor::stateful_pointer<optimizer_state> self,
           out.mean = r->mean;
           out.sd = r->sd;
           out.observed = r->observed;
+          out.noise_variance = self->state.eng->noise_variance();
+          out.failures = self->state.eng->num_failures();
         }
       } catch (const std::exception&) {
         out.found = false; // the summary falls back to the best observation

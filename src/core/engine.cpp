@@ -228,6 +228,12 @@ mat engine::pending_matrix() const {
   return P;
 }
 
+namespace {
+/// Median of the learned noise's prior, relative to the data variance
+/// (Trieste's fixed default; 1e-4 and 1e-6 measured no better, BENCHMARKS.md).
+constexpr double noise_prior_median = 1e-2;
+} // namespace
+
 bool engine::refit() {
   if (fitted_version_ == data_version_ && model_)
     return model_->ok();
@@ -252,7 +258,7 @@ bool engine::refit() {
       // push it to the floor and still interpolate.
       auto& np = prior_.noise;
       np.learn = true;
-      np.log_loc = std::log(d.empirical_variance / 100.0);
+      np.log_loc = std::log(d.empirical_variance * noise_prior_median);
       np.scale = 3.0;
       np.log_lower = std::log(1e-8 * d.empirical_variance);
       np.log_upper = std::log(d.empirical_variance);

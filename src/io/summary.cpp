@@ -121,6 +121,9 @@ nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
                         {"value", rec.observed}};
     if (rec.true_value == rec.true_value)
       j["recommended"]["true_value"] = rec.true_value;
+    if (rec.noise_variance == rec.noise_variance)
+      j["model_noise_variance"] = rec.noise_variance;
+    j["failures_learned"] = rec.failures;
   } else {
     j["recommended"] = nullptr;
   }

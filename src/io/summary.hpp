@@ -63,6 +63,10 @@ struct recommendation {
   /// The noise-free value there when the function is known (built-ins),
   /// else NaN: the regret is computed from it.
   double true_value = std::numeric_limits<double>::quiet_NaN();
+  /// The model's likelihood variance (fixed or learned), NaN if unknown.
+  double noise_variance = std::numeric_limits<double>::quiet_NaN();
+  /// Failed points the success-probability model learned from.
+  std::uint64_t failures = 0;
 };
 
 struct stat_summary {

@@ -17,12 +17,17 @@ void print_progress(collector_state& st, const pool_snapshot& snap, bool final) 
   if (!final && now - st.last_progress < std::chrono::milliseconds(100))
     return;
   st.last_progress = now;
-  char best[64] = "-";
+  char best[64] = "-", rec[64] = "-";
   if (st.have_best)
     std::snprintf(best, sizeof(best), "%.6g", st.best);
-  std::fprintf(stderr, "%s[asyncbo] observations %zu/%zu  best %s  busy %u/%u  last ask %.1f ms%s",
-               st.cfg.tty ? "\r\033[K" : "", st.ok, st.cfg.total_points, best, snap.busy,
-               snap.evaluators, snap.last_ask_ms, st.cfg.tty && !final ? "" : "\n");
+  if (snap.recommended_mean == snap.recommended_mean)
+    std::snprintf(rec, sizeof(rec), "%.6g", snap.recommended_mean);
+  std::fprintf(stderr,
+               "%s[asyncbo] observations %zu/%zu  best %s  recommended %s  busy %u/%u  "
+               "last ask %.1f ms%s",
+               st.cfg.tty ? "\r\033[K" : "", st.ok, st.cfg.total_points, best, rec,
+               snap.busy, snap.evaluators, snap.last_ask_ms,
+               st.cfg.tty && !final ? "" : "\n");
   std::fflush(stderr);
 }
 

@@ -211,12 +211,15 @@ struct proposal_batch {
   std::vector<job> points;
   double ask_ms = 0.0;           ///< time spent in the engine
   std::string status = "ok";     ///< the engine's ask status (to_string)
+  /// The model's current recommendation (engine::current_recommendation):
+  /// its posterior mean, NaN before the first fit. For the progress line.
+  double recommended_mean = std::numeric_limits<double>::quiet_NaN();
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, proposal_batch& x) {
   return f(caf::meta::type_name("asyncbo_batch"), x.points, wire::bits(x.ask_ms),
-           x.status);
+           x.status, wire::bits(x.recommended_mean));
 }
 
 /// The pool's state: attached to every record (the progress line) and the
@@ -232,13 +235,15 @@ struct pool_snapshot {
   std::uint64_t retried = 0;
   std::uint64_t rejected = 0;    ///< refused joins, registrations, stale replies
   double last_ask_ms = 0.0;
+  /// Posterior mean of the recommended point after the last ask (NaN: none).
+  double recommended_mean = std::numeric_limits<double>::quiet_NaN();
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_snapshot& x) {
   return f(caf::meta::type_name("asyncbo_snapshot"), x.busy, x.evaluators, x.queued,
            x.asks, x.to_request, x.ask_outstanding, x.requeued, x.retried, x.rejected,
-           wire::bits(x.last_ask_ms));
+           wire::bits(x.last_ask_ms), wire::bits(x.recommended_mean));
 }
 
 /// How a run ended, as the runtime reports it to its caller.

@@ -38,6 +38,8 @@ optimizer(optimizer_actor::stateful_pointer<optimizer_state> self,
       } catch (const std::exception& e) {
         return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
       }
+      if (auto rec = st.eng->current_recommendation())
+        out.recommended_mean = rec->mean;
       out.ask_ms = std::chrono::duration<double, std::milli>(
                      std::chrono::steady_clock::now() - t0)
                      .count();

@@ -18,6 +18,7 @@ pool_snapshot pool_state::snapshot() const {
   s.retried = disp->stats().retried;
   s.rejected = rejected + disp->stats().stale;
   s.last_ask_ms = last_ask_ms;
+  s.recommended_mean = recommended_mean;
   return s;
 }
 
@@ -186,6 +187,7 @@ void maybe_ask(self_ptr self) {
           return;
         st.ask_ms.push_back(b.ask_ms);
         st.last_ask_ms = b.ask_ms;
+        st.recommended_mean = b.recommended_mean;
         std::vector<std::pair<std::uint64_t, std::uint32_t>> keys;
         for (auto& p : b.points)
           keys.emplace_back(p.id, p.attempt);

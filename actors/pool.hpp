@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,6 +48,7 @@ struct pool_state {
   std::vector<double> transport_ms;
   std::vector<double> ask_ms;
   double last_ask_ms = 0.0;
+  double recommended_mean = std::numeric_limits<double>::quiet_NaN();
   std::uint64_t nodes_joined = 0;
   std::uint64_t rejected = 0;      ///< refused registrations and joins
   std::uint64_t evaluator_seq = 0;

@@ -474,6 +474,13 @@ std::optional<engine::recommendation> engine::recommend() {
     auto b = best();
     return recommendation{b->x, b->y, 0.0, b->y};
   }
+  return current_recommendation();
+}
+
+std::optional<engine::recommendation> engine::current_recommendation() const {
+  if (!model_ || !model_->ok())
+    return std::nullopt;
+  // The model holds the first model_->size() observations, in order.
   const vec means = model_->mean_at_data();
   Eigen::Index i = 0;
   means.minCoeff(&i);

@@ -218,6 +218,9 @@ public:
   };
   /// Nothing without data; the best observation if the model cannot be fitted.
   std::optional<recommendation> recommend();
+  /// The same from the model of the last ask, without refitting (cheap:
+  /// O(n^2)); nothing before the first fit.
+  std::optional<recommendation> current_recommendation() const;
 
   const ask_summary& last_ask() const noexcept { return last_; }
 

@@ -97,12 +97,15 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
     },
     [self](result_atom, io::evaluation_record& rec, const pool_snapshot& snap) {
       auto& st = self->state;
-      // Durable first: the log lines are written before anything else.
+      // Durable first: the log lines are written before anything else, the
+      // checkpoint (events.jsonl) before the table (a resume rebuilds the
+      // table from the checkpoint, so a failure between the two loses
+      // nothing and doubles nothing).
       try {
-        if (st.cfg.csv)
-          st.cfg.csv->write(rec);
         if (st.cfg.events)
           st.cfg.events->result(rec);
+        if (st.cfg.csv)
+          st.cfg.csv->write(rec);
       } catch (const std::exception& e) {
         fail(self, e.what());
         return;

@@ -22,6 +22,7 @@
 #include "app/signals.hpp"
 #include "app/thread_pool.hpp"
 #include "core/engine.hpp"
+#include "io/lock.hpp"
 #include "io/process.hpp"
 
 namespace asyncbo::app {
@@ -89,6 +90,7 @@ resolved_objective resolve_objective(const run_request& req) {
 
 struct outputs {
   std::string dir;
+  io::run_lock lock;                    ///< this process owns the folder
   std::shared_ptr<io::observations_csv> csv;
   std::shared_ptr<io::event_log> events;
   std::optional<logged_run> previous;   ///< the log of the run being resumed
@@ -124,6 +126,12 @@ outputs open_outputs(const run_request& req, const std::vector<std::string>& nam
   fs::create_directories(out.dir, ec);
   if (ec)
     throw refusal("output.dir: cannot create " + out.dir + ": " + ec.message());
+  // One owner per folder, before anything in it is read or written.
+  try {
+    out.lock = io::run_lock::acquire(out.dir);
+  } catch (const std::exception& e) {
+    throw refusal(std::string("output.dir: ") + e.what());
+  }
   const std::string csv_path = out.dir + "/observations.csv";
   const std::string events_path = out.dir + "/events.jsonl";
   if (!req.resume && (fs::exists(csv_path) || fs::exists(events_path)))
@@ -140,17 +148,24 @@ outputs open_outputs(const run_request& req, const std::vector<std::string>& nam
         if (auto cut = io::drop_partial_last_line(*path); !cut.empty())
           req.log("warning: " + *path + ": dropped a partial last line");
     }
-    const bool csv_existed = req.resume && fs::exists(csv_path);
-    out.csv = std::make_shared<io::observations_csv>(csv_path, names, s.fsync, csv_existed);
     out.events = std::make_shared<io::event_log>(events_path, s.fsync);
     if (out.previous) {
       out.events->resume(out.previous->last_time);
       for (auto& lost : lost_attempts(*out.previous, out.previous->last_time)) {
-        out.csv->write(lost);
         out.events->result(lost);
         out.previous->records.push_back(lost);
       }
-    } else {
+      // The table is rebuilt from the checkpoint: a row written after its
+      // event line was lost, or before a failed one, cannot survive as a
+      // duplicate or a gap.
+      std::string table = io::observations_csv::header(names) + "\n";
+      for (auto& r : out.previous->records)
+        table += io::observations_csv::row(r) + "\n";
+      io::write_file_atomic(csv_path, table);
+    }
+    out.csv = std::make_shared<io::observations_csv>(csv_path, names, s.fsync,
+                                                     out.previous.has_value());
+    if (!out.previous) {
       out.events->header(io::to_json(s), names);
     }
   } catch (const std::exception& e) {

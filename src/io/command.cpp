@@ -172,6 +172,7 @@ command_outcome run_command(const objective_spec& spec, const std::string& log_d
   if (spec.json_stdin)
     req.stdin_text = params + "\n";
   req.timeout = spec.timeout;
+  req.log_limit = static_cast<std::size_t>(spec.log_limit);
   const process_result res = run_process(req);
   command_outcome out;
   out.seconds = res.seconds;

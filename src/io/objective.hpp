@@ -23,6 +23,7 @@ struct objective_spec {
   bool json_stdin = false;             ///< objective.input = "json"
   double timeout = 0.0;                ///< seconds per evaluation; 0 = none
   std::string workdir;                 ///< per-evaluation directory root
+  std::uint64_t log_limit = std::uint64_t{1} << 20; ///< bytes per log file; 0 = none
   std::optional<double> minimum;       ///< known global minimum (regret)
   /// Benchmark variants of built-ins: noise and random failures.
   objective_noise noise;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <thread>
+#include <tuple>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -48,19 +49,85 @@ void reap_group(pid_t pgid) {
   }
 }
 
-/// Appends what the program wrote to its log and the bounded tail.
-void consume(const char* buf, std::size_t n, int log_fd, std::string& tail) {
-  if (log_fd >= 0)
-    write_fully(log_fd, buf, n);
-  tail.append(buf, n);
-  if (tail.size() > 2 * tail_limit)
-    tail.erase(0, tail.size() - tail_limit);
+/// A log file of at most `limit` bytes (0 = unlimited): the first half is
+/// written as it arrives, the last half is kept in a bounded buffer and
+/// written at the end after a line that says how much was dropped.
+class capped_log {
+public:
+  capped_log(const std::string& path, std::size_t limit) : limit_(limit) {
+    if (!path.empty())
+      fd_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  }
+
+  void write(const char* p, std::size_t n) {
+    if (!fd_)
+      return;
+    if (limit_ == 0) {
+      write_fully(fd_.get(), p, n);
+      return;
+    }
+    const std::size_t half = limit_ / 2;
+    if (head_ < half) {
+      const std::size_t k = std::min(n, half - head_);
+      write_fully(fd_.get(), p, k);
+      head_ += k;
+      p += k;
+      n -= k;
+    }
+    if (n == 0)
+      return;
+    tail_.append(p, n);
+    if (tail_.size() > 2 * half) {
+      dropped_ += tail_.size() - half;
+      tail_.erase(0, tail_.size() - half);
+    }
+  }
+
+  /// Writes the kept end (and the marker, if anything was dropped).
+  void finish() {
+    if (!fd_)
+      return;
+    const std::size_t half = limit_ / 2;
+    if (tail_.size() > half) {
+      dropped_ += tail_.size() - half;
+      tail_.erase(0, tail_.size() - half);
+    }
+    if (dropped_ > 0) {
+      const std::string mark = "\n[asyncbo: " + std::to_string(dropped_)
+                               + " bytes dropped here (objective.log-limit)]\n";
+      write_fully(fd_.get(), mark.data(), mark.size());
+    }
+    write_fully(fd_.get(), tail_.data(), tail_.size());
+    tail_.clear();
+    fd_.reset();
+  }
+
+private:
+  unique_fd fd_;
+  std::size_t limit_;
+  std::size_t head_ = 0;
+  std::size_t dropped_ = 0;
+  std::string tail_;
+};
+
+/// Appends what the program wrote to its log and (stdout) the bounded tail.
+void consume(const char* buf, std::size_t n, capped_log& log, std::string* tail) {
+  log.write(buf, n);
+  if (!tail)
+    return;
+  tail->append(buf, n);
+  if (tail->size() > 2 * tail_limit)
+    tail->erase(0, tail->size() - tail_limit);
 }
 
-unique_fd open_log(const std::string& path) {
-  if (path.empty())
-    return unique_fd{};
-  return unique_fd{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+/// Reads what is available on `fd` into the log; false at end of file.
+bool drain_once(int fd, char* buf, std::size_t size, capped_log& log, std::string* tail) {
+  const ssize_t n = ::read(fd, buf, size);
+  if (n > 0) {
+    consume(buf, static_cast<std::size_t>(n), log, tail);
+    return true;
+  }
+  return n < 0 && (errno == EINTR || errno == EAGAIN);
 }
 
 /// Everything the child needs, prepared before fork: only async-signal-safe
@@ -165,14 +232,12 @@ process_result run_process(const process_request& req) {
   args[0] = resolve_program(args[0]);
   if (args[0].empty())
     return fail("cannot find program \"" + req.argv[0] + "\" on PATH");
-  unique_fd out_log = open_log(req.stdout_log);
-  unique_fd err_log = open_log(req.stderr_log);
-  unique_fd devnull{::open("/dev/null", O_WRONLY | O_CLOEXEC)};
-  pipe_fds out_pipe, in_pipe;
-  if (!make_pipe(out_pipe) || !make_pipe(in_pipe))
+  capped_log out_log(req.stdout_log, req.log_limit);
+  capped_log err_log(req.stderr_log, req.log_limit);
+  pipe_fds out_pipe, err_pipe, in_pipe;
+  if (!make_pipe(out_pipe) || !make_pipe(err_pipe) || !make_pipe(in_pipe))
     return fail(std::string("pipe: ") + std::strerror(errno));
   exec_image image(args, req.env);
-  const int child_err = err_log ? err_log.get() : devnull.get();
   const auto t0 = clock_type::now();
   const pid_t pid = ::fork();
   if (pid < 0)
@@ -183,7 +248,7 @@ process_result run_process(const process_request& req) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(in_pipe.read.get(), 0);
     ::dup2(out_pipe.write.get(), 1);
-    ::dup2(child_err, 2);
+    ::dup2(err_pipe.write.get(), 2);
     if (!req.cwd.empty() && ::chdir(req.cwd.c_str()) != 0)
       _exit(126);
     sigset_t none;
@@ -195,8 +260,7 @@ process_result run_process(const process_request& req) {
   ::setpgid(pid, pid); // also in the parent: no race with an early kill
   in_pipe.read.reset();
   out_pipe.write.reset();
-  err_log.reset();
-  devnull.reset();
+  err_pipe.write.reset();
   if (!req.stdin_text.empty())
     write_fully(in_pipe.write.get(), req.stdin_text.data(), req.stdin_text.size());
   in_pipe.write.reset();
@@ -204,7 +268,7 @@ process_result run_process(const process_request& req) {
   const bool has_timeout = req.timeout > 0.0;
   const auto deadline = t0 + std::chrono::duration_cast<clock_type::duration>(
                                std::chrono::duration<double>(req.timeout));
-  bool timed_out = false, eof = false, exited = false, stop = false;
+  bool timed_out = false, out_eof = false, err_eof = false, exited = false, stop = false;
   int status = 0;
   char buf[8192];
   while (!exited) {
@@ -223,14 +287,14 @@ process_result run_process(const process_request& req) {
       }
       wait_ms = static_cast<int>(std::min<long>(left, 50));
     }
-    if (!eof) {
-      pollfd p{out_pipe.read.get(), POLLIN, 0};
-      if (::poll(&p, 1, wait_ms) > 0) {
-        const ssize_t n = ::read(out_pipe.read.get(), buf, sizeof(buf));
-        if (n > 0)
-          consume(buf, static_cast<std::size_t>(n), out_log.get(), res.stdout_tail);
-        else if (n == 0 || (errno != EINTR && errno != EAGAIN))
-          eof = true;
+    if (!out_eof || !err_eof) {
+      pollfd p[2] = {{out_eof ? -1 : out_pipe.read.get(), POLLIN, 0},
+                     {err_eof ? -1 : err_pipe.read.get(), POLLIN, 0}};
+      if (::poll(p, 2, wait_ms) > 0) {
+        if (p[0].revents && !drain_once(p[0].fd, buf, sizeof(buf), out_log, &res.stdout_tail))
+          out_eof = true;
+        if (p[1].revents && !drain_once(p[1].fd, buf, sizeof(buf), err_log, nullptr))
+          err_eof = true;
       }
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(wait_ms, 10)));
@@ -241,19 +305,21 @@ process_result run_process(const process_request& req) {
   if (timed_out || stop) {
     terminate_group(pid, status, exited);
   } else {
-    // Drain what is left in the pipe (the program has exited).
-    for (;;) {
-      pollfd p{out_pipe.read.get(), POLLIN, 0};
-      if (::poll(&p, 1, 0) <= 0)
-        break;
-      const ssize_t n = ::read(out_pipe.read.get(), buf, sizeof(buf));
-      if (n <= 0)
-        break;
-      consume(buf, static_cast<std::size_t>(n), out_log.get(), res.stdout_tail);
+    // Drain what is left in the pipes (the program has exited).
+    for (auto [fd, log, tail] : {std::tuple{out_pipe.read.get(), &out_log, &res.stdout_tail},
+                                 std::tuple{err_pipe.read.get(), &err_log,
+                                            static_cast<std::string*>(nullptr)}}) {
+      for (;;) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 0) <= 0 || !drain_once(fd, buf, sizeof(buf), *log, tail))
+          break;
+      }
     }
     // Anything the program left running in its group goes too.
     ::kill(-pid, SIGKILL);
   }
+  out_log.finish();
+  err_log.finish();
   reap_group(pid);
   if (res.stdout_tail.size() > tail_limit)
     res.stdout_tail.erase(0, res.stdout_tail.size() - tail_limit);

@@ -51,8 +51,12 @@ struct process_request {
   std::string cwd;                 ///< "" = the current directory
   std::string stdin_text;          ///< written to stdin, which is then closed
   std::string stdout_log;          ///< file for stdout ("" = not kept)
-  std::string stderr_log;          ///< file for stderr ("" = /dev/null)
+  std::string stderr_log;          ///< file for stderr ("" = not kept)
   double timeout = 0.0;            ///< seconds; 0 = none
+  /// Cap of each log file in bytes (0 = none): the first and the last half
+  /// are kept, with a line saying how much was dropped between them. Memory
+  /// per stream stays below half the cap, whatever the program prints.
+  std::size_t log_limit = std::size_t{1} << 20;
 };
 
 /// How it went.
@@ -72,7 +76,8 @@ struct process_result {
 };
 
 /// Runs the program to its end on the calling thread (call it from a thread
-/// of its own). The program gets its own process group and dies with the
+/// of its own). stdout and stderr are streamed to their (capped) logs as they
+/// arrive; only the last 64 KiB of stdout stay in memory. The program gets its own process group and dies with the
 /// calling thread (PR_SET_PDEATHSIG); after it ends, whatever is left of its
 /// group is killed and every member reaped before returning.
 process_result run_process(const process_request& req);

@@ -296,6 +296,10 @@ const std::vector<entry>& entries() {
                          "stop when more than this fraction of evaluations fail"));
     v.push_back(string_key("objective", "workdir", &settings::workdir, {},
                            "per-evaluation working directory root (\"\" = none)"));
+    v.push_back(int_key("objective", "log-limit", &settings::log_limit, 0, big,
+                        "bytes kept of each program's stdout and stderr log per "
+                        "evaluation: the first and last halves, with a marker "
+                        "between (0 = unlimited); bounds memory too"));
     v.push_back(string_key("objective", "on-failure", &settings::on_failure,
                            {"learn", "forget"},
                            "learn: a point that failed for good teaches a model of the "
@@ -487,6 +491,7 @@ objective_spec settings::spec() const {
   o.json_stdin = input == "json";
   o.timeout = timeout;
   o.workdir = workdir;
+  o.log_limit = static_cast<std::uint64_t>(log_limit);
   o.noise.sd = noise;
   o.noise.failure_rate = failure_rate;
   o.noise.seed = seed;

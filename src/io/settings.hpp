@@ -68,6 +68,7 @@ struct settings {
   double max_failure_fraction = 0.5;
   std::string workdir;
   std::string on_failure = "learn";
+  std::int64_t log_limit = std::int64_t{1} << 20;
   // [cluster]
   std::int64_t cluster_port = -1; ///< -1: no cluster; 0: pick a free port
   std::string cluster_bind = "127.0.0.1";

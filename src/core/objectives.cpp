@@ -192,7 +192,8 @@ std::vector<test_function> build() {
   fs.push_back(make("scaled-branin", 2, 0, 1, branin_mins, -1.0473939, scaled_branin));
   fs.push_back(make("branin", 2, 0, 1, branin_mins, 0.3978873577, branin));
   fs.push_back(make("simple-quadratic", 2, 0, 1, {v({1, 1})}, -4.0, simple_quadratic));
-  fs.push_back(make("gramacy-lee", 1, 0.5, 2.5, {v({0.548562})}, -0.8690111, gramacy_lee));
+  fs.push_back(make("gramacy-lee", 1, 0.5, 2.5, {v({0.5485634449})}, -0.86901113499,
+                    gramacy_lee));
   fs.push_back(make("hartmann3", 3, 0, 1, {v({0.114614, 0.555649, 0.852547})},
                     -3.8627798, hartmann3));
   fs.push_back(make("hartmann6", 6, 0, 1,
@@ -200,7 +201,9 @@ std::vector<test_function> build() {
                     -3.3223680, hartmann6));
   fs.push_back(make("ackley5", 5, 0, 1, {vec::Constant(5, 0.5)}, 0.0, ackley5));
   fs.push_back(make("levy8", 8, 0, 1, {vec::Constant(8, 0.55)}, 0.0, levy8));
-  fs.push_back(make("shekel4", 4, 0, 1, {vec::Constant(4, 0.4)}, -10.5362837, shekel4));
+  fs.push_back(make("shekel4", 4, 0, 1,
+                    {v({0.40007468670, 0.39995094806, 0.40007468700, 0.39995094776})},
+                    -10.5364431535, shekel4));
   fs.push_back(make("rosenbrock4", 4, 0, 1, {vec::Constant(4, 0.4)}, -1.0191744,
                     rosenbrock4));
   fs.push_back(make("michalewicz2", 2, 0, pi, {mich10.head(2)}, -1.80130341, michalewicz));

@@ -29,7 +29,16 @@ struct entry {
   /// Reads v into s; returns an error ("must be ...") or "".
   std::function<std::string(settings&, const json&)> read;
   std::function<json(const settings&)> write;
+  std::string settings::*secret_of = nullptr; ///< for keys marked secret
 };
+
+/// Marks a string key as secret: its value is never written to the outputs
+/// (only that it was set).
+entry secret(entry e, std::string settings::*m) {
+  e.info.secret = true;
+  e.secret_of = m;
+  return e;
+}
 
 /// Marks a key as defining the problem: a resumed run must keep its value.
 entry problem(entry e) {
@@ -313,8 +322,11 @@ const std::vector<entry>& entries() {
                            "address the head listens on"));
     v.push_back(string_key("cluster", "host", &settings::cluster_host, {},
                            "head to connect to (worker)"));
-    v.push_back(string_key("cluster", "secret", &settings::cluster_secret, {},
-                           "shared secret of head and workers"));
+    v.push_back(secret(string_key("cluster", "secret", &settings::cluster_secret, {},
+                                  "shared secret of head and workers (never written "
+                                  "to the outputs; prefer secret-file: a command line "
+                                  "is visible to other users)"),
+                       &settings::cluster_secret));
     v.push_back(string_key("cluster", "secret-file", &settings::cluster_secret_file, {},
                            "file holding the shared secret"));
     v.push_back(real_key("cluster", "connect-timeout", &settings::cluster_connect_timeout,
@@ -327,8 +339,10 @@ const std::vector<entry>& entries() {
                            "all cluster traffic uses TLS (CAF's OpenSSL module)"));
     v.push_back(string_key("cluster", "tls-key", &settings::tls_key, {},
                            "PEM private key of this node"));
-    v.push_back(string_key("cluster", "tls-passphrase", &settings::tls_passphrase, {},
-                           "passphrase of tls-key, if any"));
+    v.push_back(secret(string_key("cluster", "tls-passphrase", &settings::tls_passphrase,
+                                  {}, "passphrase of tls-key, if any (never written to "
+                                      "the outputs)"),
+                       &settings::tls_passphrase));
     v.push_back(string_key("cluster", "tls-cafile", &settings::tls_cafile, {},
                            "PEM CA certificate(s) that peers' certificates must "
                            "chain to"));
@@ -573,7 +587,9 @@ bool parse_settings(const json& raw, settings& out, std::vector<std::string>& er
 json to_json(const settings& s) {
   json out = json::object();
   for (auto& e : entries())
-    out[e.info.section][e.info.key] = e.write(s);
+    out[e.info.section][e.info.key] = e.info.secret && !(s.*e.secret_of).empty()
+                                        ? json("(set, not recorded)")
+                                        : e.write(s);
   return out;
 }
 

@@ -113,6 +113,9 @@ struct key_info {
   /// Defines the problem (objective, space, command, initial design): a
   /// resumed run must keep the value it was started with.
   bool defines_problem = false;
+  /// A secret (cluster.secret, cluster.tls-passphrase): to_json() writes
+  /// only that it was set.
+  bool secret = false;
   std::string full() const { return section + "." + key; }
 };
 
@@ -128,7 +131,8 @@ bool parse_settings(const nlohmann::json& raw, settings& out,
                     std::vector<std::string>& errors);
 
 /// The settings as a raw configuration (every key; the inverse of
-/// parse_settings). Used for the run header and resume checks.
+/// parse_settings, except that secrets are written as "(set, not
+/// recorded)"). Used for the run header, summary.json and resume checks.
 nlohmann::json to_json(const settings& s);
 
 /// Help text listing every key with its type, default and meaning.

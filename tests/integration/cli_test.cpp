@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -123,6 +124,29 @@ BOOST_AUTO_TEST_CASE(help_and_version_tell_the_truth) {
   BOOST_TEST(u.code == 2);
   auto n = run_program({binary()});
   BOOST_TEST(n.code == 2);
+}
+
+BOOST_AUTO_TEST_CASE(no_secret_appears_in_any_output_file) {
+  temp_dir d;
+  auto r = run_program({binary(), "run", source_dir() + "/config/branin-async.ini",
+                        "--delay.time-scale=0", "--output.dir=" + d.path + "/out",
+                        "--experiment.num-observations=4", "--acquisition.samples=256",
+                        "--cluster.port=0", "--cluster.secret=ZebraTopSecret42",
+                        "--cluster.tls-passphrase=PassPhraseQuux"});
+  BOOST_TEST_REQUIRE(r.code == 0, r.err);
+  std::size_t files = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(d.path + "/out")) {
+    if (!e.is_regular_file())
+      continue;
+    ++files;
+    const std::string text = read_file(e.path().string());
+    BOOST_TEST(text.find("ZebraTopSecret42") == std::string::npos, e.path());
+    BOOST_TEST(text.find("PassPhraseQuux") == std::string::npos, e.path());
+  }
+  BOOST_TEST(files >= 4u);
+  BOOST_TEST(r.err.find("ZebraTopSecret42") == std::string::npos);
+  auto s = nlohmann::json::parse(read_file(d.path + "/out/summary.json"));
+  BOOST_TEST(s["config"]["cluster"]["secret"] == "(set, not recorded)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -95,6 +95,20 @@ BOOST_AUTO_TEST_CASE(command_objectives_need_a_valid_space) {
   }());
 }
 
+BOOST_AUTO_TEST_CASE(secrets_are_never_written_only_that_they_were_set) {
+  io::settings s;
+  s.cluster_secret = "s3cr3t-value";
+  s.tls_passphrase = "pass-phrase";
+  const std::string text = io::to_json(s).dump();
+  BOOST_TEST(text.find("s3cr3t-value") == std::string::npos);
+  BOOST_TEST(text.find("pass-phrase") == std::string::npos);
+  BOOST_TEST(io::to_json(s)["cluster"]["secret"] == "(set, not recorded)");
+  io::settings none;
+  BOOST_TEST(io::to_json(none)["cluster"]["secret"] == "");
+  for (auto& k : io::schema())
+    BOOST_TEST(!(k.secret && k.defines_problem), k.full()); // resume never needs them
+}
+
 BOOST_AUTO_TEST_CASE(help_lists_every_key_with_its_default) {
   auto h = io::keys_help();
   for (auto& k : io::schema())

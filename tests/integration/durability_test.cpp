@@ -114,9 +114,17 @@ BOOST_AUTO_TEST_CASE(a_program_printing_300_mb_keeps_memory_and_logs_bounded) {
   int code = -1;
   const long peak = peak_rss_kb(pid, code);
   BOOST_TEST_REQUIRE(code == 0, read_file(d.path + "/run.err"));
-  // 4 evaluations of 300 MB each, 2 at a time: the head stays below 100 MB.
+  // 4 evaluations of 300 MB each, 2 at a time: the head stays below 100 MB
+  // (12 MB measured; under AddressSanitizer its shadow memory and quarantine
+  // alone take ~130 MB, so the bound there is 300 MB, still far below the
+  // 600 MB that keeping two outputs in memory would need).
+#if defined(__SANITIZE_ADDRESS__)
+  const long bound_kb = 300 * 1024;
+#else
+  const long bound_kb = 100 * 1024;
+#endif
   BOOST_TEST_MESSAGE("head peak RSS " << peak << " kB");
-  BOOST_TEST(peak < 100 * 1024, "peak RSS " << peak << " kB");
+  BOOST_TEST(peak < bound_kb, "peak RSS " << peak << " kB");
   auto rows = parse_csv(read_file(d.path + "/out/observations.csv"));
   BOOST_REQUIRE(rows.size() == 5u);
   for (std::size_t i = 1; i < rows.size(); ++i)

@@ -3,7 +3,9 @@
 #include "app/config_loader.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <caf/all.hpp>
 
@@ -42,10 +44,21 @@ nlohmann::json to_json(const caf::config_value& v) {
 } // namespace
 
 std::string load_config_file(const std::string& path, nlohmann::json& out) {
-  std::ifstream in(path);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return "config file " + path + " is a directory, not an INI file";
+  std::ifstream in(path, std::ios::binary);
   if (!in)
     return "cannot read config file " + path;
-  auto parsed = caf::actor_system_config::parse_config(in);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  if (!in.eof() && in.fail())
+    return "cannot read config file " + path;
+  // CAF's parser stops quietly at bytes it does not understand; a binary file
+  // must not read as an empty (default) configuration.
+  if (text.find('\0') != std::string::npos)
+    return "config file " + path + " is not text (it holds NUL bytes)";
+  std::istringstream text_in(text);
+  auto parsed = caf::actor_system_config::parse_config(text_in);
   if (!parsed)
     return path + ": not a valid INI file (" + caf::to_string(parsed.error())
            + "); strings must be double-quoted, lists written [a, b]";

@@ -432,9 +432,10 @@ void cross_check(const settings& s, std::vector<std::string>& err) {
   const bool loopback = s.cluster_bind.rfind("127.", 0) == 0 || s.cluster_bind == "::1"
                         || s.cluster_bind == "localhost";
   if (s.cluster_port >= 0 && !loopback && s.cluster_secret.empty()
-      && s.cluster_secret_file.empty())
+      && s.cluster_secret_file.empty() && !std::getenv("ASYNCBO_CLUSTER_SECRET"))
     add("cluster.bind: accepting other hosts (cluster.bind = \"" + s.cluster_bind
-        + "\") needs a shared secret: set cluster.secret or cluster.secret-file");
+        + "\") needs a shared secret: set cluster.secret-file, ASYNCBO_CLUSTER_SECRET or "
+        "cluster.secret");
 }
 
 } // namespace
@@ -478,8 +479,12 @@ delay_model settings::delay() const {
 }
 
 std::string settings::secret() const {
-  if (cluster_secret_file.empty())
-    return cluster_secret;
+  if (cluster_secret_file.empty()) {
+    if (!cluster_secret.empty())
+      return cluster_secret;
+    const char* env = std::getenv("ASYNCBO_CLUSTER_SECRET");
+    return env ? env : "";
+  }
   std::ifstream in(cluster_secret_file);
   if (!in)
     throw std::runtime_error("cluster.secret-file: cannot read " + cluster_secret_file);

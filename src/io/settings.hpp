@@ -98,8 +98,9 @@ struct settings {
   objective_spec spec() const;
   /// The built-in test function, or nullptr for objective = "command".
   const test_function* builtin() const;
-  /// The shared cluster secret (cluster.secret, or the first line of
-  /// cluster.secret-file). Throws std::runtime_error if the file is unreadable.
+  /// The shared cluster secret: cluster.secret, or the first line of
+  /// cluster.secret-file, or the environment variable ASYNCBO_CLUSTER_SECRET.
+  /// Throws std::runtime_error if the file is unreadable.
   std::string secret() const;
 };
 

@@ -36,6 +36,15 @@ BOOST_AUTO_TEST_CASE(unreadable_and_malformed_files_are_named) {
   json raw = json::object();
   auto err = load_config_file(d.path + "/missing.ini", raw);
   BOOST_TEST(err.find("cannot read config file " + d.path + "/missing.ini") == 0u, err);
+  err = load_config_file(d.path, raw);
+  BOOST_TEST(err == "config file " + d.path + " is a directory, not an INI file", err);
+  {
+    std::ofstream bin(d.path + "/bin.ini", std::ios::binary);
+    bin << std::string("\x7f" "ELF\x02\x01\x01\0\0\0[x]", 14);
+  }
+  err = load_config_file(d.path + "/bin.ini", raw);
+  BOOST_TEST(err == "config file " + d.path + "/bin.ini is not text (it holds NUL bytes)",
+             err);
   std::ofstream(d.path + "/bad.ini") << "[experiment]\nobjective=hartmann6\n";
   err = load_config_file(d.path + "/bad.ini", raw);
   BOOST_TEST(err.find(d.path + "/bad.ini: not a valid INI file") == 0u, err);

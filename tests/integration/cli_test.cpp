@@ -145,6 +145,10 @@ BOOST_AUTO_TEST_CASE(no_secret_appears_in_any_output_file) {
   }
   BOOST_TEST(files >= 4u);
   BOOST_TEST(r.err.find("ZebraTopSecret42") == std::string::npos);
+  BOOST_TEST(r.err.find("warning: cluster.secret on the command line can be read by other "
+                        "users")
+               != std::string::npos,
+             r.err);
   auto s = nlohmann::json::parse(read_file(d.path + "/out/summary.json"));
   BOOST_TEST(s["config"]["cluster"]["secret"] == "(set, not recorded)");
 }

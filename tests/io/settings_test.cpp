@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <boost/test/unit_test.hpp>
 
+#include <cstdlib>
+
 #include "io/settings.hpp"
 
 using namespace asyncbo;
@@ -107,6 +109,17 @@ BOOST_AUTO_TEST_CASE(secrets_are_never_written_only_that_they_were_set) {
   BOOST_TEST(io::to_json(none)["cluster"]["secret"] == "");
   for (auto& k : io::schema())
     BOOST_TEST(!(k.secret && k.defines_problem), k.full()); // resume never needs them
+}
+
+BOOST_AUTO_TEST_CASE(the_secret_can_come_from_the_environment) {
+  io::settings s;
+  ::setenv("ASYNCBO_CLUSTER_SECRET", "from-env", 1);
+  BOOST_TEST(s.secret() == "from-env");
+  s.cluster_secret = "given";
+  BOOST_TEST(s.secret() == "given");   // an explicit key wins
+  ::unsetenv("ASYNCBO_CLUSTER_SECRET");
+  io::settings none;
+  BOOST_TEST(none.secret() == "");
 }
 
 BOOST_AUTO_TEST_CASE(help_lists_every_key_with_its_default) {

@@ -250,12 +250,13 @@ typename Inspector::result_type inspect(Inspector& f, pool_snapshot& x) {
 struct run_outcome {
   io::run_status status = io::run_status::completed;
   std::string message;
+  std::string dir;   ///< where the outputs are ("" if nothing ran)
   int exit_code() const { return io::exit_code(status); }
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
-  return f(caf::meta::type_name("asyncbo_outcome"), x.status, x.message);
+  return f(caf::meta::type_name("asyncbo_outcome"), x.status, x.message, x.dir);
 }
 
 } // namespace asyncbo::actors

@@ -354,7 +354,9 @@ run_outcome run_experiment(const run_request& req) {
     io::prepare_process();
     auto out = open_outputs(req, obj.space.names());
     auto es = build_engine(req, obj.space, out);
-    return run_runtime(req, signals, obj, out, es);
+    auto outcome = run_runtime(req, signals, obj, out, es);
+    outcome.dir = out.dir;
+    return outcome;
   } catch (const refusal& r) {
     return run_outcome{io::run_status::refused, r.what()};
   }

@@ -3,17 +3,23 @@
 //
 //   asyncbo run CONFIG [--section.key=value ...] [--resume]
 //   asyncbo worker [CONFIG] [--cluster.host=H --cluster.port=P ...]
+//   asyncbo status DIR
 //   asyncbo --help | --version
 //
 // Exit codes: 0 success, 1 the run failed, 2 bad usage or configuration.
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "app/config_loader.hpp"
 #include "app/experiment.hpp"
+#include "app/resume.hpp"
+#include "core/objectives.hpp"
+#include "io/summary.hpp"
 #include "app/worker.hpp"
 #include "io/settings.hpp"
 
@@ -36,6 +42,9 @@ usage:
   asyncbo worker [CONFIG] [--cluster.host=H] [--cluster.port=P]
                  [--worker.evaluators=N] [--cluster.secret=S]
       Offer N evaluators to a head started with --cluster.port.
+  asyncbo status DIR
+      The closing report of the run in DIR (finished, or still going: read
+      from its event log).
   asyncbo --help      this text, with every configuration key
   asyncbo --version
 
@@ -105,9 +114,56 @@ int cmd_run(const std::vector<std::string>& args) {
   req.config_name = std::filesystem::path(config).stem().string();
   req.log = [](const std::string& m) { std::fprintf(stderr, "asyncbo: %s\n", m.c_str()); };
   auto out = app::run_experiment(req);
-  if (out.exit_code() != 0)
+  const std::string summary = out.dir + "/summary.json";
+  if (!out.dir.empty() && std::filesystem::exists(summary)) {
+    // The closing report, from summary.json itself.
+    try {
+      std::ifstream in(summary);
+      std::fprintf(stderr, "%s\n",
+                   io::closing_report(nlohmann::json::parse(in), out.dir).c_str());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "asyncbo: cannot read %s: %s\n", summary.c_str(), e.what());
+    }
+  } else if (out.exit_code() != 0) {
     std::fprintf(stderr, "asyncbo: %s: %s\n", io::to_string(out.status), out.message.c_str());
+  }
   return out.exit_code();
+}
+
+/// asyncbo status DIR: the closing report of a finished run, or the same
+/// figures for a run still going (or killed), read from its event log.
+int cmd_status(const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    std::fprintf(stderr, "asyncbo status: usage: asyncbo status DIR\n");
+    return 2;
+  }
+  const std::string dir = args[0];
+  try {
+    if (std::filesystem::exists(dir + "/summary.json")) {
+      std::ifstream in(dir + "/summary.json");
+      std::printf("%s\n", io::closing_report(nlohmann::json::parse(in), dir).c_str());
+      return 0;
+    }
+    if (!std::filesystem::exists(dir + "/events.jsonl")) {
+      std::fprintf(stderr, "asyncbo status: %s holds no asyncbo run (no events.jsonl)\n",
+                   dir.c_str());
+      return 2;
+    }
+    auto log = app::read_event_log(dir + "/events.jsonl");
+    std::optional<double> minimum;
+    if (log.config.contains("experiment") && log.config["experiment"].contains("objective"))
+      if (auto* f = find_test_function(log.config["experiment"]["objective"].get<std::string>()))
+        minimum = f->minimum;
+    io::run_stats st;
+    st.wall_time_s = log.last_time;
+    auto j = io::make_summary(log.records, log.names, minimum, st, log.config);
+    j["status"] = "running (or stopped without a summary)";
+    std::printf("%s\n", io::closing_report(j, dir).c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "asyncbo status: %s\n", e.what());
+    return 2;
+  }
 }
 
 int cmd_worker(const std::vector<std::string>& args) {
@@ -155,6 +211,8 @@ int main(int argc, char** argv) {
       return cmd_run(args);
     if (cmd == "worker")
       return cmd_worker(args);
+    if (cmd == "status")
+      return cmd_status(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "asyncbo: internal error: %s\n", e.what());
     return 1;

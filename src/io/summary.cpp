@@ -158,6 +158,64 @@ nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
   return j;
 }
 
+namespace {
+
+std::string num(const nlohmann::json& v, const char* fmt = "%.6g") {
+  if (!v.is_number())
+    return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), fmt, v.get<double>());
+  return buf;
+}
+
+std::string point_text(const nlohmann::json& p) {
+  if (!p.is_object())
+    return "-";
+  std::string out;
+  for (auto& [k, v] : p.items())
+    out += (out.empty() ? "" : ", ") + k + "=" + num(v);
+  return out;
+}
+
+} // namespace
+
+std::string closing_report(const nlohmann::json& s, const std::string& dir) {
+  auto get = [&](const char* k) { return s.contains(k) ? s[k] : nlohmann::json(); };
+  std::string out = "asyncbo: " + get("status").get<std::string>();
+  if (s.contains("message"))
+    out += ": " + s["message"].get<std::string>();
+  out += "\n";
+  const auto rec = get("recommended");
+  if (rec.is_object())
+    out += "  recommended  " + num(rec["value"]) + " (posterior mean " + num(rec["mean"])
+           + " +- " + num(rec["sd"], "%.2g") + ") at " + point_text(rec["point"]) + "\n";
+  out += "  best         " + num(get("best_value")) + " at " + point_text(get("best_point"))
+         + "\n";
+  if (get("regret").is_number() && rec.is_object())
+    out += "  regret       " + num(get("regret"), "%.3g") + " (recommended), "
+           + num(get("best_regret"), "%.3g") + " (best observed)\n";
+  else if (get("regret").is_number())
+    out += "  regret       " + num(get("regret"), "%.3g") + " (best observed)\n";
+  out += "  evaluations  " + num(get("observations"), "%.0f") + " ok + "
+         + num(get("initial_observations"), "%.0f") + " initial, "
+         + num(get("failed"), "%.0f") + " points failed, " + num(get("retried"), "%.0f")
+         + " attempts retried, " + num(get("lost_attempts"), "%.0f") + " lost\n";
+  out += "  time         " + num(get("wall_time_s"), "%.1f") + " s wall, busy "
+         + num(get("busy_fraction"), "%.3f") + ", median ask "
+         + num(get("ask_ms").is_object() && get("ask_ms").value("count", 0) > 0
+                 ? get("ask_ms")["median"]
+                 : nlohmann::json(),
+               "%.1f")
+         + " ms\n";
+  out += "  outputs      " + dir + "/ (observations.csv, events.jsonl, summary.json"
+         + (std::string(s.contains("config") && s["config"].contains("output")
+                            && s["config"]["output"].value("plot", true)
+                          ? ", plot.svg"
+                          : ""))
+         + ")";
+  return out;
+}
+
 void write_file_atomic(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tmp";
   {

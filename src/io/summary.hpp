@@ -94,6 +94,12 @@ nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
                             const nlohmann::json& config,
                             const recommendation& rec = recommendation{});
 
+/// The closing report of a run, from its summary.json (so that its figures
+/// are the summary's): status, recommended and best value and point, regret,
+/// evaluations ok / failed / retried, wall time, busy fraction, median ask
+/// time, and where the outputs are. A few lines of text, no trailing newline.
+std::string closing_report(const nlohmann::json& summary, const std::string& dir);
+
 /// Writes `text` to `path` atomically (temporary file + rename). Throws
 /// std::runtime_error naming the path.
 void write_file_atomic(const std::string& path, const std::string& text);

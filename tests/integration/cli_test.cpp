@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
@@ -151,6 +152,52 @@ BOOST_AUTO_TEST_CASE(no_secret_appears_in_any_output_file) {
              r.err);
   auto s = nlohmann::json::parse(read_file(d.path + "/out/summary.json"));
   BOOST_TEST(s["config"]["cluster"]["secret"] == "(set, not recorded)");
+}
+
+BOOST_AUTO_TEST_CASE(the_closing_report_says_what_summary_json_says) {
+  temp_dir d;
+  const std::string out = d.path + "/out";
+  auto r = run_program({binary(), "run", source_dir() + "/config/branin-async.ini",
+                        "--delay.time-scale=0", "--output.dir=" + out,
+                        "--experiment.num-observations=6", "--acquisition.samples=256"});
+  BOOST_TEST_REQUIRE(r.code == 0, r.err);
+  auto s = nlohmann::json::parse(read_file(out + "/summary.json"));
+  auto fmt = [](double v, const char* f) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), f, v);
+    return std::string(buf);
+  };
+  BOOST_TEST(r.err.find("asyncbo: completed\n") != std::string::npos, r.err);
+  BOOST_TEST(r.err.find("  best         " + fmt(s["best_value"].get<double>(), "%.6g"))
+               != std::string::npos,
+             r.err);
+  BOOST_TEST(r.err.find("  recommended  " + fmt(s["recommended"]["value"].get<double>(),
+                                                "%.6g"))
+               != std::string::npos,
+             r.err);
+  BOOST_TEST(r.err.find("  regret       " + fmt(s["regret"].get<double>(), "%.3g"))
+               != std::string::npos,
+             r.err);
+  BOOST_TEST(r.err.find("  evaluations  6 ok + 3 initial, 0 points failed")
+               != std::string::npos,
+             r.err);
+  BOOST_TEST(r.err.find("median ask " + fmt(s["ask_ms"]["median"].get<double>(), "%.1f")
+                        + " ms")
+               != std::string::npos,
+             r.err);
+  BOOST_TEST(r.err.find("  outputs      " + out + "/") != std::string::npos, r.err);
+  // asyncbo status prints the same report.
+  auto st = run_program({binary(), "status", out});
+  BOOST_TEST(st.code == 0);
+  BOOST_TEST(r.err.find(st.out.substr(0, st.out.size() - 1)) != std::string::npos,
+             st.out);
+  // Without a summary (a run still going, or killed), from the event log.
+  std::filesystem::remove(out + "/summary.json");
+  st = run_program({binary(), "status", out});
+  BOOST_TEST(st.code == 0);
+  BOOST_TEST(st.out.find("running (or stopped without a summary)") != std::string::npos);
+  BOOST_TEST(st.out.find("  evaluations  6 ok + 3 initial") != std::string::npos, st.out);
+  BOOST_TEST(run_program({binary(), "status", d.path}).code == 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -89,7 +89,7 @@ evaluator(evaluator_actor::stateful_pointer<evaluator_state> self, std::string w
                         t0.time_since_epoch())
                         .count();
       Eigen::Map<const vec> u(j.unit.data(), static_cast<Eigen::Index>(j.unit.size()));
-      double secs = j.initial ? 0.0 : st.delay.seconds(u);
+      double secs = j.initial ? 0.0 : st.delay.seconds(u, j.id, j.attempt);
       if (!(secs > 0.0)) {
         r.duration_s = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - t0)

@@ -111,7 +111,9 @@ typename Inspector::result_type inspect(Inspector& f, objective_noise& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delay_model& x) {
   return f(caf::meta::type_name("asyncbo_delay"), x.type, wire::bits(x.factor),
-           wire::bits(x.time_scale));
+           wire::bits(x.low), wire::bits(x.high), wire::bits(x.median), wire::bits(x.sigma),
+           wire::bits(x.straggler_fraction), wire::bits(x.straggler_factor),
+           wire::bits(x.time_scale), x.seed);
 }
 
 } // namespace asyncbo

@@ -278,29 +278,55 @@ std::string objective_noise::validate() const {
 // -- delays --------------------------------------------------------------------
 
 std::string delay_model::validate() const {
-  if (!(factor >= 0.0) || !std::isfinite(factor))
+  auto finite_nonneg = [](double v) { return v >= 0.0 && std::isfinite(v); };
+  if (!finite_nonneg(factor))
     return "delay.factor must be finite and >= 0";
-  if (!(time_scale >= 0.0) || !std::isfinite(time_scale))
+  if (!finite_nonneg(time_scale))
     return "delay.time-scale must be finite and >= 0";
+  if (!finite_nonneg(low) || !finite_nonneg(high) || !(low <= high))
+    return "delay.low must be finite, >= 0 and <= delay.high";
+  if (!(median > 0.0) || !std::isfinite(median))
+    return "delay.median must be finite and > 0";
+  if (!finite_nonneg(sigma))
+    return "delay.sigma must be finite and >= 0";
+  if (!(straggler_fraction >= 0.0 && straggler_fraction <= 1.0))
+    return "delay.straggler-fraction must be in [0, 1]";
+  if (!(straggler_factor >= 1.0) || !std::isfinite(straggler_factor))
+    return "delay.straggler-factor must be finite and >= 1";
   return {};
 }
 
-double delay_model::seconds(const vec_ref& unit_x) const {
-  if (type == kind::none)
-    return 0.0;
-  return factor * unit_x.sum() * time_scale;
+double delay_model::seconds(const vec_ref& unit_x, point_id id, std::uint32_t attempt) const {
+  rng_type rng(derive_seed(derive_seed(seed, 0xDE1A7ull), id * 1024 + attempt));
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::normal_distribution<double> n(0.0, 1.0);
+  double s = 0.0;
+  switch (type) {
+    case kind::none: return 0.0;
+    case kind::constant: s = factor; break;
+    case kind::uniform: s = low + (high - low) * u(rng); break;
+    case kind::log_normal: s = median * std::exp(sigma * n(rng)); break;
+    case kind::linear_sum: s = factor * unit_x.sum(); break;
+  }
+  if (straggler_fraction > 0.0 && u(rng) < straggler_fraction)
+    s *= straggler_factor;
+  return s * time_scale;
 }
 
 const char* delay_model::name(kind k) {
   switch (k) {
     case kind::none: return "none";
+    case kind::constant: return "constant";
+    case kind::uniform: return "uniform";
+    case kind::log_normal: return "log-normal";
     case kind::linear_sum: return "linear-sum";
   }
   return "unknown";
 }
 
 bool delay_model::parse(const std::string& s, kind& out) {
-  for (auto k : {kind::none, kind::linear_sum})
+  for (auto k : {kind::none, kind::constant, kind::uniform, kind::log_normal,
+                 kind::linear_sum})
     if (s == name(k)) {
       out = k;
       return true;
@@ -309,7 +335,8 @@ bool delay_model::parse(const std::string& s, kind& out) {
 }
 
 std::vector<std::string> delay_model::names() {
-  return {name(kind::none), name(kind::linear_sum)};
+  return {name(kind::none), name(kind::constant), name(kind::uniform),
+          name(kind::log_normal), name(kind::linear_sum)};
 }
 
 } // namespace asyncbo

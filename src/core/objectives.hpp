@@ -59,23 +59,35 @@ const test_function* find_test_function(const std::string& name);
 /// The names, comma-separated (for error messages and --help).
 std::string test_function_names();
 
-/// Simulated evaluation time of a point.
+/// Simulated evaluation time of a point, in seconds before time_scale.
 ///
 /// * none: 0 s.
-/// * linear-sum: factor * sum_d u_d seconds, u the point in unit
-///   coordinates (the seed tutorial's 3 (x1 + x2) s on the unit square).
+/// * constant: `factor` seconds.
+/// * uniform: uniform in [low, high].
+/// * log-normal: median * exp(sigma N(0, 1)) (mean median exp(sigma^2 / 2)).
+/// * linear-sum: factor * sum_d u_d, u the point in unit coordinates (the
+///   seed tutorial's 3 (x1 + x2) s on the unit square).
 ///
-/// Every delay is multiplied by time_scale (0.01 runs the seed experiment's
-/// delays 100x faster).
+/// On top of any of them, a fraction `straggler_fraction` of the
+/// evaluations is `straggler_factor` times slower. Random draws come from
+/// (seed, id, attempt), so a run is reproducible whatever the completion
+/// order. Every delay is multiplied by time_scale (0.01 runs the seed
+/// experiment's delays 100x faster).
 struct delay_model {
-  enum class kind { none, linear_sum };
+  enum class kind { none, constant, uniform, log_normal, linear_sum };
   kind type = kind::none;
   double factor = 3.0;
+  double low = 0.0, high = 1.0;
+  double median = 1.0, sigma = 0.5;
+  double straggler_fraction = 0.0;
+  double straggler_factor = 10.0;
   double time_scale = 1.0;
+  std::uint64_t seed = 0;
 
   /// Empty if valid, else the message (names the key and the rule).
   std::string validate() const;
-  double seconds(const vec_ref& unit_x) const;
+  /// The delay of attempt `attempt` of point `id` at unit point `unit_x`.
+  double seconds(const vec_ref& unit_x, point_id id = 0, std::uint32_t attempt = 0) const;
 
   static const char* name(kind k);
   /// Parses "none" / "linear-sum"; false if unknown.

@@ -41,7 +41,7 @@ std::vector<simulated_eval> simulate(engine& e, const simulated_objective& f,
   auto send = [&] {
     for (auto& a : disp.assign(now)) {
       Eigen::Map<const vec> u(a.work.unit.data(), static_cast<Eigen::Index>(a.work.unit.size()));
-      const double secs = a.work.initial ? 0.0 : delay.seconds(u);
+      const double secs = a.work.initial ? 0.0 : delay.seconds(u, a.work.id, a.work.attempt);
       busy.push({now + secs, a.slot, std::move(a.work), now});
     }
   };

@@ -265,8 +265,20 @@ const std::vector<entry>& entries() {
                            delay_model::names(),
                            "simulated evaluation time of built-in objectives"));
     v.push_back(real_key("delay", "factor", &settings::delay_factor, 0.0, false,
-                         "seconds per unit of sum(x) (unit coordinates) for "
-                         "linear-sum"));
+                         "constant: the delay in seconds; linear-sum: seconds per unit "
+                         "of sum(x) (unit coordinates)"));
+    v.push_back(real_key("delay", "low", &settings::delay_low, 0.0, false,
+                         "uniform: shortest delay (s)"));
+    v.push_back(real_key("delay", "high", &settings::delay_high, 0.0, false,
+                         "uniform: longest delay (s)"));
+    v.push_back(real_key("delay", "median", &settings::delay_median, 0.0, true,
+                         "log-normal: median delay (s)"));
+    v.push_back(real_key("delay", "sigma", &settings::delay_sigma, 0.0, false,
+                         "log-normal: standard deviation of log(delay)"));
+    v.push_back(real_key("delay", "straggler-fraction", &settings::straggler_fraction, 0.0,
+                         false, "fraction of evaluations that straggle (any model)"));
+    v.push_back(real_key("delay", "straggler-factor", &settings::straggler_factor, 0.0,
+                         false, "how many times slower a straggler is"));
     v.push_back(real_key("delay", "time-scale", &settings::time_scale, 0.0, false,
                          "multiplies every delay (0.01 = 100x faster)"));
     // -- output
@@ -415,6 +427,8 @@ void cross_check(const settings& s, std::vector<std::string>& err) {
         "not to experiment.objective = \"command\"");
   if (s.failure_rate >= 1.0)
     add("experiment.failure-rate: must be < 1, got " + exact(s.failure_rate));
+  if (auto e = s.delay().validate(); !e.empty())
+    add(e.substr(0, e.find(' ')) + ": " + e.substr(e.find(' ') + 1));
   if (s.max_failure_fraction > 1.0)
     add("objective.max-failure-fraction: must be <= 1, got "
         + exact(s.max_failure_fraction));
@@ -474,7 +488,14 @@ delay_model settings::delay() const {
   delay_model d;
   delay_model::parse(delay_type, d.type);
   d.factor = delay_factor;
+  d.low = delay_low;
+  d.high = delay_high;
+  d.median = delay_median;
+  d.sigma = delay_sigma;
+  d.straggler_fraction = straggler_fraction;
+  d.straggler_factor = straggler_factor;
   d.time_scale = time_scale;
+  d.seed = seed;
   return d;
 }
 

@@ -50,6 +50,9 @@ struct settings {
   // [delay]
   std::string delay_type = "none";
   double delay_factor = 3.0;
+  double delay_low = 0.0, delay_high = 1.0;
+  double delay_median = 1.0, delay_sigma = 0.5;
+  double straggler_fraction = 0.0, straggler_factor = 10.0;
   double time_scale = 1.0;
   // [output]
   std::string output_dir;  ///< "" = runs/<config name>-<date-time>

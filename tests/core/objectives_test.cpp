@@ -88,6 +88,59 @@ BOOST_AUTO_TEST_CASE(noise_and_random_failures_are_reproducible_and_have_their_r
   BOOST_TEST(n.validate() == "experiment.failure-rate must be in [0, 1)");
 }
 
+BOOST_AUTO_TEST_CASE(every_delay_model_has_the_mean_and_spread_of_its_parameters) {
+  const int N = 40000;
+  vec u = vec::Constant(2, 0.25);
+  auto moments = [&](const delay_model& d, double& mean, double& sd) {
+    double s = 0.0, s2 = 0.0;
+    for (int i = 0; i < N; ++i) {
+      const double t = d.seconds(u, point_id(i), 0);
+      BOOST_TEST(t == d.seconds(u, point_id(i), 0)); // reproducible
+      s += t;
+      s2 += t * t;
+    }
+    mean = s / N;
+    sd = std::sqrt(s2 / N - mean * mean);
+  };
+  double m = 0, sd = 0;
+  delay_model d;
+  d.type = delay_model::kind::constant;
+  d.factor = 2.5;
+  moments(d, m, sd);
+  BOOST_TEST(m == 2.5, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(sd < 1e-6);
+  d.type = delay_model::kind::uniform;
+  d.low = 1.0;
+  d.high = 3.0;
+  moments(d, m, sd);
+  BOOST_TEST(m == 2.0, boost::test_tools::tolerance(0.01));
+  BOOST_TEST(sd == 2.0 / std::sqrt(12.0), boost::test_tools::tolerance(0.02));
+  d.type = delay_model::kind::log_normal;
+  d.median = 1.0;
+  d.sigma = 0.5;
+  moments(d, m, sd);
+  const double mean_ln = std::exp(0.125);
+  BOOST_TEST(m == mean_ln, boost::test_tools::tolerance(0.01));
+  BOOST_TEST(sd == mean_ln * std::sqrt(std::exp(0.25) - 1.0), boost::test_tools::tolerance(0.03));
+  d.type = delay_model::kind::linear_sum;
+  d.factor = 3.0;
+  d.time_scale = 0.5;
+  moments(d, m, sd);
+  BOOST_TEST(m == 3.0 * 0.5 * 0.5, boost::test_tools::tolerance(1e-12));
+  // Stragglers: 10 % of the evaluations 10 times slower -> mean x 1.9.
+  d.type = delay_model::kind::constant;
+  d.factor = 1.0;
+  d.time_scale = 1.0;
+  d.straggler_fraction = 0.1;
+  d.straggler_factor = 10.0;
+  moments(d, m, sd);
+  BOOST_TEST(m == 1.9, boost::test_tools::tolerance(0.03));
+  BOOST_TEST(d.validate() == "");
+  d.low = 2.0;
+  d.high = 1.0;
+  BOOST_TEST(d.validate() == "delay.low must be finite, >= 0 and <= delay.high");
+}
+
 BOOST_AUTO_TEST_CASE(known_values) {
   const auto& sb = *find_test_function("scaled-branin");
   vec x(2);

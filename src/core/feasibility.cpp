@@ -51,51 +51,47 @@ bool feasibility_model::laplace(const matern52& k, double mean, fit& out) const 
   const mat K = k.gram(X_);
   vec g = vec::Zero(n); // f - mean
   vec d(n), w(n);
-  double logp_sum = 0.0, psi_old = -std::numeric_limits<double>::infinity();
-  vec a = vec::Zero(n);
-  for (int it = 0; it < max_newton_; ++it) {
-    logp_sum = 0.0;
+  // The likelihood terms at f = mean + g: sum log p, gradient d, curvature w.
+  auto terms = [&]() {
+    double sum = 0.0;
     for (Eigen::Index i = 0; i < n; ++i) {
       double lp;
       probit_terms(y_[i], mean + g[i], lp, d[i], w[i]);
-      logp_sum += lp;
+      sum += lp;
     }
-    const double psi = -0.5 * a.dot(g) + logp_sum;
-    if (it > 0 && std::abs(psi - psi_old) < tolerance_ * (1.0 + std::abs(psi)))
-      break;
-    psi_old = psi;
-    // Algorithm 3.1: b = W g + grad; a = b - W^(1/2) B^-1 W^(1/2) K b; g = K a.
+    return sum;
+  };
+  // B = I + W^(1/2) K W^(1/2) and its Cholesky factor.
+  auto factor = [&]() {
     out.sqrt_w = w.cwiseMax(0.0).cwiseSqrt();
     mat B = out.sqrt_w.asDiagonal() * K * out.sqrt_w.asDiagonal();
     B.diagonal().array() += 1.0;
     out.llt.compute(B);
-    if (out.llt.info() != Eigen::Success)
+    return out.llt.info() == Eigen::Success;
+  };
+  double psi_old = -std::numeric_limits<double>::infinity();
+  vec a = vec::Zero(n);
+  for (int it = 0; it < max_newton_; ++it) {
+    const double psi = -0.5 * a.dot(g) + terms();
+    if (it > 0 && std::abs(psi - psi_old) < tolerance_ * (1.0 + std::abs(psi)))
+      break;
+    psi_old = psi;
+    // Algorithm 3.1: b = W g + grad; a = b - W^(1/2) B^-1 W^(1/2) K b; g = K a.
+    if (!factor())
       return false;
     const vec b = w.cwiseProduct(g) + d;
-    const vec c = out.sqrt_w.cwiseProduct(out.llt.solve(out.sqrt_w.cwiseProduct(K * b)));
-    a = b - c;
+    a = b - out.sqrt_w.cwiseProduct(out.llt.solve(out.sqrt_w.cwiseProduct(K * b)));
     g = K * a;
     if (!g.allFinite())
       return false;
   }
-  // Final terms at the mode.
-  logp_sum = 0.0;
-  for (Eigen::Index i = 0; i < n; ++i) {
-    double lp;
-    probit_terms(y_[i], mean + g[i], lp, d[i], w[i]);
-    logp_sum += lp;
-  }
-  out.sqrt_w = w.cwiseMax(0.0).cwiseSqrt();
-  mat B = out.sqrt_w.asDiagonal() * K * out.sqrt_w.asDiagonal();
-  B.diagonal().array() += 1.0;
-  out.llt.compute(B);
-  if (out.llt.info() != Eigen::Success)
+  // At the mode: R&W eq. 3.32, with K^-1 g = grad there.
+  const double logp_sum = terms();
+  if (!factor())
     return false;
   out.grad = d;
-  // R&W eq. 3.32 with a = K^-1 g at the mode (a = grad there).
-  const vec alpha = d;
   const double logdet_half = out.llt.matrixLLT().diagonal().array().log().sum();
-  out.log_evidence = -0.5 * alpha.dot(g) + logp_sum - logdet_half;
+  out.log_evidence = -0.5 * d.dot(g) + logp_sum - logdet_half;
   return std::isfinite(out.log_evidence);
 }
 

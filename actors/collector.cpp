@@ -17,16 +17,29 @@ void print_progress(collector_state& st, const pool_snapshot& snap, bool final) 
   if (!final && now - st.last_progress < std::chrono::milliseconds(100))
     return;
   st.last_progress = now;
-  char best[64] = "-", rec[64] = "-";
+  char best[64] = "-", rec[64] = "-", eta[32] = "-";
   if (st.have_best)
     std::snprintf(best, sizeof(best), "%.6g", st.best);
   if (snap.recommended_mean == snap.recommended_mean)
     std::snprintf(rec, sizeof(rec), "%.6g", snap.recommended_mean);
+  // ETA from this process's pace (results since it started).
+  const double elapsed = std::chrono::duration<double>(now - st.started).count();
+  const std::size_t done_here = st.ok > st.ok_at_start ? st.ok - st.ok_at_start : 0;
+  const std::size_t left = st.cfg.total_points > st.ok ? st.cfg.total_points - st.ok : 0;
+  if (done_here > 0)
+    std::snprintf(eta, sizeof(eta), "%.0f s", elapsed / double(done_here) * double(left));
+  // A bar on a terminal.
+  std::string bar;
+  if (st.cfg.tty && st.cfg.total_points > 0) {
+    const std::size_t width = 20;
+    const std::size_t full = std::min(width, st.ok * width / st.cfg.total_points);
+    bar = "[" + std::string(full, '#') + std::string(width - full, '.') + "] ";
+  }
   std::fprintf(stderr,
-               "%s[asyncbo] observations %zu/%zu  best %s  recommended %s  busy %u/%u  "
-               "last ask %.1f ms%s",
-               st.cfg.tty ? "\r\033[K" : "", st.ok, st.cfg.total_points, best, rec,
-               snap.busy, snap.evaluators, snap.last_ask_ms,
+               "%s[asyncbo] %sobservations %zu/%zu  ETA %s  best %s  recommended %s  "
+               "busy %u/%u  last ask %.1f ms%s",
+               st.cfg.tty ? "\r\033[K" : "", bar.c_str(), st.ok, st.cfg.total_points, eta,
+               best, rec, snap.busy, snap.evaluators, snap.last_ask_ms,
                st.cfg.tty && !final ? "" : "\n");
   std::fflush(stderr);
 }
@@ -84,6 +97,7 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
   st.records = st.cfg.previous;
   for (auto& r : st.records)
     count(st, r);
+  st.ok_at_start = st.ok;
   return {
     [self](dispatch_atom, const job& j, double t) {
       auto& st = self->state;

@@ -41,6 +41,7 @@ struct collector_state {
   caf::actor main;
   std::vector<io::evaluation_record> records;
   std::size_t ok = 0;
+  std::size_t ok_at_start = 0;   ///< ok results of a resumed run's log (ETA)
   double best = 0.0;
   bool have_best = false;
   bool reported = false;   ///< the outcome went to `main`

@@ -129,29 +129,30 @@ void account_transport(self_ptr self, slot_id slot, const result_msg& r) {
 
 void on_result(self_ptr self, slot_id slot, result_msg r) {
   auto& st = self->state;
-  const job* current = st.disp->in_flight(slot);
-  if (st.disp->stopped() || !current || current->id != r.id
-      || current->attempt != r.attempt) {
-    // A late answer for a point already re-dispatched (its evaluator was
-    // declared lost), or a reply that matches nothing: never told twice.
-    st.disp->result(slot, r.id, r.attempt, false, st.now());
-    return;
-  }
-  const job j = *current;
-  const double t = st.now();
-  account_transport(self, slot, r);
   // Results from other processes are checked, never trusted.
   if (r.status == attempt_status::ok && !std::isfinite(r.value)) {
     r.status = attempt_status::not_finite;
     r.reason = "objective returned a non-finite value";
   }
-  auto rec = record_of(j, st.disp->assigned_at(slot), t);
+  // The job and its dispatch time, before the dispatcher retires it.
+  const job* current = st.disp->in_flight(slot);
+  const std::optional<job> j = current ? std::optional<job>(*current) : std::nullopt;
+  const double dispatched = st.disp->assigned_at(slot);
+  const double t = st.now();
+  const auto verdict
+    = st.disp->result(slot, r.id, r.attempt, r.status == attempt_status::ok, t);
+  // A late answer for a point already re-dispatched (its evaluator was
+  // declared lost), or a reply that matches nothing: never told twice.
+  if (verdict == result_verdict::stale)
+    return;
+  account_transport(self, slot, r);
+  auto rec = record_of(*j, dispatched, t);
   rec.start_time = std::max(rec.dispatch_time, t - std::max(0.0, r.duration_s));
   rec.value = r.value;
   rec.status = r.status;
   rec.reason = std::move(r.reason);
   rec.worker = r.worker.empty() ? st.members[slot].name : std::move(r.worker);
-  rec.final = st.disp->result(slot, j.id, j.attempt, rec.ok(), t) == result_verdict::final;
+  rec.final = verdict == result_verdict::final;
   self->send(st.collector, result_atom::value, std::move(rec), st.snapshot());
   if (auto why = st.disp->failure_limit()) {
     finish(self, io::run_status::failed, *why);

@@ -11,6 +11,9 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "core/engine.hpp"
+#include "core/format.hpp"
+
 namespace asyncbo {
 
 std::string dispatch_options::validate() const {
@@ -194,10 +197,9 @@ std::optional<std::string> dispatcher::failure_limit() const {
     = opts_.total_points > 0 ? opts_.total_points : opts_.initial + opts_.budget;
   if (!(double(stats_.failed_points) > opts_.max_failure_fraction * double(total)))
     return std::nullopt;
-  char frac[32];
-  std::snprintf(frac, sizeof(frac), "%g", opts_.max_failure_fraction);
   return std::to_string(stats_.failed_points) + " of " + std::to_string(total)
-         + " points failed, more than objective.max-failure-fraction = " + frac;
+         + " points failed, more than objective.max-failure-fraction = "
+         + exact(opts_.max_failure_fraction);
 }
 
 bool dispatcher::done() const {

@@ -13,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "core/engine.hpp"
 #include "core/types.hpp"
 
 namespace asyncbo {
@@ -203,6 +202,8 @@ private:
   double capacity_t_ = 0.0;
   dispatch_stats stats_;
 };
+
+struct proposal;
 
 /// The job of a fresh engine proposal (attempt 0) from engine ask `batch`.
 job to_job(const proposal& p, std::uint64_t batch);

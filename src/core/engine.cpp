@@ -235,8 +235,19 @@ constexpr double noise_prior_median = 1e-2;
 } // namespace
 
 bool engine::refit() {
-  if (fitted_version_ == data_version_ && model_)
-    return model_->ok();
+  if (fitted_version_ != data_version_ || !model_)
+    fit_model();
+  // The classifier learns from successes and failures; only a new failure
+  // (which leaves the GP's data as it is) rebuilds it alone.
+  const std::size_t seen = ys_.size() + fail_us_.size();
+  if (feasible_for_ != seen) {
+    fit_feasibility();
+    feasible_for_ = seen;
+  }
+  return model_->ok();
+}
+
+void engine::fit_model() {
   const std::size_t n = ys_.size(), D = space_.dim();
   mat X(D, n);
   vec y(n);
@@ -271,6 +282,10 @@ bool engine::refit() {
   last_.refitted = true;
   model_ = std::make_unique<gp>(std::move(X), std::move(y), hyper_, noise_);
   fitted_version_ = data_version_;
+}
+
+void engine::fit_feasibility() {
+  const std::size_t n = ys_.size(), D = space_.dim();
   feasible_.reset();
   if (opts_.learn_failures && !fail_us_.empty()) {
     mat Xf(D, n + fail_us_.size());
@@ -284,7 +299,6 @@ bool engine::refit() {
     feasible_ = std::make_unique<feasibility_model>(std::move(Xf), std::move(ok),
                                                     opts_.feasibility);
   }
-  return model_->ok();
 }
 
 std::vector<proposal> engine::ask(std::size_t k) {
@@ -436,7 +450,6 @@ void engine::tell_failure(std::optional<point_id> id, const vec& x) {
   if (id)
     pending_.erase(*id);
   fail_us_.push_back(space_.to_unit(x));
-  ++data_version_;
 }
 
 void engine::restore_pending(point_id id, const vec& x, bool initial) {

@@ -236,7 +236,11 @@ public:
 private:
   proposal make_proposal(const vec& unit, bool initial);
   std::vector<proposal> random_points(std::size_t k, ask_status why);
+  /// Fits what changed since the last ask: the GP (MAP) when observations
+  /// were told, the classifier when observations or failures were.
   bool refit();
+  void fit_model();
+  void fit_feasibility();
   mat pending_matrix() const;
   mat around_best_candidates(std::size_t q, std::uint64_t seed) const;
 
@@ -252,6 +256,7 @@ private:
   std::vector<double> ys_;
   std::uint64_t data_version_ = 0;
   std::uint64_t fitted_version_ = ~std::uint64_t{0};
+  std::size_t feasible_for_ = 0;   ///< observations + failures the classifier saw
   bool have_prior_ = false;
   gp_prior prior_;
   double noise_ = 0.0;

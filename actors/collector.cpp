@@ -49,11 +49,13 @@ void report(self_ptr self, run_outcome out) {
   if (self->state.reported)
     return;
   self->state.reported = true;
+  if (auto& live = self->state.cfg.live)
+    live->finish(out.status, out.message);
   caf::anon_send(self->state.main, done_atom::value, std::move(out));
 }
 
 void fail(self_ptr self, const std::string& msg) {
-  report(self, run_outcome{io::run_status::failed, msg});
+  report(self, run_outcome{io::run_status::failed, msg, {}});
 }
 
 void count(collector_state& st, const io::evaluation_record& r) {
@@ -125,6 +127,8 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
         return;
       }
       count(st, rec);
+      if (st.cfg.live)
+        st.cfg.live->add_record(rec);
       if (rec.final)
         self->send(st.optimizer, tell_atom::value, rec);
       st.records.push_back(std::move(rec));
@@ -160,18 +164,20 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
         print_progress(st, snap, true);
       }
       if (st.cfg.dir.empty()) {
-        report(self, run_outcome{rs.status, rs.message});
+        report(self, run_outcome{rs.status, rs.message, {}});
         return;
       }
       // The recommendation comes from the model; without an answer in time
       // the summary reports the best observation.
       auto finish = [self, rs](io::recommendation rec) {
-        run_outcome out{rs.status, rs.message};
+        if (auto& live = self->state.cfg.live)
+          live->set_recommendation(rec);
+        run_outcome out{rs.status, rs.message, {}};
         try {
           write_summary(self->state, rs, std::move(rec));
         } catch (const std::exception& e) {
           out = run_outcome{io::run_status::failed,
-                            std::string("writing the summary: ") + e.what()};
+                            std::string("writing the summary: ") + e.what(), {}};
         }
         report(self, std::move(out));
       };

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/actors.hpp"
+#include "io/live.hpp"
 #include "io/objective.hpp"
 #include "io/records.hpp"
 #include "io/summary.hpp"
@@ -32,6 +33,9 @@ struct collector_config {
   std::string title;
   std::vector<io::evaluation_record> previous;    ///< records of a resumed run
   std::size_t resumed = 0;
+  /// The dashboard's view (null: none): every record, the recommendation
+  /// and the outcome are published to it.
+  std::shared_ptr<io::live_view> live;
 };
 
 struct collector_state {

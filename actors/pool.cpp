@@ -2,6 +2,7 @@
 // The pool actor.
 #include "actors/pool.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace asyncbo::actors {
@@ -203,6 +204,45 @@ void maybe_ask(self_ptr self) {
       });
 }
 
+double median_of(std::vector<double> v) {
+  if (v.empty())
+    return 0.0;
+  auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+/// Hands the dashboard a copy of what the pool knows (a short lock, no I/O).
+void publish_live(pool_state& st) {
+  if (!st.cfg.live)
+    return;
+  io::live_pool p;
+  for (auto& [slot, m] : st.members) {
+    io::live_evaluator e;
+    e.name = m.name;
+    e.node = m.node;
+    if (const job* j = st.disp->in_flight(slot)) {
+      e.busy = true;
+      e.id = j->id;
+      e.attempt = j->attempt;
+      e.x = j->x;
+      e.since = st.disp->assigned_at(slot);
+    }
+    p.evaluators.push_back(std::move(e));
+  }
+  for (auto& j : st.disp->queue())
+    p.queued.push_back(j.x);
+  p.asks = st.ask_ms.size();
+  p.retried = st.disp->stats().retried;
+  p.requeued = st.disp->stats().requeued;
+  p.ask_outstanding = st.disp->ask_outstanding();
+  p.last_ask_ms = st.last_ask_ms;
+  p.median_ask_ms = median_of(st.ask_ms);
+  p.median_dispatch_ms = 1000.0 * median_of(st.disp->stats().dispatch_latency);
+  p.recommended_mean = st.recommended_mean;
+  st.cfg.live->set_pool(std::move(p));
+}
+
 /// After every event: send what can run, ask if an ask is due, end if done.
 void step(self_ptr self) {
   auto& st = self->state;
@@ -210,6 +250,7 @@ void step(self_ptr self) {
     return;
   send_assignments(self);
   maybe_ask(self);
+  publish_live(st);
   if (st.disp->done())
     finish(self, io::run_status::completed, "");
 }
@@ -284,7 +325,7 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
       auto& st = self->state;
       auto sender = self->current_sender();
       const std::string from = sender ? caf::to_string(sender->node()) : "?";
-      if (secret != st.cfg.secret) {
+      if (!io::equal_constant_time(secret, st.cfg.secret)) {
         ++st.rejected;
         note(self, "rejected a registration from " + node + " (" + from
                      + "): wrong cluster secret");
@@ -306,7 +347,7 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
       auto& st = self->state;
       auto sender = self->current_sender();
       const bool local = local_sender(self);
-      bool ok = secret == st.cfg.secret;
+      bool ok = io::equal_constant_time(secret, st.cfg.secret);
       if (ok && !local) {
         // Only a registered node, and only its own evaluators.
         ok = st.workers.count(sender->node()) > 0;

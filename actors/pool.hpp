@@ -7,12 +7,14 @@
 #include <chrono>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "actors/actors.hpp"
 #include "core/dispatch.hpp"
+#include "io/live.hpp"
 
 namespace asyncbo::actors {
 
@@ -23,6 +25,9 @@ struct pool_config {
   std::string secret;              ///< remote registrations must match
   io::objective_spec spec;         ///< sent to remote workers
   std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  /// The dashboard's view (null: none): the pool publishes its evaluators,
+  /// queue and latencies after every event.
+  std::shared_ptr<io::live_view> live;
 };
 
 struct pool_state {

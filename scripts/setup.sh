@@ -8,6 +8,8 @@ packages=(
   libcaf-dev libeigen3-dev
   libboost-test-dev libboost-random-dev
   liblbfgspp-dev nlohmann-json3-dev
+  libcpp-httplib-dev pkg-config
+  chromium
   python3 openssl
 )
 

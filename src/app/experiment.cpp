@@ -24,6 +24,7 @@
 #include "core/engine.hpp"
 #include "io/lock.hpp"
 #include "io/process.hpp"
+#include "web/dashboard.hpp"
 
 namespace asyncbo::app {
 
@@ -289,11 +290,49 @@ std::uint16_t publish_pool(caf::actor_system& sys, const io::settings& s, const 
   return *res;
 }
 
+/// The dashboard's options from output.dashboard-*.
+web::dashboard_options dashboard_options_of(const io::settings& s) {
+  web::dashboard_options d;
+  d.host = s.dashboard_host;
+  d.port = static_cast<std::uint16_t>(std::max<std::int64_t>(0, s.dashboard_port));
+  d.token = s.dashboard_token;
+  return d;
+}
+
+/// The live view and its server, when output.dashboard-port is set.
+struct live_dashboard {
+  std::shared_ptr<io::live_view> view;
+  std::unique_ptr<web::dashboard> server;
+};
+
+live_dashboard start_dashboard(const run_request& req, const resolved_objective& obj,
+                               const collector_config& ccfg, const pool_config& pcfg) {
+  const io::settings& s = req.settings;
+  live_dashboard d;
+  if (s.dashboard_port < 0)
+    return d;
+  d.view = std::make_shared<io::live_view>(obj.spec, ccfg.title, ccfg.total_points, pcfg.t0,
+                                           ccfg.previous);
+  try {
+    d.server = std::make_unique<web::dashboard>(d.view, dashboard_options_of(s));
+  } catch (const std::exception& e) {
+    throw refusal(e.what());
+  }
+  req.log("dashboard: " + d.server->url()
+          + (s.dashboard_token.empty() ? "" : " (token required)"));
+  return d;
+}
+
 run_outcome run_runtime(const run_request& req, signal_watch& signals,
                         const resolved_objective& obj, outputs& out, engine_setup& es) {
   const io::settings& s = req.settings;
   pool_config pcfg = make_pool_config(s, obj, out, std::move(es.requeue));
   collector_config ccfg = make_collector_config(s, obj, out);
+  // Declared before the actor system: it outlives every actor that writes
+  // to its view.
+  live_dashboard dash = start_dashboard(req, obj, ccfg, pcfg);
+  pcfg.live = dash.view;
+  ccfg.live = dash.view;
   const std::string secret = pcfg.secret;
   caf::actor_system_config cfg;
   add_message_types(cfg);
@@ -340,6 +379,9 @@ run_outcome run_runtime(const run_request& req, signal_watch& signals,
   self->receive([&](done_atom, run_outcome& o) { outcome = std::move(o); });
   signals.on_signal(nullptr);
   shutdown();
+  // A page polls twice a second: one more second shows it the final state.
+  if (dash.server)
+    std::this_thread::sleep_for(std::chrono::seconds(1));
   return outcome;
 }
 
@@ -350,6 +392,9 @@ run_outcome run_experiment(const run_request& req) {
   // so that only the watcher thread ever receives them.
   signal_watch signals;
   try {
+    if (req.settings.dashboard_port >= 0)
+      if (auto e = dashboard_options_of(req.settings).validate(); !e.empty())
+        throw refusal(e);
     auto obj = resolve_objective(req);
     io::prepare_process();
     auto out = open_outputs(req, obj.space.names());
@@ -358,7 +403,7 @@ run_outcome run_experiment(const run_request& req) {
     outcome.dir = out.dir;
     return outcome;
   } catch (const refusal& r) {
-    return run_outcome{io::run_status::refused, r.what()};
+    return run_outcome{io::run_status::refused, r.what(), {}};
   }
 }
 

@@ -68,12 +68,16 @@ int config_errors(const std::string& where, const std::vector<std::string>& erro
 /// Loads CONFIG (if any) and the overrides; validates. Returns 0 or an exit code.
 int load_settings(const std::string& config, const std::vector<std::string>& args,
                   io::settings& s, std::vector<std::string>& rest) {
+  // Every key the schema marks secret.
   for (auto& a : args)
-    if (a.rfind("--cluster.secret=", 0) == 0 || a.rfind("--cluster.tls-passphrase=", 0) == 0)
-      std::fprintf(stderr, "asyncbo: warning: %s on the command line can be read by other "
-                           "users of this machine (ps); prefer cluster.secret-file or "
-                           "ASYNCBO_CLUSTER_SECRET\n",
-                   a.substr(2, a.find('=') - 2).c_str());
+    for (auto& k : io::schema())
+      if (k.secret && a.rfind("--" + k.full() + "=", 0) == 0)
+        std::fprintf(stderr, "asyncbo: warning: %s on the command line can be read by "
+                             "other users of this machine (ps); %s\n",
+                     k.full().c_str(),
+                     k.section == "cluster" ? "prefer cluster.secret-file or "
+                                              "ASYNCBO_CLUSTER_SECRET"
+                                            : "prefer the config file");
   nlohmann::json raw = nlohmann::json::object();
   if (!config.empty()) {
     if (auto err = app::load_config_file(config, raw); !err.empty()) {

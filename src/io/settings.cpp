@@ -292,6 +292,17 @@ const std::vector<entry>& entries() {
     v.push_back(bool_key("output", "fsync", &settings::fsync,
                          "fsync the logs after every line (survives power loss; "
                          "a flush already survives a killed process)"));
+    v.push_back(int_key("output", "dashboard-port", &settings::dashboard_port, -1, 65535,
+                        "serve a live dashboard on this port (-1 = off, 0 = any free "
+                        "port; the address is printed on stderr)"));
+    v.push_back(string_key("output", "dashboard-host", &settings::dashboard_host, {},
+                           "address the dashboard listens on; other than loopback it "
+                           "needs dashboard-token"));
+    v.push_back(secret(string_key("output", "dashboard-token", &settings::dashboard_token,
+                                  {}, "token every dashboard request must carry "
+                                      "(Authorization: Bearer or ?token=; never written "
+                                      "to the outputs)"),
+                       &settings::dashboard_token));
     // -- space
     v.push_back(problem(strings_key("space", "names", &settings::space_names,
                             "parameter names (objective = \"command\")")));

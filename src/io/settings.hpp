@@ -59,6 +59,9 @@ struct settings {
   std::string progress = "auto";
   bool plot = true;
   bool fsync = false;
+  std::int64_t dashboard_port = -1;   ///< -1: no dashboard; 0: a free port
+  std::string dashboard_host = "127.0.0.1";
+  std::string dashboard_token;
   // [space] (for objective = "command"; built-ins bring their own box)
   std::vector<std::string> space_names;
   std::vector<double> space_lower, space_upper;

@@ -133,7 +133,8 @@ BOOST_AUTO_TEST_CASE(no_secret_appears_in_any_output_file) {
                         "--delay.time-scale=0", "--output.dir=" + d.path + "/out",
                         "--experiment.num-observations=4", "--acquisition.samples=256",
                         "--cluster.port=0", "--cluster.secret=ZebraTopSecret42",
-                        "--cluster.tls-passphrase=PassPhraseQuux"});
+                        "--cluster.tls-passphrase=PassPhraseQuux",
+                        "--output.dashboard-port=0", "--output.dashboard-token=DashTokenWombat"});
   BOOST_TEST_REQUIRE(r.code == 0, r.err);
   std::size_t files = 0;
   for (auto& e : std::filesystem::recursive_directory_iterator(d.path + "/out")) {
@@ -143,15 +144,20 @@ BOOST_AUTO_TEST_CASE(no_secret_appears_in_any_output_file) {
     const std::string text = read_file(e.path().string());
     BOOST_TEST(text.find("ZebraTopSecret42") == std::string::npos, e.path());
     BOOST_TEST(text.find("PassPhraseQuux") == std::string::npos, e.path());
+    BOOST_TEST(text.find("DashTokenWombat") == std::string::npos, e.path());
   }
   BOOST_TEST(files >= 4u);
   BOOST_TEST(r.err.find("ZebraTopSecret42") == std::string::npos);
+  BOOST_TEST(r.err.find("DashTokenWombat") == std::string::npos);
+  BOOST_TEST(r.err.find("warning: output.dashboard-token on the command line") != std::string::npos,
+             r.err);
   BOOST_TEST(r.err.find("warning: cluster.secret on the command line can be read by other "
                         "users")
                != std::string::npos,
              r.err);
   auto s = nlohmann::json::parse(read_file(d.path + "/out/summary.json"));
   BOOST_TEST(s["config"]["cluster"]["secret"] == "(set, not recorded)");
+  BOOST_TEST(s["config"]["output"]["dashboard-token"] == "(set, not recorded)");
 }
 
 BOOST_AUTO_TEST_CASE(the_closing_report_says_what_summary_json_says) {

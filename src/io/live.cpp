@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: Apache-2.0
+// The live view of a running experiment.
+#include "io/live.hpp"
+
+#include <cmath>
+
+#include "io/plot.hpp"
+
+namespace asyncbo::io {
+
+namespace {
+
+using json = nlohmann::json;
+
+/// A point as an object by parameter name.
+json named(const std::vector<std::string>& names, const std::vector<double>& x) {
+  json o = json::object();
+  for (std::size_t i = 0; i < x.size(); ++i)
+    o[i < names.size() ? names[i] : "x" + std::to_string(i)] = x[i];
+  return o;
+}
+
+/// NaN and infinities as null (JSON has no such numbers).
+json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+} // namespace
+
+live_view::live_view(objective_spec objective, std::string title, std::size_t total_points,
+                     std::chrono::steady_clock::time_point t0,
+                     std::vector<evaluation_record> previous)
+  : objective_(std::move(objective)), title_(std::move(title)), total_(total_points),
+    t0_(t0) {
+  for (auto& r : previous)
+    add_record(r);
+  ok_at_start_ = ok_;
+}
+
+void live_view::set_pool(live_pool p) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pool_ = std::move(p);
+}
+
+void live_view::add_record(const evaluation_record& r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  records_.push_back(r);
+  if (r.ok()) {
+    ++ok_;
+    if (!best_ || r.value < records_[*best_].value)
+      best_ = records_.size() - 1;
+  } else if (r.final) {
+    ++failed_;
+  } else {
+    ++retried_;
+  }
+}
+
+void live_view::set_recommendation(const recommendation& rec) {
+  std::lock_guard<std::mutex> lock(mu_);
+  recommended_ = rec;
+}
+
+void live_view::finish(run_status status, const std::string& message) {
+  const double t = elapsed();
+  std::lock_guard<std::mutex> lock(mu_);
+  state_ = to_string(status);
+  message_ = message;
+  finished_at_ = t;
+  for (auto& e : pool_.evaluators)
+    e.busy = false;
+}
+
+double live_view::elapsed() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+}
+
+std::size_t live_view::records() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return records_.size();
+}
+
+json live_view::status_json() const {
+  const double now = elapsed();
+  // Copy out under the lock; build the JSON after.
+  std::unique_lock<std::mutex> lock(mu_);
+  const std::size_t ok = ok_, failed = failed_, retried = retried_, at_start = ok_at_start_;
+  const std::size_t n = records_.size();
+  std::optional<evaluation_record> best;
+  if (best_)
+    best = records_[*best_];
+  std::vector<evaluation_record> failures;
+  for (std::size_t i = n; i > 0 && failures.size() < 10; --i)
+    if (!records_[i - 1].ok())
+      failures.push_back(records_[i - 1]);
+  const live_pool pool = pool_;
+  const recommendation rec = recommended_;
+  const std::string state = state_, message = message_;
+  const double finished_at = finished_at_;
+  lock.unlock();
+
+  const auto& names = objective_.names;
+  const double t = finished_at >= 0.0 ? finished_at : now;
+  json j;
+  j["state"] = state;
+  j["message"] = message;
+  j["title"] = title_;
+  j["objective"] = objective_.name;
+  j["names"] = names;
+  j["elapsed_s"] = t;
+  j["evaluations"] = {{"ok", ok}, {"failed", failed}, {"retried", retried},
+                      {"total", total_}, {"records", n}};
+  // ETA from this process's pace, as on the progress line.
+  const std::size_t here = ok > at_start ? ok - at_start : 0;
+  const std::size_t left = total_ > ok ? total_ - ok : 0;
+  j["eta_s"] = state == "running" && here > 0 ? json(t / double(here) * double(left))
+                                              : json(nullptr);
+  j["best"] = nullptr;
+  if (best)
+    j["best"] = {{"value", best->value}, {"id", best->id}, {"x", named(names, best->x)}};
+  j["recommended"] = nullptr;
+  if (rec.found)
+    j["recommended"] = {{"mean", rec.mean}, {"sd", rec.sd}, {"observed", rec.observed},
+                        {"x", named(names, rec.x)}};
+  j["recommended_mean"] = number(pool.recommended_mean);
+  j["minimum"] = objective_.minimum ? json(*objective_.minimum) : json(nullptr);
+  std::size_t busy = 0;
+  for (auto& e : pool.evaluators)
+    busy += e.busy;
+  j["evaluators"] = {{"busy", busy}, {"total", pool.evaluators.size()}};
+  j["asks"] = pool.asks;
+  j["ask_outstanding"] = pool.ask_outstanding;
+  j["latency_ms"] = {{"last_ask", pool.last_ask_ms},
+                     {"median_ask", pool.median_ask_ms},
+                     {"median_dispatch", pool.median_dispatch_ms}};
+  json queued = json::array();
+  for (auto& x : pool.queued)
+    queued.push_back(named(names, x));
+  j["queue"] = queued;
+  json pending = json::array();
+  for (auto& e : pool.evaluators)
+    if (e.busy)
+      pending.push_back({{"id", e.id}, {"x", named(names, e.x)}});
+  j["pending"] = pending;
+  json fl = json::array();
+  for (auto& r : failures)
+    fl.push_back({{"id", r.id}, {"attempt", r.attempt}, {"status", to_string(r.status)},
+                  {"reason", r.reason}, {"worker", r.worker}, {"t", r.end_time},
+                  {"x", named(names, r.x)}});
+  j["failures"] = fl;
+  return j;
+}
+
+json live_view::evaluators_json() const {
+  const double now = elapsed();
+  std::unique_lock<std::mutex> lock(mu_);
+  const auto evaluators = pool_.evaluators;
+  const bool over = finished_at_ >= 0.0;
+  lock.unlock();
+  json a = json::array();
+  for (auto& e : evaluators) {
+    json o = {{"name", e.name}, {"node", e.node}, {"remote", e.node != "local"},
+              {"busy", e.busy && !over}};
+    if (e.busy && !over) {
+      o["id"] = e.id;
+      o["attempt"] = e.attempt;
+      o["x"] = named(objective_.names, e.x);
+      o["running_s"] = std::max(0.0, now - e.since);
+    }
+    a.push_back(std::move(o));
+  }
+  return json{{"evaluators", a}};
+}
+
+json live_view::observations_json(std::size_t since, std::size_t limit) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  const std::size_t n = records_.size();
+  const std::size_t from = std::min(since, n);
+  const std::size_t to = from + std::min(limit, n - from);
+  std::vector<evaluation_record> rows(records_.begin() + static_cast<std::ptrdiff_t>(from),
+                                      records_.begin() + static_cast<std::ptrdiff_t>(to));
+  lock.unlock();
+  json a = json::array();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    json o = to_json(rows[i]);
+    o["seq"] = from + i;
+    o["x"] = named(objective_.names, rows[i].x);
+    a.push_back(std::move(o));
+  }
+  return json{{"since", from}, {"next", to}, {"total", n}, {"observations", a}};
+}
+
+std::string live_view::plot_svg() const {
+  std::unique_lock<std::mutex> lock(mu_);
+  const std::size_t key = records_.size() * 2 + (recommended_.found ? 1 : 0);
+  if (plot_count_ == key)
+    return plot_;
+  const auto recs = records_;
+  const auto rec = recommended_;
+  lock.unlock();
+  const auto& obj = objective_;
+  const test_function* contour = obj.builtin() && obj.names.size() == 2 ? obj.builtin()
+                                                                        : nullptr;
+  std::string svg = make_plot_svg(recs, obj.names, contour, obj.minimum, title_,
+                                  rec.found ? rec.x : std::vector<double>{});
+  lock.lock();
+  plot_ = svg;          // keyed by what it was drawn from: a newer state
+  plot_count_ = key;    // redraws on the next request
+  return svg;
+}
+
+bool equal_constant_time(const std::string& a, const std::string& b) {
+  // Every byte of the longer string is visited whatever the contents.
+  const std::size_t n = std::max(a.size(), b.size());
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    const unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+} // namespace asyncbo::io

@@ -78,7 +78,11 @@ using pool_actor = caf::typed_actor<
   /// Stop the run now with a status and a reason (local sender only).
   caf::reacts_to<abort_atom, io::run_status, std::string>,
   /// The pool's current state.
-  caf::replies_to<status_atom>::with<pool_snapshot>>;
+  caf::replies_to<status_atom>::with<pool_snapshot>,
+  /// Internal (local sender only): hand the dashboard the state now (the
+  /// pool publishes at most every 50 ms, and this delayed message makes the
+  /// last change of a burst arrive too).
+  caf::reacts_to<publish_atom>>;
 
 /// Registers every message type under its network name. Call on every
 /// actor_system_config before the actor system is built.

@@ -184,6 +184,7 @@ using abort_atom = caf::atom_constant<caf::atom("abort")>;
 using note_atom = caf::atom_constant<caf::atom("note")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using recommend_atom = caf::atom_constant<caf::atom("recommend")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
 
 // -- messages of the runtime ----------------------------------------------------------
 

@@ -28,6 +28,7 @@ namespace {
 using self_ptr = pool_actor::stateful_pointer<pool_state>;
 
 void step(self_ptr self);
+void publish_live(pool_state& st);
 
 void note(self_ptr self, const std::string& text) {
   self->send(self->state.collector, note_atom::value, text);
@@ -62,6 +63,7 @@ void finish(self_ptr self, io::run_status status, const std::string& msg) {
   if (st.disp->stopped())
     return;
   st.disp->stop(st.now());
+  publish_live(st);
   if (st.workers.empty()) {
     send_stats(self, status, msg);
     return;
@@ -243,6 +245,23 @@ void publish_live(pool_state& st) {
   st.cfg.live->set_pool(std::move(p));
 }
 
+/// Publishes at most every 50 ms: with a thousand evaluators, copying them
+/// after every event would cost more than the dispatch itself.
+void maybe_publish_live(self_ptr self) {
+  auto& st = self->state;
+  if (!st.cfg.live || st.live_scheduled)
+    return;
+  constexpr auto period = std::chrono::milliseconds(50);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - st.last_live >= period) {
+    st.last_live = now;
+    publish_live(st);
+    return;
+  }
+  st.live_scheduled = true;
+  self->delayed_send(self, period - (now - st.last_live), publish_atom::value);
+}
+
 /// After every event: send what can run, ask if an ask is due, end if done.
 void step(self_ptr self) {
   auto& st = self->state;
@@ -250,7 +269,7 @@ void step(self_ptr self) {
     return;
   send_assignments(self);
   maybe_ask(self);
-  publish_live(st);
+  maybe_publish_live(self);
   if (st.disp->done())
     finish(self, io::run_status::completed, "");
 }
@@ -370,6 +389,14 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
         finish(self, status, why);
     },
     [self](status_atom) { return self->state.snapshot(); },
+    [self](publish_atom) {
+      auto& st = self->state;
+      if (!local_sender(self))
+        return;
+      st.live_scheduled = false;
+      st.last_live = std::chrono::steady_clock::now();
+      publish_live(st);
+    },
   };
 }
 

@@ -58,6 +58,8 @@ struct pool_state {
   std::uint64_t rejected = 0;      ///< refused registrations and joins
   std::uint64_t evaluator_seq = 0;
   bool started = false;
+  std::chrono::steady_clock::time_point last_live{};  ///< last dashboard publication
+  bool live_scheduled = false;                        ///< a publish_atom is on its way
 
   double now() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - cfg.t0).count();

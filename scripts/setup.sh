@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages asyncbo needs, but only those that are missing.
+#   bash scripts/setup.sh           what building and running need
+#   bash scripts/setup.sh --tests   that, and what the tests need (chromium)
 set -euo pipefail
 
 packages=(
@@ -9,9 +11,11 @@ packages=(
   libboost-test-dev libboost-random-dev
   liblbfgspp-dev nlohmann-json3-dev
   libcpp-httplib-dev pkg-config
-  chromium
   python3 openssl
 )
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(chromium)   # the dashboard's browser test
+fi
 
 missing=()
 for p in "${packages[@]}"; do

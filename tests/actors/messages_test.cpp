@@ -204,10 +204,11 @@ BOOST_AUTO_TEST_CASE(objective_spec_and_outcome_roundtrip) {
   check_roundtrip(sys, s);
   s.minimum = -1.0473939;
   BOOST_TEST(*roundtrip(sys, s).minimum == -1.0473939);
-  auto o = roundtrip(sys, run_outcome{io::run_status::interrupted, "why"});
+  auto o = roundtrip(sys, run_outcome{io::run_status::interrupted, "why", "runs/x"});
   BOOST_TEST(o.exit_code() == 130);
   BOOST_TEST(o.message == "why");
-  check_roundtrip(sys, run_outcome{io::run_status::failed, "why"});
+  BOOST_TEST(o.dir == "runs/x");
+  check_roundtrip(sys, run_outcome{io::run_status::failed, "why", "runs/y"});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -126,7 +126,7 @@ BOOST_AUTO_TEST_CASE(every_message_type_crosses_loopback_unchanged) {
     spec.timeout = 10;
     spec.minimum = 0.5;
     echo_check(self, *remote, spec);
-    echo_check(self, *remote, run_outcome{io::run_status::refused, "why"});
+    echo_check(self, *remote, run_outcome{io::run_status::refused, "why", "runs/z"});
     self->send_exit(*remote, caf::exit_reason::user_shutdown);
   }
   ::close(life[1]);

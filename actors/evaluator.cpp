@@ -6,6 +6,7 @@
 
 #include "core/format.hpp"
 #include "io/command.hpp"
+#include "io/persistent.hpp"
 
 namespace asyncbo::actors {
 
@@ -21,19 +22,35 @@ evaluation_fn point_evaluation(point_function fn, std::string worker) {
   };
 }
 
+namespace {
+
+/// The result of a program's evaluation of `j`.
+result_msg result_of(const job& j, const std::string& worker, const io::command_outcome& out) {
+  result_msg r;
+  r.id = j.id;
+  r.attempt = j.attempt;
+  r.worker = worker;
+  r.value = out.value;
+  r.status = out.status;
+  r.reason = out.reason;
+  return r;
+}
+
+} // namespace
+
 evaluation_fn evaluation_from_spec(const io::objective_spec& spec, const std::string& worker,
                                    const std::string& log_dir) {
+  if (spec.is_command() && spec.persistent) {
+    // One program per evaluator, owned by its evaluation function (and so
+    // by the evaluator actor: it ends with the actor).
+    auto program = std::make_shared<io::persistent_program>(spec, worker, log_dir);
+    return [program, worker](const job& j) {
+      return result_of(j, worker, program->evaluate(j.x, j.id, j.attempt));
+    };
+  }
   if (spec.is_command())
     return [spec, worker, log_dir](const job& j) {
-      result_msg r;
-      r.id = j.id;
-      r.attempt = j.attempt;
-      r.worker = worker;
-      auto out = io::run_command(spec, log_dir, j.x, j.id, j.attempt, worker);
-      r.value = out.value;
-      r.status = out.status;
-      r.reason = out.reason;
-      return r;
+      return result_of(j, worker, io::run_command(spec, log_dir, j.x, j.id, j.attempt, worker));
     };
   const test_function* f = spec.builtin();
   if (!f)

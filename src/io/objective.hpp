@@ -21,6 +21,9 @@ struct objective_spec {
   delay_model delay;                   ///< simulated delays (built-ins)
   std::vector<std::string> command;    ///< argv of an external program
   bool json_stdin = false;             ///< objective.input = "json"
+  /// objective.mode = "persistent": one long-lived program per evaluator,
+  /// one JSON request and reply per line (io/persistent.hpp).
+  bool persistent = false;
   double timeout = 0.0;                ///< seconds per evaluation; 0 = none
   std::string workdir;                 ///< per-evaluation directory root
   std::uint64_t log_limit = std::uint64_t{1} << 20; ///< bytes per log file; 0 = none

@@ -49,67 +49,6 @@ void reap_group(pid_t pgid) {
   }
 }
 
-/// A log file of at most `limit` bytes (0 = unlimited): the first half is
-/// written as it arrives, the last half is kept in a bounded buffer and
-/// written at the end after a line that says how much was dropped.
-class capped_log {
-public:
-  capped_log(const std::string& path, std::size_t limit) : limit_(limit) {
-    if (!path.empty())
-      fd_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  }
-
-  void write(const char* p, std::size_t n) {
-    if (!fd_)
-      return;
-    if (limit_ == 0) {
-      write_fully(fd_.get(), p, n);
-      return;
-    }
-    const std::size_t half = limit_ / 2;
-    if (head_ < half) {
-      const std::size_t k = std::min(n, half - head_);
-      write_fully(fd_.get(), p, k);
-      head_ += k;
-      p += k;
-      n -= k;
-    }
-    if (n == 0)
-      return;
-    tail_.append(p, n);
-    if (tail_.size() > 2 * half) {
-      dropped_ += tail_.size() - half;
-      tail_.erase(0, tail_.size() - half);
-    }
-  }
-
-  /// Writes the kept end (and the marker, if anything was dropped).
-  void finish() {
-    if (!fd_)
-      return;
-    const std::size_t half = limit_ / 2;
-    if (tail_.size() > half) {
-      dropped_ += tail_.size() - half;
-      tail_.erase(0, tail_.size() - half);
-    }
-    if (dropped_ > 0) {
-      const std::string mark = "\n[asyncbo: " + std::to_string(dropped_)
-                               + " bytes dropped here (objective.log-limit)]\n";
-      write_fully(fd_.get(), mark.data(), mark.size());
-    }
-    write_fully(fd_.get(), tail_.data(), tail_.size());
-    tail_.clear();
-    fd_.reset();
-  }
-
-private:
-  unique_fd fd_;
-  std::size_t limit_;
-  std::size_t head_ = 0;
-  std::size_t dropped_ = 0;
-  std::string tail_;
-};
-
 /// Appends what the program wrote to its log and (stdout) the bounded tail.
 void consume(const char* buf, std::size_t n, capped_log& log, std::string* tail) {
   log.write(buf, n);
@@ -152,23 +91,113 @@ struct exec_image {
   }
 };
 
-/// Kills the group: SIGTERM, up to 0.5 s for the leader to exit, SIGKILL.
-void terminate_group(pid_t pid, int& status, bool& exited) {
+} // namespace
+
+capped_log::capped_log(const std::string& path, std::size_t limit) : limit_(limit) {
+  if (!path.empty())
+    fd_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+}
+
+void capped_log::write(const char* p, std::size_t n) {
+  if (!fd_)
+    return;
+  if (limit_ == 0) {
+    write_fully(fd_.get(), p, n);
+    return;
+  }
+  const std::size_t half = limit_ / 2;
+  if (head_ < half) {
+    const std::size_t k = std::min(n, half - head_);
+    write_fully(fd_.get(), p, k);
+    head_ += k;
+    p += k;
+    n -= k;
+  }
+  if (n == 0)
+    return;
+  tail_.append(p, n);
+  if (tail_.size() > 2 * half) {
+    dropped_ += tail_.size() - half;
+    tail_.erase(0, tail_.size() - half);
+  }
+}
+
+void capped_log::finish() {
+  if (!fd_)
+    return;
+  const std::size_t half = limit_ / 2;
+  if (limit_ > 0 && tail_.size() > half) {
+    dropped_ += tail_.size() - half;
+    tail_.erase(0, tail_.size() - half);
+  }
+  if (dropped_ > 0) {
+    const std::string mark = "\n[asyncbo: " + std::to_string(dropped_)
+                             + " bytes dropped here (objective.log-limit)]\n";
+    write_fully(fd_.get(), mark.data(), mark.size());
+  }
+  write_fully(fd_.get(), tail_.data(), tail_.size());
+  tail_.clear();
+  fd_.reset();
+}
+
+std::string spawn_child(const std::vector<std::string>& argv,
+                        const std::vector<std::string>& env, const std::string& cwd,
+                        child_process& out) {
+  if (argv.empty())
+    return "no program given";
+  std::vector<std::string> args = argv;
+  args[0] = resolve_program(args[0]);
+  if (args[0].empty())
+    return "cannot find program \"" + argv[0] + "\" on PATH";
+  pipe_fds out_pipe, err_pipe, in_pipe;
+  if (!make_pipe(out_pipe) || !make_pipe(err_pipe) || !make_pipe(in_pipe))
+    return std::string("pipe: ") + std::strerror(errno);
+  exec_image image(args, env);
+  const pid_t pid = ::fork();
+  if (pid < 0)
+    return std::string("fork: ") + std::strerror(errno);
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    // If the calling thread (and so the head) dies, the program dies too.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::dup2(in_pipe.read.get(), 0);
+    ::dup2(out_pipe.write.get(), 1);
+    ::dup2(err_pipe.write.get(), 2);
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0)
+      _exit(126);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execve(image.argv[0], image.argv.data(), image.envp.data());
+    _exit(127);
+  }
+  ::setpgid(pid, pid); // also in the parent: no race with an early kill
+  out.pid = pid;
+  out.in = std::move(in_pipe.write);
+  out.out = std::move(out_pipe.read);
+  out.err = std::move(err_pipe.read);
+  return "";
+}
+
+bool end_group(int pid, int& status, double grace_s) {
+  bool exited = false;
   ::kill(-pid, SIGTERM);
-  const auto grace = clock_type::now() + std::chrono::milliseconds(500);
+  const auto grace = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
+                                           std::chrono::duration<double>(grace_s));
   while (clock_type::now() < grace) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno == ECHILD)) {
       exited = true;
       break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ::kill(-pid, SIGKILL);
   if (!exited)
     ::waitpid(pid, &status, 0);
+  reap_group(pid);
+  return exited;
 }
-
-} // namespace
 
 void unique_fd::reset(int fd) noexcept {
   if (fd_ >= 0)
@@ -228,42 +257,18 @@ process_result run_process(const process_request& req) {
   };
   if (req.argv.empty())
     return fail("no program given");
-  std::vector<std::string> args = req.argv;
-  args[0] = resolve_program(args[0]);
-  if (args[0].empty())
-    return fail("cannot find program \"" + req.argv[0] + "\" on PATH");
   capped_log out_log(req.stdout_log, req.log_limit);
   capped_log err_log(req.stderr_log, req.log_limit);
-  pipe_fds out_pipe, err_pipe, in_pipe;
-  if (!make_pipe(out_pipe) || !make_pipe(err_pipe) || !make_pipe(in_pipe))
-    return fail(std::string("pipe: ") + std::strerror(errno));
-  exec_image image(args, req.env);
   const auto t0 = clock_type::now();
-  const pid_t pid = ::fork();
-  if (pid < 0)
-    return fail(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    // If the calling thread (and so the head) dies, the program dies too.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    ::dup2(in_pipe.read.get(), 0);
-    ::dup2(out_pipe.write.get(), 1);
-    ::dup2(err_pipe.write.get(), 2);
-    if (!req.cwd.empty() && ::chdir(req.cwd.c_str()) != 0)
-      _exit(126);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execve(image.argv[0], image.argv.data(), image.envp.data());
-    _exit(127);
-  }
-  ::setpgid(pid, pid); // also in the parent: no race with an early kill
-  in_pipe.read.reset();
-  out_pipe.write.reset();
-  err_pipe.write.reset();
+  child_process child;
+  if (auto why = spawn_child(req.argv, req.env, req.cwd, child); !why.empty())
+    return fail(why);
+  const pid_t pid = child.pid;
   if (!req.stdin_text.empty())
-    write_fully(in_pipe.write.get(), req.stdin_text.data(), req.stdin_text.size());
-  in_pipe.write.reset();
+    write_fully(child.in.get(), req.stdin_text.data(), req.stdin_text.size());
+  child.in.reset();
+  auto& out_pipe_read = child.out;
+  auto& err_pipe_read = child.err;
 
   const bool has_timeout = req.timeout > 0.0;
   const auto deadline = t0 + std::chrono::duration_cast<clock_type::duration>(
@@ -288,8 +293,8 @@ process_result run_process(const process_request& req) {
       wait_ms = static_cast<int>(std::min<long>(left, 50));
     }
     if (!out_eof || !err_eof) {
-      pollfd p[2] = {{out_eof ? -1 : out_pipe.read.get(), POLLIN, 0},
-                     {err_eof ? -1 : err_pipe.read.get(), POLLIN, 0}};
+      pollfd p[2] = {{out_eof ? -1 : out_pipe_read.get(), POLLIN, 0},
+                     {err_eof ? -1 : err_pipe_read.get(), POLLIN, 0}};
       if (::poll(p, 2, wait_ms) > 0) {
         if (p[0].revents && !drain_once(p[0].fd, buf, sizeof(buf), out_log, &res.stdout_tail))
           out_eof = true;
@@ -303,11 +308,11 @@ process_result run_process(const process_request& req) {
       exited = true;
   }
   if (timed_out || stop) {
-    terminate_group(pid, status, exited);
+    end_group(pid, status);
   } else {
     // Drain what is left in the pipes (the program has exited).
-    for (auto [fd, log, tail] : {std::tuple{out_pipe.read.get(), &out_log, &res.stdout_tail},
-                                 std::tuple{err_pipe.read.get(), &err_log,
+    for (auto [fd, log, tail] : {std::tuple{out_pipe_read.get(), &out_log, &res.stdout_tail},
+                                 std::tuple{err_pipe_read.get(), &err_log,
                                             static_cast<std::string*>(nullptr)}}) {
       for (;;) {
         pollfd p{fd, POLLIN, 0};
@@ -320,7 +325,7 @@ process_result run_process(const process_request& req) {
   }
   out_log.finish();
   err_log.finish();
-  reap_group(pid);
+  reap_group(pid);   // (a second time after end_group: a no-op)
   if (res.stdout_tail.size() > tail_limit)
     res.stdout_tail.erase(0, res.stdout_tail.size() - tail_limit);
   res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();

@@ -4,7 +4,9 @@
 // process of the group reaped, output streamed to log files.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace asyncbo::io {
@@ -43,6 +45,60 @@ struct pipe_fds {
 };
 /// Returns false (errno set) if pipe2 fails.
 bool make_pipe(pipe_fds& out);
+
+/// A log file of at most `limit` bytes (0 = unlimited): the first half is
+/// written as it arrives, the last half is kept in a bounded buffer and
+/// written by finish() (or the destructor) after a line that says how much
+/// was dropped. Memory stays below the limit, whatever is written.
+class capped_log {
+public:
+  capped_log() = default;
+  /// "" = a log that keeps nothing.
+  capped_log(const std::string& path, std::size_t limit);
+  ~capped_log() { finish(); }
+  capped_log(capped_log&&) noexcept = default;
+  capped_log& operator=(capped_log&& o) noexcept {
+    finish();
+    fd_ = std::move(o.fd_);
+    limit_ = o.limit_;
+    head_ = o.head_;
+    dropped_ = o.dropped_;
+    tail_ = std::move(o.tail_);
+    return *this;
+  }
+  void write(const char* p, std::size_t n);
+  void write(const std::string& s) { write(s.data(), s.size()); }
+  /// Writes the kept end (and the marker, if anything was dropped); closes.
+  void finish();
+
+private:
+  unique_fd fd_;
+  std::size_t limit_ = 0;
+  std::size_t head_ = 0;
+  std::size_t dropped_ = 0;
+  std::string tail_;
+};
+
+/// A started program: its pid (= its process group) and the parent's ends
+/// of its stdin, stdout and stderr.
+struct child_process {
+  int pid = -1;
+  unique_fd in, out, err;
+};
+
+/// Forks and executes argv (argv[0] looked up on PATH) in a process group of
+/// its own, with `env` added to the environment (inherited ASYNCBO_*
+/// variables removed) and `cwd` ("" = ours). The program dies with the
+/// calling thread (PR_SET_PDEATHSIG). Returns "" or why it could not start.
+std::string spawn_child(const std::vector<std::string>& argv,
+                        const std::vector<std::string>& env, const std::string& cwd,
+                        child_process& out);
+
+/// Ends the group of `pid`: SIGTERM, up to `grace_s` for the leader to exit,
+/// SIGKILL to the group, then every member reaped (at most 2 s more). Fills
+/// the leader's wait status if it was not reaped before. Returns true if the
+/// leader exited within the grace period.
+bool end_group(int pid, int& status, double grace_s = 0.5);
 
 /// What to run.
 struct process_request {

@@ -2,6 +2,8 @@
 // Configuration schema and validation.
 #include "io/settings.hpp"
 
+#include "io/command.hpp"
+
 #include "core/format.hpp"
 
 #include <cmath>
@@ -319,8 +321,14 @@ const std::vector<entry>& entries() {
     v.push_back(problem(string_key("objective", "input", &settings::input, {"args", "json"},
                            "json: the point is also written to stdin as a JSON "
                            "object")));
+    v.push_back(string_key("objective", "mode", &settings::mode, {"spawn", "persistent"},
+                           "spawn: a new process per evaluation; persistent: each "
+                           "evaluator starts the program once and sends it one JSON "
+                           "request per line on stdin, one JSON reply per line back "
+                           "(README, \"Persistent programs\")"));
     v.push_back(real_key("objective", "timeout", &settings::timeout, 0.0, false,
-                         "seconds per evaluation (0 = none)"));
+                         "seconds per evaluation (0 = none); in persistent mode from "
+                         "the request, so a restart's start-up counts"));
     v.push_back(int_key("objective", "max-retries", &settings::max_retries, 0, 1000,
                         "retries of a failed evaluation"));
     v.push_back(real_key("objective", "max-failure-fraction",
@@ -401,10 +409,22 @@ void cross_check(const settings& s, std::vector<std::string>& err) {
   if (s.rule == "sync" && s.function == "ei" && s.batch_size != 1)
     add("acquisition.function: ei gives one point per ask; with rule sync "
         "experiment.batch-size must be 1, got " + std::to_string(s.batch_size));
+  if (s.mode == "persistent" && s.objective != "command")
+    add("objective.mode: \"persistent\" needs experiment.objective = \"command\" (got \""
+        + s.objective + "\")");
   if (s.objective == "command") {
     if (s.command.empty())
       add("objective.command: must not be empty when experiment.objective is "
           "\"command\"");
+    if (s.mode == "persistent")
+      for (std::size_t i = 0; i < s.command.size(); ++i)
+        try {
+          (void) expand_argv({s.command[i]}, {}, {});
+        } catch (const std::invalid_argument&) {
+          add("objective.command: argument " + std::to_string(i) + " (\"" + s.command[i]
+              + "\") has a {placeholder}; in persistent mode the point arrives on stdin as "
+                "JSON, not in the arguments (write {{ and }} for literal braces)");
+        }
     if (s.space_names.empty())
       add("space.names: must list the parameters when experiment.objective is "
           "\"command\"");
@@ -540,6 +560,7 @@ objective_spec settings::spec() const {
   o.delay = delay();
   o.command = command;
   o.json_stdin = input == "json";
+  o.persistent = mode == "persistent";
   o.timeout = timeout;
   o.workdir = workdir;
   o.log_limit = static_cast<std::uint64_t>(log_limit);

@@ -69,6 +69,7 @@ struct settings {
   // [objective] (objective = "command")
   std::vector<std::string> command;
   std::string input = "args";
+  std::string mode = "spawn";
   double timeout = 0.0;
   std::int64_t max_retries = 0;
   double max_failure_fraction = 0.5;

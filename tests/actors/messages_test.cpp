@@ -193,6 +193,7 @@ BOOST_AUTO_TEST_CASE(objective_spec_and_outcome_roundtrip) {
   s.delay.time_scale = 0.01;
   s.command = {"python3", "train.py", "--lr={lr}"};
   s.json_stdin = true;
+  s.persistent = true;
   s.timeout = 600;
   s.workdir = "/tmp/w";
   auto t = roundtrip(sys, s);
@@ -200,6 +201,7 @@ BOOST_AUTO_TEST_CASE(objective_spec_and_outcome_roundtrip) {
   BOOST_TEST(t.delay.time_scale == s.delay.time_scale);
   BOOST_CHECK(t.delay.type == delay_model::kind::linear_sum);
   BOOST_TEST(t.json_stdin);
+  BOOST_TEST(t.persistent);
   BOOST_TEST(!t.minimum.has_value());
   check_roundtrip(sys, s);
   s.minimum = -1.0473939;

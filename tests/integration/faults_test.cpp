@@ -128,6 +128,73 @@ BOOST_AUTO_TEST_CASE(failing_hanging_and_garbage_evaluations_are_survived) {
              != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_persistent_program_that_crashes_hangs_lies_and_leaks_is_survived) {
+  temp_dir d;
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  std::ofstream(d.path + "/c.ini")
+    << "[experiment]\nobjective=\"command\"\nnum-workers=3\nnum-observations=20\n"
+       "batch-size=1\nnum-initial-points=4\n"
+       "[acquisition]\nrule=\"async-greedy\"\nfunction=\"local-penalization\"\n"
+       "[space]\nnames=[\"a\", \"b\"]\nlower=[0.0, 0.0]\nupper=[1.0, 1.0]\n"
+       "[objective]\nmode=\"persistent\"\ncommand=[\"python3\", \""
+    << source_dir() << "/tests/integration/faulty_persistent.py\", \"" << d.path
+    << "\"]\ntimeout=1.5\nmax-retries=1\nmax-failure-fraction=0.9\n";
+  auto r = run_program({binary(), "run", d.path + "/c.ini", "--output.dir=" + d.path + "/out"});
+  BOOST_TEST_REQUIRE(r.code == 0, r.err);
+  BOOST_TEST(our_children().empty(), "left behind: " << our_children().front());
+  auto by_id = rows_by_id(d.path + "/out/observations.csv");
+  BOOST_TEST(by_id.size() == 24u);   // 4 initial + 20: the budget completes
+  std::size_t ok_points = 0, crashes = 0;
+  std::map<std::string, std::size_t> seen;
+  for (auto& [id, rows] : by_id) {
+    const int k = std::stoi(id) % 6;
+    ok_points += rows.back()[6] == "ok";
+    for (auto& row : rows) {
+      const std::string status = row[6], reason = row[7];
+      ++seen[status];
+      crashes += k == 1;
+      if (k == 1)
+        BOOST_TEST((status == "error"
+                    && reason.find("the program ended without answering (exit code 3)") == 0u),
+                   reason);
+      if (k == 2 && row[1] == "0")
+        BOOST_TEST((status == "timeout" && reason.find("no reply after 1.5 s") == 0u), reason);
+      if (k == 3)
+        BOOST_TEST((status == "bad_output"
+                    && reason.find("needs \"value\" or \"error\"") != std::string::npos),
+                   reason);
+      if (k == 4)
+        BOOST_TEST(status == "not_finite");
+      if (k == 5)
+        BOOST_TEST((status == "error" && reason == "diverged"), reason);
+      if (k == 0)
+        BOOST_TEST(status == "ok");
+    }
+    // Failing points retried once; the hang recovers on its retry.
+    if (k == 1 || k == 3 || k == 4 || k == 5)
+      BOOST_TEST(rows.size() == 2u, "id " << id);
+    if (k == 2)
+      BOOST_TEST((rows.size() == 2u && rows.back()[6] == "ok"), "id " << id);
+    if (k == 0)
+      BOOST_TEST(rows.size() == 1u, "id " << id);
+  }
+  for (const char* st : {"ok", "error", "timeout", "bad_output", "not_finite"})
+    BOOST_TEST(seen[st] >= 1u, st);
+  auto s = nlohmann::json::parse(read_file(d.path + "/out/summary.json"));
+  BOOST_TEST(s["failed"].get<std::size_t>() == by_id.size() - ok_points);
+  // One log pair per start of each evaluator's program: restarts happened,
+  // and the program's own lines are kept.
+  std::size_t starts = 0;
+  for (auto& e : std::filesystem::directory_iterator(d.path + "/out/logs"))
+    starts += e.path().extension() == ".out";
+  // Each crash, timeout and invalid reply ends a program; the next job on
+  // that evaluator starts a new one (the last of each evaluator may not come).
+  const std::size_t ended = seen["timeout"] + seen["bad_output"] + crashes;
+  BOOST_TEST(starts + 3u >= 3u + ended);
+  BOOST_TEST(starts > 3u);
+  BOOST_TEST(read_file(d.path + "/out/logs/local_0-1.out").find("started") == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(too_many_failures_stop_with_a_clear_error) {
   temp_dir d;
   write_config(d.path + "/c.ini", d.path);
@@ -200,6 +267,63 @@ BOOST_AUTO_TEST_CASE(sigkill_then_resume_loses_nothing_and_completes_the_budget)
   auto s = nlohmann::json::parse(read_file(out + "/summary.json"));
   BOOST_TEST(s["observations"].get<int>() == 40);
   BOOST_TEST(s["resumed"].get<int>() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(sigkill_with_persistent_programs_then_resume_loses_nothing) {
+  temp_dir d;
+  const std::string out = d.path + "/out";
+  // The example's programs, started from the source tree.
+  const std::vector<std::string> args = {
+    binary(), "run", source_dir() + "/config/persistent-example.ini", "--output.dir=" + out,
+    "--experiment.num-observations=16", "--acquisition.samples=256",
+    "--objective.command=[\"python3\", \"" + source_dir() + "/examples/persistent_train.py\"]",
+    "--output.progress=never"};
+  pid_t pid = start_program(args, "/dev/null", d.path + "/err1");
+  for (int i = 0; i < 1500; ++i) {
+    auto text = read_file(out + "/observations.csv");
+    if (std::count(text.begin(), text.end(), '\n') >= 11)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  BOOST_REQUIRE(WIFSIGNALED(st));
+  auto before = rows_by_id(out + "/observations.csv");
+  BOOST_REQUIRE(before.size() >= 10u);
+  auto r = run_program({args[0], "run", args[2], "--output.dir=" + out, args[4], args[5],
+                        args[6], args[7], "--resume"});
+  BOOST_TEST_REQUIRE(r.code == 0, r.err);
+  auto after = rows_by_id(out + "/observations.csv");
+  for (auto& [id, rows] : before) {
+    BOOST_REQUIRE(after.count(id));
+    BOOST_TEST(after[id].front() == rows.front());
+  }
+  std::size_t initial = 0, asked = 0;
+  // Columns: id, attempt, kind, lr, momentum, layers, value, status (7), ...
+  for (auto& [id, rows] : after) {
+    int ok = 0;
+    for (auto& row : rows)
+      ok += row[7] == "ok" ? 1 : 0;
+    BOOST_TEST(ok == 1, "id " << id);
+    (rows.front()[2] == "initial" ? initial : asked) += 1;
+  }
+  BOOST_TEST(initial == 6u);
+  BOOST_TEST(asked == 16u);
+  // The killed head's programs died with it (PR_SET_PDEATHSIG), and the
+  // resumed run's at its end.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // (This process may be a subreaper since an earlier case: the killed
+  // head's programs are then our zombies, reaped here.)
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+  std::size_t left = 0;
+  for (auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string cmd = read_file(e.path().string() + "/cmdline");
+    left += cmd.find("persistent_train.py") != std::string::npos
+            && cmd.find(source_dir()) != std::string::npos;
+  }
+  BOOST_TEST(left == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(damaged_logs_and_changed_configs_refuse_to_resume) {

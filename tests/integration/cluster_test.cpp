@@ -4,6 +4,7 @@
 // wrong secret gets no work.
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
 #include <map>
 #include <regex>
 
@@ -99,6 +100,40 @@ BOOST_AUTO_TEST_CASE(killing_a_worker_mid_run_loses_nothing) {
   BOOST_TEST(lost == s["requeued"].get<std::size_t>());
   BOOST_TEST(read_file(d.path + "/head.err").find("left: exit_reason(remote_link_unreachable)")
              != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(persistent_programs_run_on_remote_workers_too) {
+  temp_dir d;
+  children kids;
+  const std::string out = d.path + "/out";
+  auto head = kids.add(start_program(
+    {binary(), "run", source_dir() + "/config/persistent-example.ini",
+     "--experiment.num-workers=0", "--experiment.num-observations=10",
+     "--acquisition.samples=256", "--cluster.port=0", "--output.dir=" + out,
+     "--objective.command=[\"python3\", \"" + source_dir() + "/examples/persistent_train.py\"]"},
+    d.path + "/head.out", d.path + "/head.err"));
+  const std::string port = head_port(d.path + "/head.err");
+  auto w = kids.add(start_program({binary(), "worker", "--cluster.port=" + port,
+                                   "--worker.evaluators=2", "--worker.name=nodeP",
+                                   "--worker.log-dir=" + d.path + "/wlogs"},
+                                  d.path + "/w.out", d.path + "/w.err"));
+  BOOST_TEST_REQUIRE(kids.wait(head, 120) == 0, read_file(d.path + "/head.err"));
+  BOOST_TEST(kids.wait(w, 10) == 0, read_file(d.path + "/w.err"));
+  auto rows = parse_csv(read_file(out + "/observations.csv"));
+  BOOST_TEST_REQUIRE(rows.size() == 1u + 6u + 10u);
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    BOOST_TEST(rows[i][7] == "ok", rows[i][8]);
+    BOOST_TEST(rows[i][9].rfind("nodeP/", 0) == 0u, rows[i][9]);
+  }
+  // Two programs (one per remote evaluator), each started once and kept:
+  // their logs are on the worker's side.
+  std::size_t started = 0;
+  for (auto& e : std::filesystem::directory_iterator(d.path + "/wlogs"))
+    if (e.path().extension() == ".out") {
+      ++started;
+      BOOST_TEST(read_file(e.path().string()).find("data loaded") == 0u);
+    }
+  BOOST_TEST(started == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(a_worker_with_the_wrong_secret_gets_no_work) {

@@ -76,7 +76,8 @@ void write_summary(const collector_state& st, const io::run_stats& rs,
     const auto& f = *obj.builtin();
     rec.true_value = f(Eigen::Map<const vec>(rec.x.data(), static_cast<Eigen::Index>(rec.x.size())));
   }
-  auto summary = io::make_summary(st.records, obj.names, obj.minimum, rs, st.cfg.config, rec);
+  auto summary
+    = io::make_summary(st.records, obj.names, obj.minimum, rs, st.cfg.config, rec, obj.choices);
   io::write_file_atomic(st.cfg.dir + "/summary.json", summary.dump(2) + "\n");
   if (!st.cfg.plot)
     return;

@@ -153,7 +153,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, objective_spec& x) {
   double minimum = x.minimum ? *x.minimum : std::numeric_limits<double>::quiet_NaN();
   return f(caf::meta::type_name("asyncbo_objective"), x.name, x.names, x.delay,
-           x.command, x.json_stdin, x.persistent, wire::bits(x.timeout), x.workdir,
+           x.command, x.json_stdin, x.persistent, x.choices, wire::bits(x.timeout), x.workdir,
            wire::bits(minimum), x.noise, x.log_limit, caf::meta::load_callback([&]() -> caf::error {
              x.minimum = minimum == minimum ? std::optional<double>(minimum)
                                             : std::nullopt;

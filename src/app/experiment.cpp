@@ -119,7 +119,9 @@ logged_run read_previous(const run_request& req, const std::string& events_path)
   return log;
 }
 
-outputs open_outputs(const run_request& req, const std::vector<std::string>& names) {
+outputs open_outputs(const run_request& req, const search_space& space) {
+  const std::vector<std::string> names = space.names();
+  const io::point_choices choices = choices_of(space);
   const io::settings& s = req.settings;
   outputs out;
   out.dir = s.output_dir.empty() ? default_output_dir(req.config_name) : s.output_dir;
@@ -149,7 +151,7 @@ outputs open_outputs(const run_request& req, const std::vector<std::string>& nam
         if (auto cut = io::drop_partial_last_line(*path); !cut.empty())
           req.log("warning: " + *path + ": dropped a partial last line");
     }
-    out.events = std::make_shared<io::event_log>(events_path, s.fsync);
+    out.events = std::make_shared<io::event_log>(events_path, s.fsync, choices);
     if (out.previous) {
       out.events->resume(out.previous->last_time);
       for (auto& lost : lost_attempts(*out.previous, out.previous->last_time)) {
@@ -161,11 +163,11 @@ outputs open_outputs(const run_request& req, const std::vector<std::string>& nam
       // duplicate or a gap.
       std::string table = io::observations_csv::header(names) + "\n";
       for (auto& r : out.previous->records)
-        table += io::observations_csv::row(r) + "\n";
+        table += io::observations_csv::row(r, choices) + "\n";
       io::write_file_atomic(csv_path, table);
     }
     out.csv = std::make_shared<io::observations_csv>(csv_path, names, s.fsync,
-                                                     out.previous.has_value());
+                                                     out.previous.has_value(), choices);
     if (!out.previous) {
       out.events->header(io::to_json(s), names);
     }
@@ -397,7 +399,7 @@ run_outcome run_experiment(const run_request& req) {
         throw refusal(e);
     auto obj = resolve_objective(req);
     io::prepare_process();
-    auto out = open_outputs(req, obj.space.names());
+    auto out = open_outputs(req, obj.space);
     auto es = build_engine(req, obj.space, out);
     auto outcome = run_runtime(req, signals, obj, out, es);
     outcome.dir = out.dir;

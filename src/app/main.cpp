@@ -160,7 +160,8 @@ int cmd_status(const std::vector<std::string>& args) {
         minimum = f->minimum;
     io::run_stats st;
     st.wall_time_s = log.last_time;
-    auto j = io::make_summary(log.records, log.names, minimum, st, log.config);
+    auto j = io::make_summary(log.records, log.names, minimum, st, log.config,
+                              io::recommendation{}, log.choices);
     j["status"] = "running (or stopped without a summary)";
     std::printf("%s\n", io::closing_report(j, dir).c_str());
     return 0;

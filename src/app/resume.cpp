@@ -84,6 +84,8 @@ logged_run read_event_log(const std::string& path) {
           throw std::runtime_error("a second header");
         log.config = j.at("config");
         log.names = j.at("names").get<std::vector<std::string>>();
+        if (j.contains("choices"))
+          log.choices = j.at("choices").get<io::point_choices>();
         have_header = true;
         continue;
       }
@@ -91,7 +93,7 @@ logged_run read_event_log(const std::string& path) {
         throw std::runtime_error("the log must start with a header line");
       if (ev == "dispatch") {
         auto& p = point_of(j.at("id").get<std::uint64_t>());
-        p.x = j.at("x").get<std::vector<double>>();
+        p.x = io::point_from_json(j.at("x"), log.choices);
         p.initial = j.at("initial").get<bool>();
         p.batch = j.at("batch").get<std::uint64_t>();
         p.next_attempt = std::max(p.next_attempt, j.at("attempt").get<std::uint32_t>() + 1);
@@ -103,7 +105,7 @@ logged_run read_event_log(const std::string& path) {
                                    + std::to_string(log.names.size()));
         log.last_time = std::max(log.last_time, j.value("t", 0.0));
       } else if (ev == "result") {
-        auto r = io::record_from_json(j);
+        auto r = io::record_from_json(j, log.choices);
         auto& p = point_of(r.id);
         if (p.x.empty())
           p.x = r.x;

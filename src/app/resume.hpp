@@ -19,6 +19,7 @@ namespace asyncbo::app {
 struct logged_run {
   nlohmann::json config;                        ///< the header's settings
   std::vector<std::string> names;
+  io::point_choices choices;   ///< from the header (categorical parameters)
   std::vector<io::evaluation_record> records;   ///< every result, in order
   struct point {
     std::uint64_t id = 0;

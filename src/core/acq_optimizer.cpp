@@ -59,10 +59,18 @@ struct run_out {
   int evaluations = 0;
 };
 
+/// Combinations of choices up to which every one gets an L-BFGS-B run.
+constexpr std::size_t kMaxCombinations = 32;
+
 void run_lbfgsb(const acquisition_target& t, const vec& start,
-                const lbfgsb_options& lo, run_out& out) {
+                const lbfgsb_options& lo, run_out& out,
+                const std::vector<bool>* fixed = nullptr) {
   const std::size_t d = t.dim();
   vec lb = vec::Zero(d), ub = vec::Ones(d);
+  if (fixed)
+    for (std::size_t i = 0; i < d; ++i)
+      if ((*fixed)[i])
+        lb[i] = ub[i] = start[i];
   vec x = start;
   auto res = minimize_box(
     [&](const vec& z, vec& g) {
@@ -82,7 +90,7 @@ void run_lbfgsb(const acquisition_target& t, const vec& start,
 acq_result maximize_acquisition(const acquisition_target& target,
                                 const acq_optimizer_options& opts,
                                 std::uint64_t seed, executor* exec,
-                                const mat& extra) {
+                                const mat& extra, const search_space* space) {
   if (auto err = opts.validate(); !err.empty())
     throw std::invalid_argument(err);
   serial_executor serial;
@@ -92,6 +100,32 @@ acq_result maximize_acquisition(const acquisition_target& target,
     throw std::invalid_argument("maximize_acquisition: extra candidates have "
                                 + std::to_string(extra.rows()) + " rows, expected "
                                 + std::to_string(d));
+  // Categorical blocks: which coordinates are one-hot, and the snap of a
+  // (q-point) candidate onto the vertices.
+  const bool categorical = space && space->has_categorical();
+  std::vector<bool> fixed;
+  std::size_t block = d;
+  if (categorical) {
+    block = space->unit_dim();
+    if (d % block != 0)
+      throw std::invalid_argument("maximize_acquisition: the target's dimension "
+                                  + std::to_string(d) + " is not a multiple of the space's "
+                                  + std::to_string(block) + " unit coordinates");
+    const auto mask = space->categorical_mask();
+    for (std::size_t i = 0; i < d; ++i)
+      fixed.push_back(mask[i % block]);
+  }
+  auto snap = [&](vec x) {
+    if (!categorical)
+      return x;
+    for (std::size_t p = 0; p < d / block; ++p) {
+      const auto o = static_cast<Eigen::Index>(p * block);
+      const auto b = static_cast<Eigen::Index>(block);
+      x.segment(o, b) = space->snap_categorical(x.segment(o, b));
+    }
+    return x;
+  };
+  const std::vector<bool>* fixed_ptr = categorical ? &fixed : nullptr;
   const std::size_t n_base = opts.screening_for(d);
   const std::size_t n_screen = n_base + static_cast<std::size_t>(extra.cols());
   const std::size_t n_runs = std::min(opts.restarts_for(d), n_screen);
@@ -109,6 +143,9 @@ acq_result maximize_acquisition(const acquisition_target& target,
   }
   if (extra.cols() > 0)
     cand.rightCols(extra.cols()) = extra.cwiseMax(0.0).cwiseMin(1.0);
+  if (categorical)
+    for (std::size_t i = 0; i < n_screen; ++i)
+      cand.col(static_cast<Eigen::Index>(i)) = snap(cand.col(static_cast<Eigen::Index>(i)));
   std::vector<double> score(n_screen);
   const std::size_t chunk = 64;
   const std::size_t n_chunks = (n_screen + chunk - 1) / chunk;
@@ -126,10 +163,70 @@ acq_result maximize_acquisition(const acquisition_target& target,
                    [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
   sum.best_screened = score[order[0]];
 
-  // 2. Multi-start L-BFGS-B from the best screened points.
-  std::vector<run_out> runs(n_runs);
-  ex.parallel_for(n_runs, [&](std::size_t r) {
-    run_lbfgsb(target, cand.col(order[r]), opts.lbfgsb, runs[r]);
+  // 2. Multi-start L-BFGS-B from the best screened points. With few
+  //    combinations of choices (one point, at most kMaxCombinations), every
+  //    combination gets a run of its own: from its best screened candidate,
+  //    or from the best candidate switched to it.
+  mat starts(d, static_cast<Eigen::Index>(n_runs));
+  for (std::size_t r = 0; r < n_runs; ++r)
+    starts.col(static_cast<Eigen::Index>(r)) = cand.col(static_cast<Eigen::Index>(order[r]));
+  if (categorical && d == block) {
+    const auto& dims = space->dimensions();
+    std::size_t combos = 1;
+    for (auto& dm : dims)
+      if (dm.categorical())
+        combos = std::min<std::size_t>(combos * dm.width(), kMaxCombinations + 1);
+    if (combos <= kMaxCombinations) {
+      // The combination of a vertex, as a number in mixed radix.
+      auto code = [&](const vec& x) {
+        std::size_t c = 0;
+        for (std::size_t i = 0; i < dims.size(); ++i) {
+          if (!dims[i].categorical())
+            continue;
+          const auto o = static_cast<Eigen::Index>(space->unit_offset(i));
+          std::size_t choice = 0;
+          while (x[o + static_cast<Eigen::Index>(choice)] != 1.0)
+            ++choice;
+          c = c * dims[i].width() + choice;
+        }
+        return c;
+      };
+      std::vector<bool> covered(combos, false);
+      for (std::size_t r = 0; r < n_runs; ++r)
+        covered[code(starts.col(static_cast<Eigen::Index>(r)))] = true;
+      std::vector<std::size_t> best_of(combos, n_screen);
+      for (std::size_t i : order) {   // best first
+        const std::size_t c = code(cand.col(static_cast<Eigen::Index>(i)));
+        if (best_of[c] == n_screen)
+          best_of[c] = i;
+      }
+      for (std::size_t c = 0; c < combos; ++c) {
+        if (covered[c])
+          continue;
+        vec x = cand.col(static_cast<Eigen::Index>(best_of[c] < n_screen ? best_of[c]
+                                                                         : order[0]));
+        if (best_of[c] == n_screen) {
+          // Switch the best candidate to combination c.
+          std::size_t rest = c;
+          for (std::size_t i = dims.size(); i-- > 0;) {
+            if (!dims[i].categorical())
+              continue;
+            const auto o = static_cast<Eigen::Index>(space->unit_offset(i));
+            const auto k = static_cast<Eigen::Index>(dims[i].width());
+            x.segment(o, k).setZero();
+            x[o + static_cast<Eigen::Index>(rest % dims[i].width())] = 1.0;
+            rest /= dims[i].width();
+          }
+        }
+        starts.conservativeResize(Eigen::NoChange, starts.cols() + 1);
+        starts.col(starts.cols() - 1) = x;
+      }
+    }
+  }
+  std::vector<run_out> runs(static_cast<std::size_t>(starts.cols()));
+  ex.parallel_for(runs.size(), [&](std::size_t r) {
+    run_lbfgsb(target, starts.col(static_cast<Eigen::Index>(r)), opts.lbfgsb, runs[r],
+               fixed_ptr);
   });
   std::size_t converged = 0;
   for (auto& r : runs)
@@ -141,7 +238,8 @@ acq_result maximize_acquisition(const acquisition_target& target,
     mat starts = uniform_unit(d, opts.recovery_runs, rng);
     std::vector<run_out> rec(opts.recovery_runs);
     ex.parallel_for(rec.size(), [&](std::size_t r) {
-      run_lbfgsb(target, starts.col(r), opts.lbfgsb, rec[r]);
+      run_lbfgsb(target, snap(starts.col(static_cast<Eigen::Index>(r))), opts.lbfgsb, rec[r],
+                 fixed_ptr);
     });
     for (auto& r : rec)
       converged += r.converged ? 1 : 0;
@@ -162,6 +260,39 @@ acq_result maximize_acquisition(const acquisition_target& target,
                              : acq_optimizer_status::no_run_converged;
   out.x = runs[best].x;
   out.log_value = runs[best].value;
+  if (categorical) {
+    // 5. Local search over the choices: change one categorical parameter of
+    //    one point at a time, keep a change that raises the acquisition,
+    //    until none does (at most a few sweeps; the first improvement wins,
+    //    in coordinate order, so the result is deterministic).
+    const auto& dims = space->dimensions();
+    for (int sweep = 0; sweep < 10; ++sweep) {
+      bool improved = false;
+      for (std::size_t p = 0; p < d / block; ++p)
+        for (std::size_t i = 0; i < dims.size(); ++i) {
+          if (!dims[i].categorical())
+            continue;
+          const auto o = static_cast<Eigen::Index>(p * block + space->unit_offset(i));
+          const auto k = static_cast<Eigen::Index>(dims[i].width());
+          for (Eigen::Index c = 0; c < k; ++c) {
+            if (out.x[o + c] == 1.0)
+              continue;
+            vec trial = out.x;
+            trial.segment(o, k).setZero();
+            trial[o + c] = 1.0;
+            const double v = target.log_value(trial, nullptr);
+            ++sum.evaluations;
+            if (v > out.log_value) {
+              out.x = trial;
+              out.log_value = v;
+              improved = true;
+            }
+          }
+        }
+      if (!improved)
+        break;
+    }
+  }
   // The run started from the best screened point evaluated it first, and
   // minimize_box returns the best point it evaluated, so the result is never
   // worse than that start.

@@ -9,6 +9,7 @@
 #include "core/acquisition.hpp"
 #include "core/executor.hpp"
 #include "core/lbfgsb.hpp"
+#include "core/space.hpp"
 #include "core/types.hpp"
 
 namespace asyncbo {
@@ -74,9 +75,24 @@ struct acq_result {
 /// Deterministic for a given seed, whatever the executor (each run writes its
 /// own slot; ties are broken by run index). Throws std::invalid_argument for
 /// invalid options or a wrong `extra` size.
+///
+/// With a `space` that has categorical parameters (target.dim() a multiple q
+/// of its unit_dim(), one block per point), the one-hot coordinates are
+/// never relaxed: every screening candidate is snapped to a vertex, each
+/// L-BFGS-B run optimises the continuous coordinates with its start's
+/// choices held fixed (lower = upper bound), so the best-screened
+/// combinations each get their continuous optimum; for one point with at
+/// most 32 combinations of choices, every combination gets a run (from its
+/// best screened candidate, or the best candidate switched to it), so the
+/// acquisition is maximised over the continuous part of each; the result is then
+/// improved by a local search that tries every other choice of every
+/// categorical parameter in turn, until no single change helps. (Relaxing
+/// one-hot blocks and rounding afterwards, the simple alternative, optimises
+/// a function at points that do not exist.)
 acq_result maximize_acquisition(const acquisition_target& target,
                                 const acq_optimizer_options& opts,
                                 std::uint64_t seed, executor* exec = nullptr,
-                                const mat& extra = mat());
+                                const mat& extra = mat(),
+                                const search_space* space = nullptr);
 
 } // namespace asyncbo

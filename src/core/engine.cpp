@@ -165,11 +165,11 @@ std::vector<proposal> engine::initial_design(std::size_t n) {
   const std::uint64_t s = derive_seed(seed_, 0xD35164ull + asks_++);
   mat pts;
   if (opts_.sobol_initial_design) {
-    sobol_sequence seq(space_.dim(), true, s);
+    sobol_sequence seq(space_.unit_dim(), true, s);
     pts = seq.take(n);
   } else {
     rng_type rng(s);
-    pts = uniform_unit(space_.dim(), n, rng);
+    pts = uniform_unit(space_.unit_dim(), n, rng);
   }
   std::vector<proposal> out;
   for (std::size_t i = 0; i < n; ++i)
@@ -179,7 +179,7 @@ std::vector<proposal> engine::initial_design(std::size_t n) {
 
 std::vector<proposal> engine::random_points(std::size_t k, ask_status why) {
   rng_type rng(derive_seed(seed_, asks_));
-  mat pts = uniform_unit(space_.dim(), k, rng);
+  mat pts = uniform_unit(space_.unit_dim(), k, rng);
   last_.status = why;
   std::vector<proposal> out;
   for (std::size_t i = 0; i < k; ++i)
@@ -188,7 +188,7 @@ std::vector<proposal> engine::random_points(std::size_t k, ask_status why) {
 }
 
 mat engine::around_best_candidates(std::size_t q, std::uint64_t seed) const {
-  const std::size_t D = space_.dim();
+  const std::size_t D = space_.unit_dim();
   const std::size_t m = opts_.around_best;
   if (m == 0 || ys_.empty())
     return mat(q * D, 0);
@@ -221,7 +221,7 @@ mat engine::around_best_candidates(std::size_t q, std::uint64_t seed) const {
 }
 
 mat engine::pending_matrix() const {
-  mat P(space_.dim(), pending_.size());
+  mat P(space_.unit_dim(), pending_.size());
   Eigen::Index j = 0;
   for (auto& [id, p] : pending_)
     P.col(j++) = p.unit;
@@ -248,7 +248,7 @@ bool engine::refit() {
 }
 
 void engine::fit_model() {
-  const std::size_t n = ys_.size(), D = space_.dim();
+  const std::size_t n = ys_.size(), D = space_.unit_dim();
   mat X(D, n);
   vec y(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -285,7 +285,7 @@ void engine::fit_model() {
 }
 
 void engine::fit_feasibility() {
-  const std::size_t n = ys_.size(), D = space_.dim();
+  const std::size_t n = ys_.size(), D = space_.unit_dim();
   feasible_.reset();
   if (opts_.learn_failures && !fail_us_.empty()) {
     mat Xf(D, n + fail_us_.size());
@@ -329,7 +329,7 @@ std::vector<proposal> engine::ask(std::size_t k) {
   }
   const gp& model = *model_;
   auto t1 = clock::now();
-  const std::size_t D = space_.dim();
+  const std::size_t D = space_.unit_dim();
   const double eta = incumbent_eta(model);
   last_.eta = eta;
   const std::uint64_t ask_seed = derive_seed(seed_, asks_);
@@ -346,9 +346,9 @@ std::vector<proposal> engine::ask(std::size_t k) {
   // have failed.
   auto maximize = [&](const acquisition_target& acq, std::uint64_t seed, const mat& extra) {
     if (!feasible_)
-      return maximize_acquisition(acq, opts_.optimizer, seed, exec_, extra);
+      return maximize_acquisition(acq, opts_.optimizer, seed, exec_, extra, &space_);
     feasibility_weighted weighted(acq, *feasible_);
-    return maximize_acquisition(weighted, opts_.optimizer, seed, exec_, extra);
+    return maximize_acquisition(weighted, opts_.optimizer, seed, exec_, extra, &space_);
   };
   last_.failures = fail_us_.size();
   last_.feasibility_flat = !feasible_ || feasible_->flat();

@@ -2,6 +2,7 @@
 // Built-in test functions and delay models.
 #include "core/objectives.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -160,6 +161,24 @@ double cliff3(const vec_ref& x) {
   return 1.0 - 0.5 * s + 2.0 * z * z + 0.2 * d * d;
 }
 
+/// Scaled Branin behind five choices that move its minimum and raise it by
+/// a bias; "c1" (mirrored in x0, no bias) holds the global minimum. The
+/// biases are not monotone in the index, so an ordered integer encoding of
+/// the choices is a wrong model of them.
+double mixed_branin(const vec_ref& x) {
+  const double bias[5] = {0.6, 0.0, 0.9, 0.3, 1.2};
+  const int c = static_cast<int>(std::lround(x[2]));
+  vec z(2);
+  switch (c) {
+    case 0: z << x[0], x[1]; break;
+    case 1: z << 1.0 - x[0], x[1]; break;
+    case 2: z << x[0], 1.0 - x[1]; break;
+    case 3: z << 1.0 - x[0], 1.0 - x[1]; break;
+    default: z << x[1], x[0]; break;
+  }
+  return scaled_branin(z) + bias[std::clamp(c, 0, 4)];
+}
+
 vec v(std::initializer_list<double> l) {
   vec out(l.size());
   Eigen::Index i = 0;
@@ -214,6 +233,17 @@ std::vector<test_function> build() {
   fs.push_back(make("log-goldstein-price", 2, 0, 1, {v({0.5, 0.25})}, -3.1291256,
                     log_goldstein_price));
   fs.push_back(make("cliff3", 3, 0, 1, {v({0.65, 0.65, 0.3})}, 0.35, cliff3));
+  // Mixed: two numbers and one categorical input with five choices.
+  std::vector<vec> mixed_mins;
+  for (auto& m : branin_mins)
+    mixed_mins.push_back(v({1.0 - m[0], m[1], 1.0}));
+  auto mixed = make("mixed-branin", 3, 0, 1, mixed_mins, -1.0473939, mixed_branin);
+  mixed.upper[2] = 4.0;
+  mixed.choices = {{}, {}, {"c0", "c1", "c2", "c3", "c4"}};
+  fs.push_back(mixed);
+  mixed.name = "mixed-branin-index";
+  mixed.choices_as_integers = true;
+  fs.push_back(mixed);
   return fs;
 }
 
@@ -228,7 +258,23 @@ double test_function::operator()(const vec_ref& x) const {
 }
 
 search_space test_function::space() const {
-  return search_space::box(lower, upper);
+  if (choices.empty())
+    return search_space::box(lower, upper);
+  std::vector<dimension> dims;
+  for (std::size_t i = 0; i < dim; ++i) {
+    dimension d;
+    d.name = "x" + std::to_string(i);
+    d.lower = lower[static_cast<Eigen::Index>(i)];
+    d.upper = upper[static_cast<Eigen::Index>(i)];
+    if (i < choices.size() && !choices[i].empty()) {
+      if (choices_as_integers)
+        d.integer = true;
+      else
+        d.choices = choices[i];
+    }
+    dims.push_back(std::move(d));
+  }
+  return search_space(std::move(dims));
 }
 
 const std::vector<test_function>& test_functions() {

@@ -20,6 +20,12 @@ struct test_function {
   std::vector<vec> minimizers;   ///< known global minimisers
   double minimum = 0.0;          ///< the global minimum value
   double (*fn)(const vec_ref&) = nullptr;
+  /// Per coordinate, the choices of a categorical input (empty: numeric);
+  /// the function gets the choice's index. Empty = all numeric.
+  std::vector<std::vector<std::string>> choices;
+  /// Declare those inputs as integers 0..k-1 instead (the baseline that
+  /// treats categories as an ordered index).
+  bool choices_as_integers = false;
 
   /// f(x). Throws std::invalid_argument naming expected and actual sizes if
   /// x has the wrong dimension.

@@ -45,6 +45,24 @@ search_space::search_space(std::vector<dimension> dims) : dims_(std::move(dims))
     if (!seen.insert(d.name).second)
       throw std::invalid_argument(who + ": names must be unique, '" + d.name
                                   + "' appears twice");
+    if (d.categorical()) {
+      if (d.log_scale || d.integer)
+        throw std::invalid_argument(who + ": a categorical parameter cannot also be "
+                                    "log-scale or integer");
+      if (d.choices.size() < 2)
+        throw std::invalid_argument(who + ": needs at least two choices, got "
+                                    + std::to_string(d.choices.size()));
+      std::set<std::string> distinct;
+      for (auto& c : d.choices) {
+        if (c.empty())
+          throw std::invalid_argument(who + ": choices must not be empty strings");
+        if (!distinct.insert(c).second)
+          throw std::invalid_argument(who + ": choice \"" + c + "\" appears twice");
+      }
+      dims_[i].lower = 0.0;
+      dims_[i].upper = static_cast<double>(d.choices.size() - 1);
+      continue;
+    }
     if (!std::isfinite(d.lower) || !std::isfinite(d.upper))
       throw std::invalid_argument(who + ": bounds must be finite");
     if (!(d.lower < d.upper))
@@ -59,6 +77,78 @@ search_space::search_space(std::vector<dimension> dims) : dims_(std::move(dims))
       throw std::invalid_argument(who + ": a log-scale dimension needs lower > 0"
                                   + ", got " + exact(d.lower));
   }
+  for (auto& d : dims_) {
+    offsets_.push_back(unit_dim_);
+    unit_dim_ += d.width();
+  }
+}
+
+std::vector<bool> search_space::categorical_mask() const {
+  std::vector<bool> m(unit_dim_, false);
+  for (std::size_t i = 0; i < dims_.size(); ++i)
+    if (dims_[i].categorical())
+      for (std::size_t c = 0; c < dims_[i].width(); ++c)
+        m[offsets_[i] + c] = true;
+  return m;
+}
+
+vec search_space::snap_categorical(const vec_ref& u) const {
+  vec out = u;
+  for (std::size_t i = 0; i < dims_.size(); ++i) {
+    if (!dims_[i].categorical())
+      continue;
+    const auto o = static_cast<Eigen::Index>(offsets_[i]);
+    const auto k = static_cast<Eigen::Index>(dims_[i].width());
+    Eigen::Index best = 0;
+    for (Eigen::Index c = 1; c < k; ++c)
+      if (u[o + c] > u[o + best])
+        best = c;
+    out.segment(o, k).setZero();
+    out[o + best] = 1.0;
+  }
+  return out;
+}
+
+std::string value_text(const std::vector<std::string>& choices, double v) {
+  if (choices.empty())
+    return exact(v);
+  const double r = std::round(v);
+  if (!(r == v && r >= 0.0 && r < static_cast<double>(choices.size())))
+    return exact(v);
+  return choices[static_cast<std::size_t>(r)];
+}
+
+std::vector<std::vector<std::string>> choices_of(const search_space& space) {
+  std::vector<std::vector<std::string>> out;
+  for (auto& d : space.dimensions())
+    out.push_back(d.choices);
+  return out;
+}
+
+std::string search_space::value_text(std::size_t i, double v) const {
+  return asyncbo::value_text(dims_.at(i).choices, v);
+}
+
+double search_space::parse_value(std::size_t i, const std::string& text) const {
+  const auto& d = dims_.at(i);
+  if (d.categorical()) {
+    for (std::size_t c = 0; c < d.choices.size(); ++c)
+      if (d.choices[c] == text)
+        return static_cast<double>(c);
+    throw std::invalid_argument("parameter '" + d.name + "': \"" + text
+                                + "\" is not one of its choices");
+  }
+  std::size_t used = 0;
+  double v = 0.0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size())
+    throw std::invalid_argument("parameter '" + d.name + "': \"" + text
+                                + "\" is not a number");
+  return v;
 }
 
 search_space search_space::box(const vec& lower, const vec& upper) {
@@ -69,7 +159,7 @@ search_space search_space::box(const vec& lower, const vec& upper) {
                                 + std::to_string(upper.size()));
   std::vector<dimension> dims;
   for (Eigen::Index i = 0; i < lower.size(); ++i)
-    dims.push_back({"x" + std::to_string(i), lower[i], upper[i], false, false});
+    dims.push_back({"x" + std::to_string(i), lower[i], upper[i], false, false, {}});
   return search_space{std::move(dims)};
 }
 
@@ -109,6 +199,9 @@ void search_space::check_point(const vec_ref& x, const std::string& what) const 
                                   + exact(x[i]) + " lies outside ["
                                   + exact(d.lower) + ", "
                                   + exact(d.upper) + "]");
+    if (d.categorical() && std::round(x[i]) != x[i])
+      throw std::invalid_argument(what + ": coordinate '" + d.name + "' = " + exact(x[i])
+                                  + " is not the index of a choice");
   }
 }
 
@@ -116,37 +209,52 @@ bool search_space::contains(const vec_ref& x) const {
   if (static_cast<std::size_t>(x.size()) != dim())
     return false;
   for (std::size_t i = 0; i < dim(); ++i)
-    if (!(x[i] >= dims_[i].lower && x[i] <= dims_[i].upper))
+    if (!(x[i] >= dims_[i].lower && x[i] <= dims_[i].upper)
+        || (dims_[i].categorical() && std::round(x[i]) != x[i]))
       return false;
   return true;
 }
 
 vec search_space::to_unit(const vec_ref& x) const {
   check_point(x, "to_unit: x");
-  vec u(dim());
+  vec u = vec::Zero(static_cast<Eigen::Index>(unit_dim_));
   for (std::size_t i = 0; i < dim(); ++i) {
+    if (dims_[i].categorical()) {
+      u[static_cast<Eigen::Index>(offsets_[i] + static_cast<std::size_t>(x[i]))] = 1.0;
+      continue;
+    }
     double lo, hi;
     relaxed_bounds(dims_[i], lo, hi);
     double v = dims_[i].log_scale ? std::log(x[i]) : x[i];
-    u[i] = std::clamp((v - lo) / (hi - lo), 0.0, 1.0);
+    u[static_cast<Eigen::Index>(offsets_[i])] = std::clamp((v - lo) / (hi - lo), 0.0, 1.0);
   }
   return u;
 }
 
 vec search_space::from_unit(const vec_ref& u) const {
-  if (static_cast<std::size_t>(u.size()) != dim())
+  if (static_cast<std::size_t>(u.size()) != unit_dim_)
     throw std::invalid_argument("from_unit: u: expected "
-                                + std::to_string(dim()) + " coordinates, got "
+                                + std::to_string(unit_dim_) + " coordinates, got "
                                 + std::to_string(u.size()));
   vec x(dim());
   for (std::size_t i = 0; i < dim(); ++i) {
     const auto& d = dims_[i];
-    if (!std::isfinite(u[i]))
-      throw std::invalid_argument("from_unit: u: coordinate '" + d.name
-                                  + "' is not finite");
+    const auto o = static_cast<Eigen::Index>(offsets_[i]);
+    for (std::size_t c = 0; c < d.width(); ++c)
+      if (!std::isfinite(u[o + static_cast<Eigen::Index>(c)]))
+        throw std::invalid_argument("from_unit: u: coordinate '" + d.name
+                                    + "' is not finite");
+    if (d.categorical()) {
+      Eigen::Index best = 0;
+      for (Eigen::Index c = 1; c < static_cast<Eigen::Index>(d.width()); ++c)
+        if (u[o + c] > u[o + best])
+          best = c;
+      x[static_cast<Eigen::Index>(i)] = static_cast<double>(best);
+      continue;
+    }
     double lo, hi;
     relaxed_bounds(d, lo, hi);
-    double v = lo + std::clamp(u[i], 0.0, 1.0) * (hi - lo);
+    double v = lo + std::clamp(u[o], 0.0, 1.0) * (hi - lo);
     if (d.log_scale)
       v = std::exp(v);
     if (d.integer)

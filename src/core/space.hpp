@@ -22,6 +22,17 @@ struct dimension {
   /// mapped onto [lower - 0.5, upper + 0.5] so that every integer gets an
   /// equally wide bin, then rounded.
   bool integer = false;
+  /// A categorical parameter when not empty: its value in space coordinates
+  /// is the index of the choice (0, 1, ...; lower and upper are then 0 and
+  /// k - 1), and in unit coordinates a one-hot block of k coordinates, so
+  /// that the kernel sees every pair of choices at the same distance
+  /// (length-scales per choice are learned) instead of an order the choices
+  /// do not have.
+  std::vector<std::string> choices = {};
+
+  bool categorical() const noexcept { return !choices.empty(); }
+  /// Number of unit coordinates: k for a categorical, else 1.
+  std::size_t width() const noexcept { return categorical() ? choices.size() : 1; }
 };
 
 /// A box of named dimensions with a bijection (up to integer rounding)
@@ -40,7 +51,26 @@ public:
   /// A box [lower, upper] with names x0, x1, ...
   static search_space box(const vec& lower, const vec& upper);
 
+  /// Number of parameters (space coordinates).
   std::size_t dim() const noexcept { return dims_.size(); }
+  /// Number of unit coordinates (what the model and the acquisition see):
+  /// dim() plus (k - 1) per categorical parameter with k choices.
+  std::size_t unit_dim() const noexcept { return unit_dim_; }
+  /// First unit coordinate of parameter i.
+  std::size_t unit_offset(std::size_t i) const { return offsets_.at(i); }
+  /// True for the unit coordinates of categorical parameters (one-hot).
+  std::vector<bool> categorical_mask() const;
+  bool has_categorical() const noexcept { return unit_dim_ != dims_.size(); }
+  /// Only the categorical blocks of `u` (unit_dim) snapped to one-hot
+  /// (argmax; ties to the first choice), other coordinates untouched.
+  vec snap_categorical(const vec_ref& u) const;
+
+  /// The value of parameter i as text: the choice for a categorical, the
+  /// exact number otherwise.
+  std::string value_text(std::size_t i, double v) const;
+  /// Reads a value written by value_text (a choice, or a number). Throws
+  /// std::invalid_argument naming the parameter.
+  double parse_value(std::size_t i, const std::string& text) const;
 
   const std::vector<dimension>& dimensions() const noexcept { return dims_; }
 
@@ -49,12 +79,14 @@ public:
   vec lower() const;
   vec upper() const;
 
-  /// Space coordinates -> unit coordinates. `x` must have dim() entries, be
-  /// finite and lie in the box (integers need not be integral here).
+  /// Space coordinates -> unit coordinates (unit_dim() entries). `x` must
+  /// have dim() entries, be finite and lie in the box (integers need not be
+  /// integral here; a categorical index must be one of 0..k-1).
   vec to_unit(const vec_ref& x) const;
 
-  /// Unit coordinates -> space coordinates; values are clamped into [0, 1]
-  /// first, integer dimensions are rounded.
+  /// Unit coordinates (unit_dim() entries) -> space coordinates; values are
+  /// clamped into [0, 1] first, integer dimensions are rounded, a
+  /// categorical block becomes the index of its largest entry.
   vec from_unit(const vec_ref& u) const;
 
   /// The unit point that the model should see for the point the user will
@@ -71,7 +103,17 @@ public:
 
 private:
   std::vector<dimension> dims_;
+  std::vector<std::size_t> offsets_;
+  std::size_t unit_dim_ = 0;
 };
+
+/// A coordinate as text: with `choices` (a categorical parameter), the
+/// choice at index v; otherwise, or if v is not an index, the exact number.
+/// The one place where choices become strings (CSV, logs, commands, JSON).
+std::string value_text(const std::vector<std::string>& choices, double v);
+
+/// The choices of every parameter of `space` (empty for numeric ones).
+std::vector<std::vector<std::string>> choices_of(const search_space& space);
 
 /// n points drawn independently and uniformly in [0, 1]^d, one per column
 /// (d x n).

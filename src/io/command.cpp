@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/format.hpp"
+#include "core/space.hpp"
 #include "io/process.hpp"
+#include "io/records.hpp"
 
 namespace asyncbo::io {
 
@@ -54,7 +56,8 @@ command_outcome failed(attempt_status s, std::string why) {
 
 std::vector<std::string> expand_argv(const std::vector<std::string>& argv,
                                      const std::vector<std::string>& names,
-                                     const std::vector<double>& x) {
+                                     const std::vector<double>& x,
+                                     const std::vector<std::vector<std::string>>& choices) {
   std::vector<std::string> out;
   for (std::size_t a = 0; a < argv.size(); ++a) {
     const std::string& arg = argv[a];
@@ -77,7 +80,8 @@ std::vector<std::string> expand_argv(const std::vector<std::string>& argv,
         if (k == names.size())
           throw std::invalid_argument(who + " names {" + name
                                       + "}, which is not in space.names");
-        res += k < x.size() ? exact(x[k]) : std::string();
+        res += k < x.size() ? (k < choices.size() ? value_text(choices[k], x[k]) : exact(x[k]))
+                            : std::string();
         i = close;
       } else if (c == '}') {
         throw std::invalid_argument(who + " has an unmatched '}'");
@@ -90,12 +94,9 @@ std::vector<std::string> expand_argv(const std::vector<std::string>& argv,
   return out;
 }
 
-std::string point_json(const std::vector<std::string>& names,
-                       const std::vector<double>& x) {
-  nlohmann::json j = nlohmann::json::object();
-  for (std::size_t i = 0; i < names.size() && i < x.size(); ++i)
-    j[names[i]] = x[i];
-  return j.dump();
+std::string point_json(const std::vector<std::string>& names, const std::vector<double>& x,
+                       const std::vector<std::vector<std::string>>& choices) {
+  return named_point(names, x, choices).dump();
 }
 
 void parse_output(const std::string& text, command_outcome& out) {
@@ -146,7 +147,7 @@ command_outcome run_command(const objective_spec& spec, const std::string& log_d
                             std::uint32_t attempt, const std::string& worker) {
   process_request req;
   try {
-    req.argv = expand_argv(spec.command, spec.names, x);
+    req.argv = expand_argv(spec.command, spec.names, x, spec.choices);
   } catch (const std::invalid_argument& e) {
     return failed(attempt_status::error, e.what());
   }
@@ -166,7 +167,7 @@ command_outcome run_command(const objective_spec& spec, const std::string& log_d
     req.stdout_log = log_dir + "/" + tag + ".out";
     req.stderr_log = log_dir + "/" + tag + ".err";
   }
-  const std::string params = point_json(spec.names, x);
+  const std::string params = point_json(spec.names, x, spec.choices);
   req.env = {"ASYNCBO_ID=" + std::to_string(id), "ASYNCBO_ATTEMPT=" + std::to_string(attempt),
              "ASYNCBO_WORKER=" + worker, "ASYNCBO_PARAMS=" + params};
   if (spec.json_stdin)

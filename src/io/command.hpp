@@ -25,12 +25,16 @@ struct command_outcome {
 /// so that it reads back exactly ("{{" and "}}" are literal braces). Throws
 /// std::invalid_argument for an unknown {name} or an unmatched brace, naming
 /// the argument.
+/// A categorical parameter is replaced by its choice.
 std::vector<std::string> expand_argv(const std::vector<std::string>& argv,
                                      const std::vector<std::string>& names,
-                                     const std::vector<double>& x);
+                                     const std::vector<double>& x,
+                                     const std::vector<std::vector<std::string>>& choices = {});
 
-/// The point as a JSON object {"name": value, ...} (one line).
-std::string point_json(const std::vector<std::string>& names, const std::vector<double>& x);
+/// The point as a JSON object {"name": value, ...} (one line); categorical
+/// parameters as their choice (a string).
+std::string point_json(const std::vector<std::string>& names, const std::vector<double>& x,
+                       const std::vector<std::vector<std::string>>& choices = {});
 
 /// Parses the program's stdout: the last non-empty line must be a number or a
 /// JSON object with a numeric "value". Fills status/reason/value.

@@ -12,13 +12,6 @@ namespace {
 
 using json = nlohmann::json;
 
-/// A point as an object by parameter name.
-json named(const std::vector<std::string>& names, const std::vector<double>& x) {
-  json o = json::object();
-  for (std::size_t i = 0; i < x.size(); ++i)
-    o[i < names.size() ? names[i] : "x" + std::to_string(i)] = x[i];
-  return o;
-}
 
 /// NaN and infinities as null (JSON has no such numbers).
 json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
@@ -98,6 +91,7 @@ json live_view::status_json() const {
   lock.unlock();
 
   const auto& names = objective_.names;
+  const auto& choices = objective_.choices;
   const double t = finished_at >= 0.0 ? finished_at : now;
   json j;
   j["state"] = state;
@@ -115,11 +109,11 @@ json live_view::status_json() const {
                                               : json(nullptr);
   j["best"] = nullptr;
   if (best)
-    j["best"] = {{"value", best->value}, {"id", best->id}, {"x", named(names, best->x)}};
+    j["best"] = {{"value", best->value}, {"id", best->id}, {"x", named_point(names, best->x, choices)}};
   j["recommended"] = nullptr;
   if (rec.found)
     j["recommended"] = {{"mean", rec.mean}, {"sd", rec.sd}, {"observed", rec.observed},
-                        {"x", named(names, rec.x)}};
+                        {"x", named_point(names, rec.x, choices)}};
   j["recommended_mean"] = number(pool.recommended_mean);
   j["minimum"] = objective_.minimum ? json(*objective_.minimum) : json(nullptr);
   std::size_t busy = 0;
@@ -133,18 +127,18 @@ json live_view::status_json() const {
                      {"median_dispatch", pool.median_dispatch_ms}};
   json queued = json::array();
   for (auto& x : pool.queued)
-    queued.push_back(named(names, x));
+    queued.push_back(named_point(names, x, choices));
   j["queue"] = queued;
   json pending = json::array();
   for (auto& e : pool.evaluators)
     if (e.busy)
-      pending.push_back({{"id", e.id}, {"x", named(names, e.x)}});
+      pending.push_back({{"id", e.id}, {"x", named_point(names, e.x, choices)}});
   j["pending"] = pending;
   json fl = json::array();
   for (auto& r : failures)
     fl.push_back({{"id", r.id}, {"attempt", r.attempt}, {"status", to_string(r.status)},
                   {"reason", r.reason}, {"worker", r.worker}, {"t", r.end_time},
-                  {"x", named(names, r.x)}});
+                  {"x", named_point(names, r.x, choices)}});
   j["failures"] = fl;
   return j;
 }
@@ -162,7 +156,7 @@ json live_view::evaluators_json() const {
     if (e.busy && !over) {
       o["id"] = e.id;
       o["attempt"] = e.attempt;
-      o["x"] = named(objective_.names, e.x);
+      o["x"] = named_point(objective_.names, e.x, objective_.choices);
       o["running_s"] = std::max(0.0, now - e.since);
     }
     a.push_back(std::move(o));
@@ -180,9 +174,9 @@ json live_view::observations_json(std::size_t since, std::size_t limit) const {
   lock.unlock();
   json a = json::array();
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    json o = to_json(rows[i]);
+    json o = to_json(rows[i], objective_.choices);
     o["seq"] = from + i;
-    o["x"] = named(objective_.names, rows[i].x);
+    o["x"] = named_point(objective_.names, rows[i].x, objective_.choices);
     a.push_back(std::move(o));
   }
   return json{{"since", from}, {"next", to}, {"total", n}, {"observations", a}};

@@ -18,6 +18,8 @@ namespace asyncbo::io {
 struct objective_spec {
   std::string name = "scaled-branin";  ///< built-in name, "command" or custom
   std::vector<std::string> names;      ///< dimension names, in point order
+  /// Per dimension, the choices of a categorical parameter (empty: numeric).
+  std::vector<std::vector<std::string>> choices;
   delay_model delay;                   ///< simulated delays (built-ins)
   std::vector<std::string> command;    ///< argv of an external program
   bool json_stdin = false;             ///< objective.input = "json"

@@ -56,11 +56,11 @@ std::string describe_exit(int status) {
 } // namespace
 
 std::string request_line(const std::vector<std::string>& names, const std::vector<double>& x,
-                         std::uint64_t id, std::uint32_t attempt, const std::string& worker) {
-  json p = json::object();
-  for (std::size_t i = 0; i < names.size() && i < x.size(); ++i)
-    p[names[i]] = x[i];
-  return json{{"id", id}, {"attempt", attempt}, {"worker", worker}, {"x", p}}.dump();
+                         std::uint64_t id, std::uint32_t attempt, const std::string& worker,
+                         const std::vector<std::vector<std::string>>& choices) {
+  return json{{"id", id}, {"attempt", attempt}, {"worker", worker},
+              {"x", named_point(names, x, choices)}}
+    .dump();
 }
 
 reply_kind parse_reply(const std::string& line, std::uint64_t id, command_outcome& out) {
@@ -252,7 +252,8 @@ command_outcome persistent_program::evaluate(const std::vector<double>& x, std::
     out.seconds = seconds();
     return out;
   };
-  const std::string line = request_line(spec_.names, x, id, attempt, worker_) + "\n";
+  const std::string line
+    = request_line(spec_.names, x, id, attempt, worker_, spec_.choices) + "\n";
   if (!write_fully(child_.in.get(), line.data(), line.size())) {
     const std::string how = stop();
     return finish(failed(attempt_status::error,

@@ -26,8 +26,10 @@
 namespace asyncbo::io {
 
 /// The request line for one evaluation (no newline).
+/// Categorical parameters are their choice (a string).
 std::string request_line(const std::vector<std::string>& names, const std::vector<double>& x,
-                         std::uint64_t id, std::uint32_t attempt, const std::string& worker);
+                         std::uint64_t id, std::uint32_t attempt, const std::string& worker,
+                         const std::vector<std::vector<std::string>>& choices = {});
 
 /// What a stdout line is.
 enum class reply_kind : std::uint8_t {

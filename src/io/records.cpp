@@ -3,7 +3,9 @@
 #include "io/records.hpp"
 
 #include "core/format.hpp"
+#include "core/space.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -119,8 +121,8 @@ std::string seconds(double t) {
 
 observations_csv::observations_csv(const std::string& path,
                                    const std::vector<std::string>& names, bool fsync,
-                                   bool append)
-  : file_(path, fsync) {
+                                   bool append, point_choices choices)
+  : file_(path, fsync), choices_(std::move(choices)) {
   if (!append)
     file_.write_line(header(names));
 }
@@ -132,11 +134,12 @@ std::string observations_csv::header(const std::vector<std::string>& names) {
   return h + ",value,status,reason,worker,batch,dispatch_s,start_s,end_s";
 }
 
-std::string observations_csv::row(const evaluation_record& r) {
+std::string observations_csv::row(const evaluation_record& r, const point_choices& choices) {
   std::string s = std::to_string(r.id) + "," + std::to_string(r.attempt) + ","
                   + (r.initial ? "initial" : "asked");
-  for (double v : r.x)
-    s += "," + exact(v);
+  for (std::size_t i = 0; i < r.x.size(); ++i)
+    s += "," + (i < choices.size() ? csv_field(value_text(choices[i], r.x[i]))
+                                   : exact(r.x[i]));
   s += "," + (r.ok() ? exact(r.value) : std::string());
   s += std::string(",") + to_string(r.status) + "," + csv_field(r.reason) + ","
        + csv_field(r.worker) + "," + std::to_string(r.batch) + ","
@@ -146,17 +149,61 @@ std::string observations_csv::row(const evaluation_record& r) {
 }
 
 void observations_csv::write(const evaluation_record& r) {
-  file_.write_line(row(r));
+  file_.write_line(row(r, choices_));
 }
 
 // -- events.jsonl ----------------------------------------------------------------
 
-nlohmann::json to_json(const evaluation_record& r) {
+nlohmann::json point_to_json(const std::vector<double>& x, const point_choices& choices) {
+  nlohmann::json a = nlohmann::json::array();
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (i < choices.size() && !choices[i].empty())
+      a.push_back(value_text(choices[i], x[i]));
+    else
+      a.push_back(x[i]);
+  return a;
+}
+
+nlohmann::json named_point(const std::vector<std::string>& names, const std::vector<double>& x,
+                           const point_choices& choices) {
+  nlohmann::json p = nlohmann::json::object();
+  const auto values = point_to_json(x, choices);
+  for (std::size_t i = 0; i < names.size() && i < x.size(); ++i)
+    p[names[i]] = values[i];
+  return p;
+}
+
+std::vector<double> point_from_json(const nlohmann::json& j, const point_choices& choices) {
+  if (!j.is_array())
+    throw std::invalid_argument("a point must be an array");
+  std::vector<double> x;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const auto& e = j[i];
+    const bool categorical = i < choices.size() && !choices[i].empty();
+    if (categorical && e.is_string()) {
+      const auto& c = choices[i];
+      const auto it = std::find(c.begin(), c.end(), e.get<std::string>());
+      if (it == c.end())
+        throw std::invalid_argument("coordinate " + std::to_string(i) + ": \""
+                                    + e.get<std::string>() + "\" is not one of its choices");
+      x.push_back(static_cast<double>(it - c.begin()));
+    } else if (e.is_number()) {
+      x.push_back(e.get<double>());
+    } else {
+      throw std::invalid_argument("coordinate " + std::to_string(i) + ": expected "
+                                  + (categorical ? "a choice" : "a number") + ", got "
+                                  + e.dump());
+    }
+  }
+  return x;
+}
+
+nlohmann::json to_json(const evaluation_record& r, const point_choices& choices) {
   nlohmann::json j = {{"id", r.id},
                       {"attempt", r.attempt},
                       {"initial", r.initial},
                       {"batch", r.batch},
-                      {"x", r.x},
+                      {"x", point_to_json(r.x, choices)},
                       {"status", to_string(r.status)},
                       {"reason", r.reason},
                       {"worker", r.worker},
@@ -169,7 +216,7 @@ nlohmann::json to_json(const evaluation_record& r) {
   return j;
 }
 
-evaluation_record record_from_json(const nlohmann::json& j) {
+evaluation_record record_from_json(const nlohmann::json& j, const point_choices& choices) {
   auto need = [&](const char* k) -> const nlohmann::json& {
     if (!j.contains(k))
       throw std::invalid_argument(std::string("missing field \"") + k + "\"");
@@ -181,7 +228,7 @@ evaluation_record record_from_json(const nlohmann::json& j) {
     r.attempt = need("attempt").get<std::uint32_t>();
     r.initial = need("initial").get<bool>();
     r.batch = need("batch").get<std::uint64_t>();
-    r.x = need("x").get<std::vector<double>>();
+    r.x = point_from_json(need("x"), choices);
     const auto status = need("status").get<std::string>();
     if (!parse_attempt_status(status, r.status))
       throw std::invalid_argument("unknown status \"" + status + "\"");
@@ -199,14 +246,17 @@ evaluation_record record_from_json(const nlohmann::json& j) {
   return r;
 }
 
-event_log::event_log(const std::string& path, bool fsync) : file_(path, fsync) {}
+event_log::event_log(const std::string& path, bool fsync, point_choices choices)
+  : file_(path, fsync), choices_(std::move(choices)) {}
 
 void event_log::header(const nlohmann::json& config, const std::vector<std::string>& names) {
-  file_.write_line(nlohmann::json({{"event", "header"},
-                                   {"version", 1},
-                                   {"config", config},
-                                   {"names", names}})
-                     .dump());
+  nlohmann::json j = {{"event", "header"}, {"version", 1}, {"config", config}, {"names", names}};
+  for (auto& c : choices_)
+    if (!c.empty()) {
+      j["choices"] = choices_;
+      break;
+    }
+  file_.write_line(j.dump());
 }
 
 void event_log::dispatch(std::uint64_t id, std::uint32_t attempt,
@@ -215,7 +265,7 @@ void event_log::dispatch(std::uint64_t id, std::uint32_t attempt,
   file_.write_line(nlohmann::json({{"event", "dispatch"},
                                    {"id", id},
                                    {"attempt", attempt},
-                                   {"x", x},
+                                   {"x", point_to_json(x, choices_)},
                                    {"initial", initial},
                                    {"batch", batch},
                                    {"t", t}})
@@ -223,7 +273,7 @@ void event_log::dispatch(std::uint64_t id, std::uint32_t attempt,
 }
 
 void event_log::result(const evaluation_record& r) {
-  auto j = to_json(r);
+  auto j = to_json(r, choices_);
   j["event"] = "result";
   file_.write_line(j.dump());
 }

@@ -15,6 +15,21 @@
 
 namespace asyncbo::io {
 
+/// Per coordinate, the choices of a categorical parameter (empty: numeric).
+/// A point's categorical coordinates are choice indices in memory and on
+/// the wire, and their strings in every file a user reads.
+using point_choices = std::vector<std::vector<std::string>>;
+
+/// A point as a JSON array: numbers, and strings for categorical coordinates.
+nlohmann::json point_to_json(const std::vector<double>& x, const point_choices& choices);
+/// A point as an object by parameter name (choices as their strings): the
+/// form of summaries, the dashboard and the programs' JSON protocols.
+nlohmann::json named_point(const std::vector<std::string>& names, const std::vector<double>& x,
+                           const point_choices& choices = {});
+/// The inverse of point_to_json; throws std::invalid_argument for an unknown choice or a
+/// string where a number belongs.
+std::vector<double> point_from_json(const nlohmann::json& j, const point_choices& choices);
+
 /// One evaluation attempt, as recorded.
 struct evaluation_record {
   std::uint64_t id = 0;
@@ -70,17 +85,21 @@ public:
   observations_csv() = default;
   /// Creates the file with its header, or (append) continues an existing one.
   observations_csv(const std::string& path, const std::vector<std::string>& names,
-                   bool fsync, bool append);
+                   bool fsync, bool append, point_choices choices = {});
   void write(const evaluation_record& r);
   static std::string header(const std::vector<std::string>& names);
-  static std::string row(const evaluation_record& r);
+  /// A row; categorical coordinates as their choice.
+  static std::string row(const evaluation_record& r, const point_choices& choices = {});
 
 private:
   line_file file_;
+  point_choices choices_;
 };
 
 /// events.jsonl: one JSON object per line.
-///   {"event":"header", "version":1, "config":{...}, "names":[...]}
+///   {"event":"header", "version":1, "config":{...}, "names":[...],
+///    "choices":[[...], ...] (only with categorical parameters)}
+/// Points ("x") hold strings for categorical coordinates.
 ///   {"event":"dispatch", "id", "attempt", "x", "initial", "batch", "t"}
 ///   {"event":"result", ...evaluation_record fields...}
 ///   {"event":"resume", "t"}
@@ -88,7 +107,7 @@ private:
 class event_log {
 public:
   event_log() = default;
-  event_log(const std::string& path, bool fsync);
+  event_log(const std::string& path, bool fsync, point_choices choices = {});
   void header(const nlohmann::json& config, const std::vector<std::string>& names);
   void dispatch(std::uint64_t id, std::uint32_t attempt, const std::vector<double>& x,
                 bool initial, std::uint64_t batch, double t);
@@ -98,11 +117,12 @@ public:
 
 private:
   line_file file_;
+  point_choices choices_;
 };
 
-nlohmann::json to_json(const evaluation_record& r);
+nlohmann::json to_json(const evaluation_record& r, const point_choices& choices = {});
 /// Throws std::invalid_argument naming the missing or mistyped field.
-evaluation_record record_from_json(const nlohmann::json& j);
+evaluation_record record_from_json(const nlohmann::json& j, const point_choices& choices = {});
 
 /// Writes all of `data` to `fd`, retrying after EINTR and short writes.
 /// Returns false on an error (errno is set).

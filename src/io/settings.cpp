@@ -171,6 +171,33 @@ entry strings_key(std::string sec, std::string key,
   return e;
 }
 
+/// A table name = [choices]: the categorical parameters of [space].
+entry categories_key(std::string sec, std::string key,
+                     std::map<std::string, std::vector<std::string>> settings::*m,
+                     std::string help) {
+  const std::string full = sec + "." + key;
+  entry e{{sec, key, "table of string lists", "{}", std::move(help)}, {}, {}};
+  e.read = [m, full](settings& s, const json& v) -> std::string {
+    if (!v.is_object())
+      return "must be a table such as {optimizer = [\"adam\", \"sgd\"]}, got " + show(v);
+    std::map<std::string, std::vector<std::string>> out;
+    for (auto& [name, list] : v.items()) {
+      if (!list.is_array())
+        return "(" + full + "." + name + ") must be a list of strings, got " + show(list);
+      for (auto& c : list) {
+        if (!c.is_string())
+          return "(" + full + "." + name + ") choices must be strings, got " + show(c);
+        out[name].push_back(c.get<std::string>());
+      }
+      out[name];   // an empty list stays, to be rejected by name
+    }
+    s.*m = out;
+    return {};
+  };
+  e.write = [m](const settings& s) { return json(s.*m); };
+  return e;
+}
+
 entry reals_key(std::string sec, std::string key, std::vector<double> settings::*m,
                 std::string help) {
   entry e{{sec, key, "list of reals", "[]", std::move(help)}, {}, {}};
@@ -314,6 +341,10 @@ const std::vector<entry>& entries() {
                             "parameters searched on a log scale")));
     v.push_back(problem(strings_key("space", "integer", &settings::space_integer,
                             "integer parameters")));
+    v.push_back(problem(categories_key("space", "categories", &settings::space_categories,
+                               "categorical parameters, e.g. {optimizer = [\"adam\", "
+                               "\"sgd\"]}: each name is in space.names (its place), "
+                               "lower and upper skip it; one-hot in the model")));
     // -- objective
     v.push_back(problem(strings_key("objective", "command", &settings::command,
                             "program and arguments; {name} is replaced by the "
@@ -428,21 +459,47 @@ void cross_check(const settings& s, std::vector<std::string>& err) {
     if (s.space_names.empty())
       add("space.names: must list the parameters when experiment.objective is "
           "\"command\"");
-    if (s.space_lower.size() != s.space_names.size())
-      add("space.lower: needs one bound per name (" + std::to_string(s.space_names.size())
-          + "), got " + std::to_string(s.space_lower.size()));
-    if (s.space_upper.size() != s.space_names.size())
-      add("space.upper: needs one bound per name (" + std::to_string(s.space_names.size())
-          + "), got " + std::to_string(s.space_upper.size()));
     std::set<std::string> names(s.space_names.begin(), s.space_names.end());
+    std::size_t numeric = 0;
+    for (auto& n : s.space_names)
+      numeric += s.space_categories.count(n) ? 0 : 1;
+    const std::string per = s.space_categories.empty() ? "per name" : "per numeric name";
+    if (s.space_lower.size() != numeric)
+      add("space.lower: needs one bound " + per + " (" + std::to_string(numeric) + "), got "
+          + std::to_string(s.space_lower.size()));
+    if (s.space_upper.size() != numeric)
+      add("space.upper: needs one bound " + per + " (" + std::to_string(numeric) + "), got "
+          + std::to_string(s.space_upper.size()));
+    const std::size_t errors_before = err.size();
+    for (auto& [n, choices] : s.space_categories) {
+      const std::string key = "space.categories." + n;
+      if (!names.count(n))
+        add(key + ": \"" + n + "\" is not in space.names");
+      if (choices.size() < 2)
+        add(key + ": needs at least two choices, got " + std::to_string(choices.size()));
+      std::set<std::string> seen;
+      for (auto& c : choices) {
+        if (c.empty())
+          add(key + ": choices must not be empty strings");
+        else if (!seen.insert(c).second)
+          add(key + ": \"" + c + "\" appears twice");
+      }
+    }
+    const bool categories_ok = err.size() == errors_before;
+    for (auto& n : s.space_log)
+      if (s.space_categories.count(n))
+        add("space.log: \"" + n + "\" is categorical (space.categories)");
+    for (auto& n : s.space_integer)
+      if (s.space_categories.count(n))
+        add("space.integer: \"" + n + "\" is categorical (space.categories)");
     for (auto& n : s.space_log)
       if (!names.count(n))
         add("space.log: \"" + n + "\" is not in space.names");
     for (auto& n : s.space_integer)
       if (!names.count(n))
         add("space.integer: \"" + n + "\" is not in space.names");
-    if (s.space_lower.size() == s.space_names.size()
-        && s.space_upper.size() == s.space_names.size() && !s.space_names.empty()) {
+    if (s.space_lower.size() == numeric && s.space_upper.size() == numeric
+        && !s.space_names.empty() && categories_ok) {
       try {
         (void) s.space();
       } catch (const std::invalid_argument& e) {
@@ -555,8 +612,10 @@ objective_spec settings::spec() const {
   o.name = objective;
   if (auto* f = builtin())
     o.minimum = f->minimum;
-  if (objective == "command" || builtin())
+  if (objective == "command" || builtin()) {
     o.names = space().names();
+    o.choices = choices_of(space());
+  }
   o.delay = delay();
   o.command = command;
   o.json_stdin = input == "json";
@@ -584,10 +643,21 @@ search_space settings::space() const {
         return true;
     return false;
   };
-  for (std::size_t i = 0; i < space_names.size(); ++i)
-    dims.push_back({space_names[i], i < space_lower.size() ? space_lower[i] : 0.0,
-                    i < space_upper.size() ? space_upper[i] : 1.0,
-                    has(space_log, space_names[i]), has(space_integer, space_names[i])});
+  std::size_t b = 0;   // bounds are given for the numeric names only
+  for (std::size_t i = 0; i < space_names.size(); ++i) {
+    dimension d;
+    d.name = space_names[i];
+    if (auto c = space_categories.find(d.name); c != space_categories.end()) {
+      d.choices = c->second;
+    } else {
+      d.lower = b < space_lower.size() ? space_lower[b] : 0.0;
+      d.upper = b < space_upper.size() ? space_upper[b] : 1.0;
+      d.log_scale = has(space_log, d.name);
+      d.integer = has(space_integer, d.name);
+      ++b;
+    }
+    dims.push_back(std::move(d));
+  }
   return search_space{std::move(dims)};
 }
 

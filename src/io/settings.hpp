@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,9 @@ struct settings {
   std::vector<std::string> space_names;
   std::vector<double> space_lower, space_upper;
   std::vector<std::string> space_log, space_integer;
+  /// Categorical parameters: name -> choices (the name is in space_names,
+  /// which gives the order; lower and upper skip it).
+  std::map<std::string, std::vector<std::string>> space_categories;
   // [objective] (objective = "command")
   std::vector<std::string> command;
   std::string input = "args";

@@ -64,7 +64,7 @@ best_result best_of(const std::vector<evaluation_record>& recs) {
 nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
                             const std::vector<std::string>& names,
                             std::optional<double> minimum, const run_stats& st,
-                            const nlohmann::json& config, const recommendation& rec) {
+                            const nlohmann::json& config, const recommendation& rec, const point_choices& choices) {
   using json = nlohmann::json;
   std::size_t ok = 0, ok_initial = 0, failed_attempts = 0, lost = 0;
   double busy = 0.0, busy_steady = 0.0;
@@ -94,8 +94,7 @@ nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
   json best_point = nullptr;
   if (b.found) {
     best_point = json::object();
-    for (std::size_t i = 0; i < names.size() && i < b.x.size(); ++i)
-      best_point[names[i]] = b.x[i];
+    best_point = named_point(names, b.x, choices);
   }
   auto stat = [](const std::vector<double>& v) {
     auto s = summarize(v);
@@ -108,12 +107,7 @@ nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
   j["best_value"] = b.found ? json(b.value) : json(nullptr);
   j["best_point"] = best_point;
   j["best_id"] = b.found ? json(b.id) : json(nullptr);
-  auto point_of = [&](const std::vector<double>& x) {
-    json p = json::object();
-    for (std::size_t i = 0; i < names.size() && i < x.size(); ++i)
-      p[names[i]] = x[i];
-    return p;
-  };
+  auto point_of = [&](const std::vector<double>& x) { return named_point(names, x, choices); };
   if (rec.found) {
     j["recommended"] = {{"point", point_of(rec.x)},
                         {"mean", rec.mean},
@@ -173,7 +167,7 @@ std::string point_text(const nlohmann::json& p) {
     return "-";
   std::string out;
   for (auto& [k, v] : p.items())
-    out += (out.empty() ? "" : ", ") + k + "=" + num(v);
+    out += (out.empty() ? "" : ", ") + k + "=" + (v.is_string() ? v.get<std::string>() : num(v));
   return out;
 }
 

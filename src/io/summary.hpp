@@ -92,7 +92,8 @@ nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
                             const std::vector<std::string>& names,
                             std::optional<double> minimum, const run_stats& stats,
                             const nlohmann::json& config,
-                            const recommendation& rec = recommendation{});
+                            const recommendation& rec = recommendation{},
+                            const point_choices& choices = {});
 
 /// The closing report of a run, from its summary.json (so that its figures
 /// are the summary's): status, recommended and best value and point, regret,

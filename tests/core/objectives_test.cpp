@@ -11,7 +11,7 @@ namespace tt = boost::test_tools;
 BOOST_AUTO_TEST_SUITE(objectives)
 
 BOOST_AUTO_TEST_CASE(every_minimum_is_attained_at_its_minimizers) {
-  BOOST_TEST(test_functions().size() == 16u);
+  BOOST_TEST(test_functions().size() == 18u);
   for (const auto& f : test_functions()) {
     BOOST_TEST(f.minimizers.size() >= 1u);
     for (const auto& x : f.minimizers) {
@@ -22,6 +22,33 @@ BOOST_AUTO_TEST_CASE(every_minimum_is_attained_at_its_minimizers) {
       BOOST_TEST(std::abs(f(x) - f.minimum) < 1e-4 * std::max(1.0, std::abs(f.minimum)),
                  f.name << ": f(x*) = " << f(x) << ", minimum " << f.minimum);
     }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(mixed_branin_has_one_best_choice_and_an_index_twin) {
+  const auto& f = *find_test_function("mixed-branin");
+  const auto space = f.space();
+  BOOST_TEST(space.dim() == 3u);
+  BOOST_TEST(space.unit_dim() == 7u);   // 2 numbers + 5 one-hot
+  BOOST_TEST(space.dimensions()[2].choices.size() == 5u);
+  const auto& g = *find_test_function("mixed-branin-index");
+  BOOST_TEST(!g.space().has_categorical());
+  BOOST_TEST(g.space().dimensions()[2].integer);
+  BOOST_TEST(g.space().dimensions()[2].upper == 4.0);
+  // Every other choice stays at least 0.3 above the minimum (its bias), on
+  // a fine grid.
+  for (int c = 0; c < 5; ++c) {
+    double lowest = INFINITY;
+    for (int i = 0; i <= 200; ++i)
+      for (int j = 0; j <= 200; ++j) {
+        vec x(3);
+        x << i / 200.0, j / 200.0, c;
+        lowest = std::min(lowest, f(x));
+      }
+    if (c == 1)
+      BOOST_TEST(lowest == f.minimum, tt::tolerance(1e-3));
+    else
+      BOOST_TEST(lowest >= f.minimum + 0.3 - 1e-3, "choice " << c << ": " << lowest);
   }
 }
 

@@ -149,3 +149,96 @@ BOOST_AUTO_TEST_CASE(normal_base_samples_have_standard_moments) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(categorical_space)
+
+namespace {
+asyncbo::search_space mixed() {
+  using asyncbo::dimension;
+  return asyncbo::search_space({dimension{"lr", 1e-4, 1e-1, true, false, {}},
+                                dimension{"opt", 0, 0, false, false, {"adam", "sgd", "rmsprop"}},
+                                dimension{"layers", 1, 4, false, true, {}}});
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(choices_are_one_hot_blocks_in_unit_space) {
+  const auto s = mixed();
+  BOOST_TEST(s.dim() == 3u);
+  BOOST_TEST(s.unit_dim() == 5u);
+  BOOST_TEST(s.has_categorical());
+  BOOST_TEST(s.unit_offset(1) == 1u);
+  BOOST_TEST(s.unit_offset(2) == 4u);
+  BOOST_TEST(s.dimensions()[1].lower == 0.0);
+  BOOST_TEST(s.dimensions()[1].upper == 2.0);
+  const std::vector<bool> mask{false, true, true, true, false};
+  BOOST_TEST(s.categorical_mask() == mask);
+  asyncbo::vec x(3);
+  x << 1e-2, 2, 3;
+  const auto u = s.to_unit(x);
+  BOOST_TEST(u.size() == 5);
+  BOOST_TEST(u[1] == 0.0);
+  BOOST_TEST(u[2] == 0.0);
+  BOOST_TEST(u[3] == 1.0);
+  const auto back = s.from_unit(u);
+  BOOST_TEST(back[1] == 2.0);
+  BOOST_TEST(back[0] == 1e-2, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(back[2] == 3.0);
+  // A relaxed block maps to its largest entry (ties: the first choice).
+  asyncbo::vec r(5);
+  r << 0.5, 0.2, 0.7, 0.1, 0.3;
+  BOOST_TEST(s.from_unit(r)[1] == 1.0);
+  const auto snapped = s.snap_unit(r);
+  BOOST_TEST(snapped[1] == 0.0);
+  BOOST_TEST(snapped[2] == 1.0);
+  BOOST_TEST(snapped[3] == 0.0);
+  r << 0.5, 0.4, 0.4, 0.4, 0.3;
+  BOOST_TEST(s.from_unit(r)[1] == 0.0);
+  const auto only = s.snap_categorical(r);
+  BOOST_TEST(only[0] == 0.5);   // continuous coordinates untouched
+  BOOST_TEST(only[4] == 0.3);
+  BOOST_TEST(only[1] == 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(choices_are_written_and_read_as_their_strings) {
+  const auto s = mixed();
+  BOOST_TEST(s.value_text(1, 1.0) == "sgd");
+  BOOST_TEST(s.value_text(2, 3.0) == "3");
+  BOOST_TEST(s.parse_value(1, "rmsprop") == 2.0);
+  BOOST_TEST(s.parse_value(0, "0.01") == 0.01);
+  BOOST_CHECK_EXCEPTION(s.parse_value(1, "adagrad"), std::invalid_argument,
+                        [](const std::invalid_argument& e) {
+                          return std::string(e.what())
+                                 == "parameter 'opt': \"adagrad\" is not one of its choices";
+                        });
+  BOOST_CHECK_THROW(s.parse_value(0, "fast"), std::invalid_argument);
+  asyncbo::vec bad(3);
+  bad << 1e-2, 1.5, 3;
+  BOOST_CHECK_EXCEPTION(s.check_point(bad, "x"), std::invalid_argument,
+                        [](const std::invalid_argument& e) {
+                          return std::string(e.what())
+                                 == "x: coordinate 'opt' = 1.5 is not the index of a choice";
+                        });
+  BOOST_TEST(!s.contains(bad));
+}
+
+BOOST_AUTO_TEST_CASE(bad_choices_are_rejected_naming_the_parameter) {
+  using asyncbo::dimension;
+  auto msg = [](std::vector<std::string> choices, bool log = false) {
+    try {
+      asyncbo::search_space({dimension{"opt", 0, 0, log, false, std::move(choices)}});
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  BOOST_TEST(msg({"adam"}) == "search space dimension 0 ('opt'): needs at least two "
+                              "choices, got 1");
+  BOOST_TEST(msg({"adam", "adam"}) == "search space dimension 0 ('opt'): choice \"adam\" "
+                                      "appears twice");
+  BOOST_TEST(msg({"adam", ""}) == "search space dimension 0 ('opt'): choices must not be "
+                                  "empty strings");
+  BOOST_TEST(msg({"a", "b"}, true) == "search space dimension 0 ('opt'): a categorical "
+                                      "parameter cannot also be log-scale or integer");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

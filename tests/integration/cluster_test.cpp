@@ -4,6 +4,7 @@
 // wrong secret gets no work.
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -118,7 +119,12 @@ BOOST_AUTO_TEST_CASE(persistent_programs_run_on_remote_workers_too) {
                                    "--worker.log-dir=" + d.path + "/wlogs"},
                                   d.path + "/w.out", d.path + "/w.err"));
   BOOST_TEST_REQUIRE(kids.wait(head, 120) == 0, read_file(d.path + "/head.err"));
-  BOOST_TEST(kids.wait(w, 10) == 0, read_file(d.path + "/w.err"));
+  const auto t_head = std::chrono::steady_clock::now();
+  BOOST_TEST(kids.wait(w, 60) == 0, read_file(d.path + "/w.err"));
+  BOOST_TEST_MESSAGE("worker exit after the head: "
+                     << std::chrono::duration<double>(std::chrono::steady_clock::now() - t_head)
+                          .count()
+                     << " s");
   auto rows = parse_csv(read_file(out + "/observations.csv"));
   BOOST_TEST_REQUIRE(rows.size() == 1u + 6u + 10u);
   for (std::size_t i = 1; i < rows.size(); ++i) {

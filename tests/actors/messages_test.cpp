@@ -194,6 +194,7 @@ BOOST_AUTO_TEST_CASE(objective_spec_and_outcome_roundtrip) {
   s.command = {"python3", "train.py", "--lr={lr}"};
   s.json_stdin = true;
   s.persistent = true;
+  s.choices = {{}, {"adam", "sgd"}};
   s.timeout = 600;
   s.workdir = "/tmp/w";
   auto t = roundtrip(sys, s);
@@ -202,6 +203,7 @@ BOOST_AUTO_TEST_CASE(objective_spec_and_outcome_roundtrip) {
   BOOST_CHECK(t.delay.type == delay_model::kind::linear_sum);
   BOOST_TEST(t.json_stdin);
   BOOST_TEST(t.persistent);
+  BOOST_TEST(t.choices == s.choices);
   BOOST_TEST(!t.minimum.has_value());
   check_roundtrip(sys, s);
   s.minimum = -1.0473939;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <regex>
 
 #include <nlohmann/json.hpp>
@@ -140,6 +141,69 @@ BOOST_AUTO_TEST_CASE(persistent_programs_run_on_remote_workers_too) {
       BOOST_TEST(read_file(e.path().string()).find("data loaded") == 0u);
     }
   BOOST_TEST(started == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(categorical_choices_survive_workers_the_logs_a_kill_and_resume) {
+  temp_dir d;
+  children kids;
+  const std::string out = d.path + "/out";
+  const std::string cmd = "--objective.command=[\"python3\", \"" + source_dir()
+                          + "/examples/toy_train.py\", \"--lr={lr}\", \"--momentum={momentum}\", "
+                            "\"--layers={layers}\", \"--optimizer={optimizer}\"]";
+  const std::vector<std::string> run = {binary(), "run",
+                                        source_dir() + "/config/categorical-example.ini",
+                                        "--experiment.num-workers=1",
+                                        "--experiment.num-observations=16",
+                                        "--acquisition.lp-samples=200", cmd,
+                                        "--output.dir=" + out, "--output.progress=never"};
+  auto with_cluster = run;
+  with_cluster.push_back("--cluster.port=0");
+  auto head = kids.add(start_program(with_cluster, d.path + "/head.out", d.path + "/head.err"));
+  const std::string port = head_port(d.path + "/head.err");
+  auto w = kids.add(start_program({binary(), "worker", "--cluster.port=" + port,
+                                   "--worker.evaluators=2", "--worker.name=nodeC",
+                                   "--worker.log-dir=" + d.path + "/wlogs"},
+                                  d.path + "/w.out", d.path + "/w.err"));
+  // Kill the head half way.
+  for (int i = 0; i < 3000; ++i) {
+    auto csv = read_file(out + "/observations.csv");
+    if (std::count(csv.begin(), csv.end(), '\n') >= 12)
+      break;
+    ::usleep(10000);
+  }
+  ::kill(head, SIGKILL);
+  BOOST_TEST(kids.wait(head, 10) == 128 + SIGKILL);
+  ::kill(w, SIGKILL);
+  kids.wait(w, 10);
+  auto resumed = run;
+  resumed.push_back("--resume");
+  auto r = run_program(resumed);
+  BOOST_TEST_REQUIRE(r.code == 0, r.err);
+  auto rows = parse_csv(read_file(out + "/observations.csv"));
+  BOOST_TEST_REQUIRE(rows.size() > 1u);
+  BOOST_TEST(rows[0][6] == "optimizer");
+  std::set<std::string> ok_ids, remote;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    const std::string choice = row[6];
+    BOOST_TEST((choice == "adam" || choice == "sgd" || choice == "rmsprop"), choice);
+    if (row[8] != "ok")
+      continue;
+    ok_ids.insert(row[0]);
+    // The program got the choice as its string, on this host or the worker.
+    const bool on_worker = row[10].rfind("nodeC/", 0) == 0;
+    remote.insert(on_worker ? row[0] : "");
+    const std::string log = read_file((on_worker ? d.path + "/wlogs/" : out + "/logs/") + row[0]
+                                      + "-" + row[1] + ".out");
+    BOOST_TEST(log.find("optimizer " + choice + "\n") != std::string::npos,
+               "id " << row[0] << ": " << log);
+  }
+  BOOST_TEST(ok_ids.size() == 6u + 16u);   // every point once, after the resume
+  BOOST_TEST(remote.size() > 1u);          // some ran on the worker
+  auto s = nlohmann::json::parse(read_file(out + "/summary.json"));
+  const std::string best = s["best_point"]["optimizer"].get<std::string>();
+  BOOST_TEST((best == "adam" || best == "sgd" || best == "rmsprop"));
+  BOOST_TEST(s["recommended"]["point"]["optimizer"].is_string());
 }
 
 BOOST_AUTO_TEST_CASE(a_worker_with_the_wrong_secret_gets_no_work) {

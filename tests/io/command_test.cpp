@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/command.hpp"
+#include "io/persistent.hpp"
 
 using namespace asyncbo;
 using namespace asyncbo::io;
@@ -80,6 +81,19 @@ BOOST_AUTO_TEST_CASE(the_point_as_json_by_name) {
   auto j = nlohmann::json::parse(point_json({"lr", "layers"}, {0.01, 4.0}));
   BOOST_TEST(j["lr"].get<double>() == 0.01);
   BOOST_TEST(j["layers"].get<double>() == 4.0);
+}
+
+BOOST_AUTO_TEST_CASE(choices_are_substituted_and_sent_as_strings) {
+  const std::vector<std::vector<std::string>> choices = {{}, {"adam", "sgd"}};
+  auto argv = expand_argv({"train", "--lr={lr}", "--opt={opt}"}, {"lr", "opt"}, {0.5, 1.0},
+                          choices);
+  BOOST_TEST(argv[1] == "--lr=0.5");
+  BOOST_TEST(argv[2] == "--opt=sgd");
+  auto j = nlohmann::json::parse(point_json({"lr", "opt"}, {0.5, 0.0}, choices));
+  BOOST_TEST(j["opt"] == "adam");
+  auto req = nlohmann::json::parse(request_line({"lr", "opt"}, {0.5, 1.0}, 3, 0, "w", choices));
+  BOOST_TEST(req["x"]["opt"] == "sgd");
+  BOOST_TEST(req["x"]["lr"] == 0.5);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

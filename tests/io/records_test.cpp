@@ -100,4 +100,37 @@ BOOST_AUTO_TEST_CASE(summary_counts_and_regret) {
   BOOST_TEST(none["regret"].is_null());
 }
 
+BOOST_AUTO_TEST_CASE(choices_are_strings_in_the_table_and_the_log_and_read_back) {
+  const point_choices choices = {{}, {"adam", "sgd, momentum"}};
+  auto r = rec(2, 0.5);
+  r.x = {0.25, 1.0};
+  const auto row = observations_csv::row(r, choices);
+  BOOST_TEST(row.rfind("2,0,asked,0.25,\"sgd, momentum\",0.5,", 0) == 0u, row);
+  const auto j = to_json(r, choices);
+  BOOST_TEST(j["x"][1] == "sgd, momentum");
+  const auto back = record_from_json(j, choices);
+  BOOST_TEST(back.x == r.x);
+  BOOST_TEST(named_point({"lr", "opt"}, r.x, choices)["opt"] == "sgd, momentum");
+  BOOST_CHECK_EXCEPTION(point_from_json(nlohmann::json::array({0.1, "adagrad"}), choices),
+                        std::invalid_argument, [](const std::invalid_argument& e) {
+                          return std::string(e.what())
+                                 == "coordinate 1: \"adagrad\" is not one of its choices";
+                        });
+  BOOST_CHECK_THROW(point_from_json(nlohmann::json::array({"x", 1}), choices),
+                    std::invalid_argument);
+  // The header of events.jsonl carries the choices.
+  asyncbo::test::temp_dir d;
+  {
+    event_log log(d.path + "/e.jsonl", false, choices);
+    log.header(nlohmann::json::object(), {"lr", "opt"});
+    log.dispatch(2, 0, r.x, false, 1, 0.5);
+  }
+  std::ifstream in(d.path + "/e.jsonl");
+  std::string header, dispatch;
+  std::getline(in, header);
+  std::getline(in, dispatch);
+  BOOST_TEST(nlohmann::json::parse(header)["choices"] == nlohmann::json(choices));
+  BOOST_TEST(nlohmann::json::parse(dispatch)["x"][1] == "sgd, momentum");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -129,4 +129,53 @@ BOOST_AUTO_TEST_CASE(help_lists_every_key_with_its_default) {
   BOOST_TEST(h.find("[experiment]") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(categorical_parameters_read_naturally_and_bad_ones_are_named) {
+  json ok = {{"experiment", {{"objective", "command"}}},
+             {"objective", {{"command", {"train", "--opt={optimizer}"}}}},
+             {"space", {{"names", {"lr", "optimizer", "layers"}},
+                        {"lower", {1e-4, 1}},
+                        {"upper", {1e-1, 8}},
+                        {"log", {"lr"}},
+                        {"integer", {"layers"}},
+                        {"categories", {{"optimizer", {"adam", "sgd", "rmsprop"}}}}}}};
+  io::settings s;
+  std::vector<std::string> errs;
+  BOOST_TEST_REQUIRE(io::parse_settings(ok, s, errs), errs.front());
+  const auto space = s.space();
+  BOOST_TEST(space.dim() == 3u);
+  BOOST_TEST(space.unit_dim() == 5u);
+  BOOST_TEST(space.dimensions()[1].choices.size() == 3u);
+  BOOST_TEST(space.dimensions()[2].integer);
+  BOOST_TEST(space.dimensions()[2].lower == 1.0);
+  BOOST_TEST(s.spec().choices[1][2] == "rmsprop");
+  BOOST_TEST(io::to_json(s)["space"]["categories"]["optimizer"][1] == "sgd");
+
+  auto with = [&](const json& categories, json lower = {1e-4, 1}, json upper = {1e-1, 8}) {
+    json raw = ok;
+    raw["space"]["categories"] = categories;
+    raw["space"]["lower"] = lower;
+    raw["space"]["upper"] = upper;
+    return errors_of(raw);
+  };
+  using v = std::vector<std::string>;
+  BOOST_TEST(with({{"optimizer", json::array()}})
+             == v{"space.categories.optimizer: needs at least two choices, got 0"});
+  BOOST_TEST(with({{"optimizer", {"adam", "adam"}}})
+             == v{"space.categories.optimizer: \"adam\" appears twice"});
+  BOOST_TEST(with({{"optimizer", {"adam", 3}}})
+             == v{"space.categories: (space.categories.optimizer) choices must be strings, "
+                  "got 3"});
+  BOOST_TEST(with({{"optimiser", {"adam", "sgd"}}}, {1e-4, 0, 1}, {1e-1, 1, 8})
+             == v{"space.categories.optimiser: \"optimiser\" is not in space.names"});
+  BOOST_TEST(with({{"optimizer", {"adam", "sgd"}}}, {1e-4, 0, 1}, {1e-1, 1, 8})
+             == (v{"space.lower: needs one bound per numeric name (2), got 3",
+                   "space.upper: needs one bound per numeric name (2), got 3"}));
+  auto e = with(json("adam"));
+  BOOST_TEST(e.front().find("space.categories: must be a table") == 0u, e.front());
+  json log_cat = ok;
+  log_cat["space"]["log"] = {"lr", "optimizer"};
+  BOOST_TEST(errors_of(log_cat)
+             == v{"space.log: \"optimizer\" is categorical (space.categories)"});
+}
+
 BOOST_AUTO_TEST_SUITE_END()

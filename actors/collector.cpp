@@ -85,7 +85,8 @@ void write_summary(const collector_state& st, const io::run_stats& rs,
                                                                         : nullptr;
   io::write_file_atomic(st.cfg.dir + "/plot.svg",
                         io::make_plot_svg(st.records, obj.names, contour, obj.minimum,
-                                          st.cfg.title, rec.found ? rec.x : std::vector<double>{}));
+                                          st.cfg.title, rec.found ? rec.x : std::vector<double>{},
+                                          obj.choices));
 }
 
 } // namespace

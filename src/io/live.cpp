@@ -194,7 +194,7 @@ std::string live_view::plot_svg() const {
   const test_function* contour = obj.builtin() && obj.names.size() == 2 ? obj.builtin()
                                                                         : nullptr;
   std::string svg = make_plot_svg(recs, obj.names, contour, obj.minimum, title_,
-                                  rec.found ? rec.x : std::vector<double>{});
+                                  rec.found ? rec.x : std::vector<double>{}, obj.choices);
   lock.lock();
   plot_ = svg;          // keyed by what it was drawn from: a newer state
   plot_count_ = key;    // redraws on the next request

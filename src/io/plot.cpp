@@ -255,8 +255,12 @@ void convergence(svg& s, const frame& box, const std::vector<std::pair<double, d
 std::string make_plot_svg(const std::vector<evaluation_record>& recs,
                           const std::vector<std::string>& names, const test_function* fn,
                           std::optional<double> minimum, const std::string& title,
-                          const std::vector<double>& recommended) {
-  const bool two_d = names.size() == 2;
+                          const std::vector<double>& recommended,
+                          const point_choices& choices) {
+  bool categorical = false;
+  for (auto& c : choices)
+    categorical = categorical || !c.empty();
+  const bool two_d = names.size() == 2 && !categorical;
   const int panel_w = 380, panel_h = 300, margin = 70;
   const int panels = two_d ? 3 : 2;
   svg s(panels * (panel_w + margin) + 20, panel_h + 110);
@@ -315,6 +319,28 @@ std::string make_plot_svg(const std::vector<evaluation_record>& recs,
   x += panel_w + margin;
   frame f2{double(x), 40, double(panel_w), double(panel_h), 0, 1, 0, 1};
   convergence(s, f2, by_time, minimum, "wall time (s)", main_start);
+  // The result in words.
+  auto short_num = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.6g", v);
+    return std::string(buf);
+  };
+  auto words = [&](const std::vector<double>& x) {
+    std::string t;
+    const auto p = point_to_json(x, choices);
+    for (std::size_t i = 0; i < names.size() && i < x.size(); ++i)
+      t += (i ? ", " : "") + names[i] + "="
+           + (p[i].is_string() ? p[i].get<std::string>() : short_num(x[i]));
+    return t;
+  };
+  const auto b = best_of(recs);
+  std::string line;
+  if (b.found)
+    line = "best " + short_num(b.value) + " at " + words(b.x);
+  if (!recommended.empty())
+    line += (line.empty() ? "" : "; ") + std::string("recommended at ") + words(recommended);
+  if (!line.empty())
+    s.text(20, panel_h + 100, line, "start", 11);
   return s.str();
 }
 

@@ -48,4 +48,20 @@ BOOST_AUTO_TEST_CASE(failed_points_are_crosses_and_lost_ones_are_not_drawn) {
   BOOST_TEST(circles == 4u);
 }
 
+BOOST_AUTO_TEST_CASE(the_result_is_written_with_choices_and_categorical_2d_has_no_scatter) {
+  std::vector<evaluation_record> recs = {rec(0, 2.0), rec(1, 1.0), rec(2, 0.5)};
+  for (auto& r : recs)
+    r.x = {0.25, double(r.id % 2)};
+  const point_choices choices = {{}, {"adam", "sgd"}};
+  auto svg = make_plot_svg(recs, {"lr", "opt"}, nullptr, std::nullopt, "t", {0.25, 1.0},
+                           choices);
+  BOOST_TEST(svg.find("best 0.5 at lr=0.25, opt=adam; recommended at lr=0.25, opt=sgd")
+               != std::string::npos,
+             svg.substr(svg.size() - 400));
+  // No scatter panel: two panels, no axis labelled with the parameter names.
+  BOOST_TEST(svg.find(">opt<") == std::string::npos);
+  auto numeric = make_plot_svg(recs, {"lr", "n"}, nullptr, std::nullopt, "t");
+  BOOST_TEST(numeric.find(">n<") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -113,8 +113,14 @@ int cmd_ask(const args& a) {
     o.optimizer.screening_points = a.num("screening", 0);
   if (a.kv.count("screening-samples"))
     o.qei.screening_samples = a.num("screening-samples", 256);
+  // --steady: what a running experiment sees. A model of n points has been
+  // fitted (one ask on n - q points), the q results of that ask are told,
+  // and the next batch is asked: that ask is timed. --refit-every K applies
+  // the refit schedule (model.refit-every).
+  const bool steady = a.kv.count("steady") > 0;
+  o.refit_every = a.num("refit-every", 1);
   std::vector<double> total, fit, acq, evals, conv;
-  double zero_plain = 0;
+  double zero_plain = 0, hyper_fits = 0;
   const std::size_t threads = a.num("threads", 1);
   app::thread_pool pool(threads);
   for (std::size_t r = 0; r < R; ++r) {
@@ -122,9 +128,20 @@ int cmd_ask(const args& a) {
     mat pend;
     make_data(f, N, seed * 1000 + r, obs, pend, P);
     engine e(f.space(), o, seed * 7919 + r, threads > 1 ? &pool : nullptr);
-    e.tell(obs);
-    for (std::size_t j = 0; j < P; ++j)
-      e.restore_pending(1000000 + j, e.space().from_unit(pend.col(j)));
+    if (steady && N > Q) {
+      std::vector<observation> first(obs.begin(), obs.end() - static_cast<std::ptrdiff_t>(Q));
+      e.tell(first);
+      for (std::size_t j = 0; j < P; ++j)
+        e.restore_pending(1000000 + j, e.space().from_unit(pend.col(j)));
+      std::vector<observation> results;
+      for (auto& p : e.ask(Q))
+        results.push_back({p.id, p.x, f(p.x)});
+      e.tell(results);
+    } else {
+      e.tell(obs);
+      for (std::size_t j = 0; j < P; ++j)
+        e.restore_pending(1000000 + j, e.space().from_unit(pend.col(j)));
+    }
     auto t0 = std::chrono::steady_clock::now();
     auto ps = e.ask(Q);
     double ms = std::chrono::duration<double, std::milli>(
@@ -142,6 +159,7 @@ int cmd_ask(const args& a) {
     evals.push_back(ev);
     conv.push_back(cv);
     zero_plain += s.plain_value == 0.0 ? 1 : 0;
+    hyper_fits += s.hyper_fitted ? 1 : 0;
   }
   nlohmann::json out = {
     {"command", "ask"},
@@ -166,6 +184,9 @@ int cmd_ask(const args& a) {
     {"acq_evaluations", median(evals)},
     {"converged_runs", median(conv)},
     {"asks_with_zero_plain_value", zero_plain},
+    {"mode", steady ? "steady" : "cold"},
+    {"refit_every", o.refit_every},
+    {"asks_with_hyper_fit", hyper_fits},
   };
   std::cout << out.dump() << std::endl;
   return 0;
@@ -336,7 +357,9 @@ int main(int argc, char** argv) {
                  "--pending P --samples S --repeats R --seed K\n"
                  "  [--sampler sobol|pseudo] [--preset asyncbo|trieste]\n"
                  "  [--rule R] [--function F] [--restarts K] [--screening M]\n"
-                 "  [--screening-samples M] [--threads T]\n";
+                 "  [--screening-samples M] [--threads T]\n"
+                 "  ask: [--steady] [--refit-every K]  (steady: q results told to a fitted\n"
+                 "  model, then the next batch asked; K: model.refit-every)\n";
     return argc < 2 ? 2 : 0;
   }
   if (std::string(argv[1]) == "regret") {
@@ -350,11 +373,13 @@ int main(int argc, char** argv) {
   args a;
   for (int i = 2; i < argc; ++i) {
     std::string k = argv[i];
-    if (k.rfind("--", 0) != 0 || i + 1 >= argc) {
+    if (k.rfind("--", 0) != 0) {
       std::cerr << "asyncbo-bench: expected --key value, got '" << k << "'\n";
       return 2;
     }
-    a.kv[k.substr(2)] = argv[++i];
+    // A key without a value (the next argument is a key too) is a flag.
+    const bool flag = i + 1 >= argc || std::string(argv[i + 1]).rfind("--", 0) == 0;
+    a.kv[k.substr(2)] = flag ? "1" : argv[++i];
   }
   try {
     std::string cmd = argv[1];

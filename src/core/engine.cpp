@@ -141,6 +141,10 @@ std::string engine_options::validate() const {
   add(optimizer.validate());
   add(fit.validate());
   add(feasibility.validate());
+  if (refit_every < 1)
+    add("refit-every must be >= 1 (1 = refit at every ask), got 0");
+  if (!(refit_growth >= 0.0) || !std::isfinite(refit_growth))
+    add("refit-growth must be finite and >= 0");
   return out;
 }
 
@@ -276,10 +280,21 @@ void engine::fit_model() {
     }
     have_prior_ = true;
   }
-  rng_type rng(derive_seed(seed_, 0xF17ull + asks_));
-  last_.fit = fit_gp_map(X, y, prior_, noise_, hyper_, opts_.fit, rng);
-  noise_ = last_.fit.noise_variance;
+  // The refit schedule: a MAP fit at the first ask, every refit_every asks,
+  // and whenever the data grew by refit_growth; otherwise the last
+  // hyper-parameters on the new data.
+  const bool due = !model_ || opts_.refit_every <= 1
+                   || asks_ - asks_at_fit_ >= opts_.refit_every
+                   || double(n) >= (1.0 + opts_.refit_growth) * double(n_at_fit_);
   last_.refitted = true;
+  last_.hyper_fitted = due;
+  if (due) {
+    rng_type rng(derive_seed(seed_, 0xF17ull + asks_));
+    last_.fit = fit_gp_map(X, y, prior_, noise_, hyper_, opts_.fit, rng);
+    noise_ = last_.fit.noise_variance;
+    asks_at_fit_ = asks_;
+    n_at_fit_ = n;
+  }
   model_ = std::make_unique<gp>(std::move(X), std::move(y), hyper_, noise_);
   fitted_version_ = data_version_;
 }

@@ -282,6 +282,13 @@ const std::vector<entry>& entries() {
     v.push_back(int_key("acquisition", "threads", &settings::threads, 0, 1024,
                         "threads for the acquisition optimiser (0 = all cores)"));
     // -- model
+    v.push_back(int_key("model", "refit-every", &settings::refit_every, 1, 1000000,
+                        "fit the GP's hyper-parameters (MAP) at most every this many "
+                        "asks (1 = every ask, as Trieste); between fits the last ones "
+                        "are used on the new data"));
+    v.push_back(real_key("model", "refit-growth", &settings::refit_growth, 0.0, false,
+                         "with refit-every > 1: fit anyway once the data grew by this "
+                         "fraction since the last fit"));
     v.push_back(real_key("model", "likelihood-variance", &settings::likelihood_variance,
                          0.0, false, "fixed noise variance; > 0 fixes it whatever "
                                      "model.noise says (the seed uses 1e-7)"));
@@ -549,6 +556,8 @@ engine_options settings::engine() const {
   o.likelihood_variance = likelihood_variance;
   o.learn_noise = model_noise == "learn";
   o.learn_failures = on_failure == "learn";
+  o.refit_every = static_cast<std::size_t>(refit_every);
+  o.refit_growth = refit_growth;
   o.qei.samples = static_cast<std::size_t>(samples);
   o.qei.quasi_random = sampler == "sobol";
   o.qei.temperature = temperature;
@@ -559,11 +568,14 @@ engine_options settings::engine() const {
   o.around_best = static_cast<std::size_t>(around_best);
   optimizer_preset p = optimizer_preset::asyncbo;
   parse_preset(preset, p);
+  // The optimiser works in unit coordinates (one-hot blocks included).
   std::size_t d = 2;
-  if (auto* f = builtin())
-    d = f->dim;
-  else if (!space_names.empty())
-    d = space_names.size();
+  try {
+    if (builtin() || !space_names.empty())
+      d = space().unit_dim();
+  } catch (const std::invalid_argument&) {
+    d = std::max<std::size_t>(1, space_names.size());   // reported by cross_check
+  }
   o.apply(p, d, static_cast<std::size_t>(batch_size));
   if (restarts > 0)
     o.optimizer.restarts = static_cast<std::size_t>(restarts);

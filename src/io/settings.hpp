@@ -48,6 +48,8 @@ struct settings {
   // [model]
   double likelihood_variance = 0.0;
   std::string model_noise = "learn";
+  std::int64_t refit_every = 1;
+  double refit_growth = 0.25;
   // [delay]
   std::string delay_type = "none";
   double delay_factor = 3.0;

@@ -323,3 +323,62 @@ BOOST_AUTO_TEST_CASE(sequential_ei_beats_random_search_on_branin) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(refit_schedule)
+
+BOOST_AUTO_TEST_CASE(hyper_parameters_are_fitted_on_schedule_and_on_growth) {
+  const auto& f = *find_test_function("branin");
+  auto o = fast_options(rule_kind::async_joint, acquisition_kind::batch_mc_ei);
+  o.refit_every = 3;
+  o.refit_growth = 0.5;
+  engine e(f.space(), o, 11);
+  rng_type rng(5);
+  auto tell_random = [&](std::size_t k) {
+    std::vector<observation> obs;
+    mat U = uniform_unit(2, k, rng);
+    for (std::size_t i = 0; i < k; ++i) {
+      vec x = f.space().from_unit(U.col(static_cast<Eigen::Index>(i)));
+      obs.push_back({std::nullopt, x, f(x)});
+    }
+    e.tell(obs);
+  };
+  tell_random(10);
+  std::vector<bool> fitted;
+  for (int a = 0; a < 7; ++a) {
+    (void) e.ask(1);
+    fitted.push_back(e.last_ask().hyper_fitted);
+    BOOST_TEST(e.last_ask().refitted);   // the posterior always sees the new data
+    tell_random(1);                      // 10 -> 17 points over the asks
+  }
+  // A fit at ask 0 (10 points), then by the every-3 rule at asks 3 (13
+  // points) and 6 (16); growth never reaches 50 % in between (at most 15
+  // of 13).
+  const std::vector<bool> want = {true, false, false, true, false, false, true};
+  BOOST_TEST(fitted == want);
+  // Growth alone: one ask after a fit, with the data doubled.
+  tell_random(20);
+  (void) e.ask(1);
+  BOOST_TEST(e.last_ask().hyper_fitted);
+}
+
+BOOST_AUTO_TEST_CASE(refit_every_one_is_every_ask_and_zero_is_refused) {
+  const auto& f = *find_test_function("branin");
+  auto o = fast_options(rule_kind::async_joint, acquisition_kind::batch_mc_ei);
+  o.refit_every = 0;
+  BOOST_CHECK_THROW(engine(f.space(), o, 1), std::invalid_argument);
+  o.refit_every = 1;
+  engine e(f.space(), o, 1);
+  std::vector<observation> obs;
+  for (double t : {0.1, 0.4, 0.7, 0.9})
+    obs.push_back({std::nullopt, f.space().from_unit(vec::Constant(2, t)), 0.0});
+  for (auto& ob : obs)
+    ob.y = f(ob.x);
+  e.tell(obs);
+  for (int a = 0; a < 3; ++a) {
+    auto p = e.ask(1);
+    BOOST_TEST(e.last_ask().hyper_fitted);
+    e.tell({{p[0].id, p[0].x, f(p[0].x)}});
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

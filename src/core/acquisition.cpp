@@ -100,7 +100,7 @@ batch_mc_ei::batch_mc_ei(const gp& model, double eta, const mat& pending,
   }
 }
 
-bool batch_mc_ei::build_joint(const vec_ref& x, joint& j) const {
+bool batch_mc_ei::build_joint(const vec_ref& x, joint& j, bool with_w) const {
   const std::size_t D = model_.dim();
   const std::size_t B = P_ + q_;
   j.Xq = Eigen::Map<const mat>(x.data(), D, q_);
@@ -112,15 +112,21 @@ bool batch_mc_ei::build_joint(const vec_ref& x, joint& j) const {
                   + model_.hyper().mean;
   mat Vq = Kxq;
   model_.solve_lower(Vq);
-  j.Wq = Vq;
-  model_.solve_upper(j.Wq);
+  // K^-1 K(X, Xq) only feeds the gradient: screening skips the second solve.
+  if (with_w) {
+    j.Wq = Vq;
+    model_.solve_upper(j.Wq);
+  }
+  // The products below have q or P (a handful) rows and columns: Eigen's
+  // GEMM would spend more time packing than multiplying (measured with
+  // callgrind, BENCHMARKS.md section 13), so they are coefficient-wise.
   mat S(B, B);
   S.bottomRightCorner(q_, q_) = model_.kernel().gram(j.Xq);
-  S.bottomRightCorner(q_, q_).noalias() -= Vq.transpose() * Vq;
+  S.bottomRightCorner(q_, q_) -= Vq.transpose().lazyProduct(Vq);
   if (P_ > 0) {
     S.topLeftCorner(P_, P_) = Spp_;
     mat Spq = model_.kernel().cross(Xp_, j.Xq);
-    Spq.noalias() -= Vp_.transpose() * Vq;
+    Spq -= Vp_.transpose().lazyProduct(Vq);
     S.topRightCorner(P_, q_) = Spq;
     S.bottomLeftCorner(q_, P_) = Spq.transpose();
   }
@@ -168,7 +174,7 @@ double batch_mc_ei::eval(const vec_ref& x, vec* grad, std::size_t S,
                                 + " coordinates (q * D), got "
                                 + std::to_string(x.size()));
   joint j;
-  if (!build_joint(x, j)) {
+  if (!build_joint(x, j, grad != nullptr)) {
     if (grad)
       grad->setZero(x.size());
     return smooth ? -1e300 : 0.0;
@@ -242,11 +248,11 @@ double batch_mc_ei::eval(const vec_ref& x, vec* grad, std::size_t S,
   }
   // Cholesky backward (Murray 2016): Sigmabar = L^-T Phi(L^T Lbar) L^-1,
   // Phi = lower triangle with halved diagonal.
-  mat Pm = j.L.transpose() * Lbar;
+  mat Pm = j.L.transpose().lazyProduct(Lbar);   // B x B: no GEMM packing
   mat Phi = Pm.triangularView<Eigen::Lower>();
   Phi.diagonal() *= 0.5;
   mat Linv = j.L.triangularView<Eigen::Lower>().solve(mat::Identity(B, B));
-  mat Sbar = Linv.transpose() * Phi * Linv;
+  mat Sbar = Linv.transpose().lazyProduct(Phi).lazyProduct(Linv);
   mat Sym = Sbar + Sbar.transpose();
   // Gradient for each free point b = P + i:
   //   J_b^T (mubar_b alpha - sum_c Sym_bc w_c) + sum_{c != b} Sym_bc dk(x_b, z_c)/dx_b

@@ -115,7 +115,7 @@ public:
 
 private:
   struct joint;
-  bool build_joint(const vec_ref& x, joint& j) const;
+  bool build_joint(const vec_ref& x, joint& j, bool with_w) const;
   double eval(const vec_ref& x, vec* grad, std::size_t samples,
               bool smooth) const;
 

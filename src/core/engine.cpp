@@ -294,6 +294,15 @@ void engine::fit_model() {
     noise_ = last_.fit.noise_variance;
     asks_at_fit_ = asks_;
     n_at_fit_ = n;
+  } else if (model_ && model_->ok() && model_->size() < n) {
+    // Same hyper-parameters, data only appended (tell never removes):
+    // extend the factor by the new block instead of refactorising.
+    const auto old_n = static_cast<Eigen::Index>(model_->size());
+    model_ = std::make_unique<gp>(
+      model_->extended(X.rightCols(static_cast<Eigen::Index>(n) - old_n),
+                       y.tail(static_cast<Eigen::Index>(n) - old_n)));
+    fitted_version_ = data_version_;
+    return;
   }
   model_ = std::make_unique<gp>(std::move(X), std::move(y), hyper_, noise_);
   fitted_version_ = data_version_;

@@ -47,19 +47,71 @@ gp::gp(mat X, vec y, gp_hyper h, double noise_variance)
   kern_.lengthscales = h_.lengthscales;
   mat K = kern_.gram(X_);
   K.diagonal().array() += noise_;
-  llt_.compute(K);
-  ok_ = llt_.info() == Eigen::Success;
+  Eigen::LLT<mat> llt(K);
+  ok_ = llt.info() == Eigen::Success;
   for (double j = 1e-10; !ok_ && j <= 1e-2 * 1.0001; j *= 100.0) {
     jitter_ = j * h_.variance;
     mat Kj = K;
     Kj.diagonal().array() += jitter_;
-    llt_.compute(Kj);
-    ok_ = llt_.info() == Eigen::Success;
+    llt.compute(Kj);
+    ok_ = llt.info() == Eigen::Success;
   }
   if (ok_) {
-    alpha_ = llt_.solve((y_.array() - h_.mean).matrix());
-    ok_ = alpha_.allFinite();
+    L_ = llt.matrixL();
+    solve_alpha();
   }
+}
+
+void gp::solve_alpha() {
+  mat a = (y_.array() - h_.mean).matrix();
+  L_.triangularView<Eigen::Lower>().solveInPlace(a);
+  L_.triangularView<Eigen::Lower>().transpose().solveInPlace(a);
+  alpha_ = a.col(0);
+  ok_ = alpha_.allFinite();
+}
+
+gp gp::extended(const mat& Xnew, const vec& ynew) const {
+  if (Xnew.rows() != X_.rows() || Xnew.cols() != ynew.size())
+    throw std::invalid_argument("gp::extended: new points have " + std::to_string(Xnew.rows())
+                                + " rows and " + std::to_string(ynew.size())
+                                + " values; expected " + std::to_string(X_.rows())
+                                + " rows and one value per point");
+  mat X(X_.rows(), X_.cols() + Xnew.cols());
+  X << X_, Xnew;
+  vec y(y_.size() + ynew.size());
+  y << y_, ynew;
+  // A factor with jitter (or none) is not extended: jitter would have to be
+  // chosen for the whole matrix again.
+  if (!ok_ || jitter_ > 0.0 || Xnew.cols() == 0)
+    return gp(std::move(X), std::move(y), h_, noise_);
+  if (!Xnew.allFinite() || !ynew.allFinite())
+    throw std::invalid_argument("gp: data must be finite");
+  // [K  k ]   [L  0] [L^T B  ]
+  // [k' kk] = [B' C] [0   C^T],  B = L^-1 k,  C C^T = kk - B' B.
+  mat B = kern_.cross(X_, Xnew);
+  L_.triangularView<Eigen::Lower>().solveInPlace(B);
+  mat S = kern_.gram(Xnew);
+  S.diagonal().array() += noise_;
+  S.noalias() -= B.transpose() * B;
+  Eigen::LLT<mat> lc(S);
+  if (lc.info() != Eigen::Success)
+    return gp(std::move(X), std::move(y), h_, noise_);   // the full factorisation decides
+  gp out;
+  out.X_ = std::move(X);
+  out.y_ = std::move(y);
+  out.h_ = h_;
+  out.kern_ = kern_;
+  out.noise_ = noise_;
+  out.jitter_ = 0.0;
+  const Eigen::Index n = X_.cols(), k = Xnew.cols();
+  out.L_.resize(n + k, n + k);
+  out.L_.topLeftCorner(n, n) = L_;
+  out.L_.topRightCorner(n, k).setZero();
+  out.L_.bottomLeftCorner(k, n) = B.transpose();
+  out.L_.bottomRightCorner(k, k) = lc.matrixL();
+  out.ok_ = true;
+  out.solve_alpha();
+  return out;
 }
 
 void gp::require_ok() const {
@@ -70,12 +122,12 @@ void gp::require_ok() const {
 
 void gp::solve_lower(mat& b) const {
   require_ok();
-  llt_.matrixL().solveInPlace(b);
+  L_.triangularView<Eigen::Lower>().solveInPlace(b);
 }
 
 void gp::solve_upper(mat& v) const {
   require_ok();
-  llt_.matrixU().solveInPlace(v);
+  L_.triangularView<Eigen::Lower>().transpose().solveInPlace(v);
 }
 
 void gp::predict(const vec_ref& x, double& mean, double& var, vec* dmean,
@@ -87,7 +139,7 @@ void gp::predict(const vec_ref& x, double& mean, double& var, vec* dmean,
     k(i, 0) = kern_(x, X_.col(i));
   mean = h_.mean + k.col(0).dot(alpha_);
   mat v = k;
-  llt_.matrixL().solveInPlace(v);
+  L_.triangularView<Eigen::Lower>().solveInPlace(v);
   double raw = h_.variance - v.col(0).squaredNorm();
   var = std::max(raw, var_floor);
   if (dmean)
@@ -95,7 +147,7 @@ void gp::predict(const vec_ref& x, double& mean, double& var, vec* dmean,
   if (dvar) {
     // d var/dx = -2 k'(x)^T K^-1 k(x) = sum_i (-2 w_i) dk(x, X_i)/dx.
     vec w = v.col(0);
-    llt_.matrixU().solveInPlace(w);
+    L_.triangularView<Eigen::Lower>().transpose().solveInPlace(w);
     *dvar = weighted_kernel_grad(x, -2.0 * w);
     if (raw < var_floor)
       dvar->setZero();
@@ -116,7 +168,7 @@ void gp::predict_joint(const mat_ref& Q, vec& mean, mat& cov) const {
   require_ok();
   mat Kxq = kern_.cross(X_, Q); // n x m
   mean = (Kxq.transpose() * alpha_).array() + h_.mean;
-  llt_.matrixL().solveInPlace(Kxq);
+  L_.triangularView<Eigen::Lower>().solveInPlace(Kxq);
   cov = kern_.gram(Q);
   cov.noalias() -= Kxq.transpose() * Kxq;
   for (Eigen::Index i = 0; i < cov.rows(); ++i)

@@ -78,8 +78,17 @@ public:
   /// sum_i u_i dk(x, X_i)/dx (D). Used by acquisition gradients.
   vec weighted_kernel_grad(const vec_ref& x, const vec_ref& u) const;
 
+  /// The posterior with the same hyper-parameters on the data plus the
+  /// columns of Xnew (D x k) and their values: the Cholesky factor is
+  /// extended by a block (O(n^2 k + k^3)) instead of refactorised (O(n^3)).
+  /// Falls back to a full factorisation when this one needed jitter or the
+  /// new block is not positive definite. Agrees with the full factorisation
+  /// to rounding (tested at 1e-9 relative).
+  gp extended(const mat& Xnew, const vec& ynew) const;
+
 private:
   void require_ok() const;
+  void solve_alpha();
 
   mat X_;
   vec y_;
@@ -88,7 +97,7 @@ private:
   double noise_ = 1e-7;
   double jitter_ = 0.0;
   bool ok_ = false;
-  Eigen::LLT<mat> llt_;
+  mat L_;        ///< lower Cholesky factor of K + (noise + jitter) I
   vec alpha_;
 };
 

@@ -299,3 +299,77 @@ BOOST_AUTO_TEST_CASE(defaults_follow_trieste_build_gpr) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(gp_incremental)
+
+BOOST_AUTO_TEST_CASE(extending_the_factor_agrees_with_refactorising) {
+  asyncbo::rng_type rng(17);
+  const std::size_t D = 3;
+  asyncbo::gp_hyper h;
+  h.variance = 1.7;
+  h.lengthscales = asyncbo::vec::Constant(D, 0.3);
+  h.lengthscales[1] = 0.8;
+  h.mean = 0.2;
+  auto f = [](const asyncbo::vec& x) { return std::sin(6 * x[0]) + x[1] * x[2]; };
+  asyncbo::mat X = asyncbo::uniform_unit(D, 20, rng);
+  asyncbo::vec y(20);
+  for (int i = 0; i < 20; ++i)
+    y[i] = f(X.col(i));
+  asyncbo::gp inc(X, y, h, 1e-6);
+  asyncbo::mat Q = asyncbo::uniform_unit(D, 5, rng);
+  // A sequence of tells of 1, 2, 3 and 1 points.
+  for (int k : {1, 2, 3, 1}) {
+    asyncbo::mat Xn = asyncbo::uniform_unit(D, k, rng);
+    asyncbo::vec yn(k);
+    for (int i = 0; i < k; ++i)
+      yn[i] = f(Xn.col(i));
+    inc = inc.extended(Xn, yn);
+    asyncbo::mat Xall(D, X.cols() + k);
+    Xall << X, Xn;
+    asyncbo::vec yall(y.size() + k);
+    yall << y, yn;
+    X = Xall;
+    y = yall;
+    asyncbo::gp full(X, y, h, 1e-6);
+    BOOST_TEST_REQUIRE(inc.ok());
+    BOOST_TEST(inc.size() == full.size());
+    BOOST_TEST(inc.jitter() == 0.0);
+    const double rel_alpha = (inc.alpha() - full.alpha()).norm() / full.alpha().norm();
+    BOOST_TEST(rel_alpha < 1e-9, rel_alpha);
+    asyncbo::vec mi, mf;
+    asyncbo::mat ci, cf;
+    inc.predict_joint(Q, mi, ci);
+    full.predict_joint(Q, mf, cf);
+    BOOST_TEST((mi - mf).norm() / mf.norm() < 1e-9);
+    BOOST_TEST((ci - cf).norm() / cf.norm() < 1e-9);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_factor_with_jitter_is_rebuilt_not_extended) {
+  // Duplicate points with a tiny noise: the full factorisation needs jitter;
+  // extending then falls back to it and agrees exactly.
+  asyncbo::gp_hyper h;
+  h.variance = 1.0;
+  h.lengthscales = asyncbo::vec::Constant(1, 0.5);
+  asyncbo::mat X(1, 3);
+  X << 0.2, 0.2, 0.2;
+  asyncbo::vec y(3);
+  y << 1.0, 1.0, 1.0;
+  asyncbo::gp g(X, y, h, 1e-300);
+  BOOST_TEST(g.jitter() > 0.0);
+  asyncbo::mat Xn(1, 1);
+  Xn << 0.7;
+  asyncbo::vec yn(1);
+  yn << 0.0;
+  auto e = g.extended(Xn, yn);
+  asyncbo::mat Xa(1, 4);
+  Xa << 0.2, 0.2, 0.2, 0.7;
+  asyncbo::vec ya(4);
+  ya << 1.0, 1.0, 1.0, 0.0;
+  asyncbo::gp full(Xa, ya, h, 1e-300);
+  BOOST_TEST(e.jitter() == full.jitter());
+  BOOST_TEST((e.alpha() - full.alpha()).norm() == 0.0);
+  BOOST_CHECK_THROW(g.extended(asyncbo::mat(2, 1), yn), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -285,6 +285,32 @@ BOOST_AUTO_TEST_CASE(fit_lowers_the_loss_and_is_reproducible) {
   BOOST_TEST((h2.lengthscales - h.lengthscales).norm() == 0.0);
 }
 
+BOOST_AUTO_TEST_CASE(a_warm_started_fit_is_as_good_as_a_cold_one) {
+  // The refit schedule's fits start from the last hyper-parameters: on the
+  // grown data they must reach a loss (negative log marginal likelihood +
+  // log prior) within 1e-6 of a fit from the defaults, or better.
+  const auto& f = *find_test_function("hartmann3");
+  for (std::uint64_t seed : {4u, 5u, 6u}) {
+    rng_type rng(seed);
+    mat X = uniform_unit(3, 40, rng);
+    vec y(40);
+    for (int i = 0; i < 40; ++i)
+      y[i] = f(X.col(i));
+    const auto d = make_gp_defaults(y.head(30), 3);
+    // Warm: fitted on the first 30 points, then refitted on all 40.
+    gp_hyper warm = d.hyper;
+    rng_type r1(seed + 100);
+    (void) fit_gp_map(X.leftCols(30), y.head(30), d.prior, 1e-7, warm, gp_fit_options{}, r1);
+    auto ws = fit_gp_map(X, y, d.prior, 1e-7, warm, gp_fit_options{}, r1);
+    // Cold: from the defaults on all 40.
+    gp_hyper cold = d.hyper;
+    rng_type r2(seed + 200);
+    auto cs = fit_gp_map(X, y, d.prior, 1e-7, cold, gp_fit_options{}, r2);
+    BOOST_TEST(ws.final_loss <= cs.final_loss + 1e-6,
+               "seed " << seed << ": warm " << ws.final_loss << ", cold " << cs.final_loss);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(defaults_follow_trieste_build_gpr) {
   vec y(4);
   y << 1.0, 2.0, 3.0, 6.0;

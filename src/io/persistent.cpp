@@ -192,6 +192,8 @@ bool persistent_program::drain(bool out_ready, bool err_ready, std::vector<std::
       if (::poll(&p, 1, 0) <= 0)
         break;
       const ssize_t n = ::read(child_.err.get(), buf, sizeof(buf));
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        continue;
       if (n <= 0) {
         child_.err.reset();
         break;

@@ -25,6 +25,7 @@
 #include <iostream>
 #include <map>
 #include <numeric>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -244,37 +245,34 @@ int cmd_qei_error(const args& a) {
   return 0;
 }
 
-int cmd_regret(const std::vector<std::string>& argv) {
+/// The regret figures of `seeds` simulated runs of settings `s`.
+struct regret_runs {
+  std::vector<double> regret, recommended, failed_share;
+};
+
+/// Settings from CONFIG plus --section.key=value overrides; the remaining
+/// arguments in `rest`.
+io::settings settings_from(const std::vector<std::string>& argv, const char* cmd,
+                           std::vector<std::string>& rest) {
   if (argv.empty())
-    throw std::invalid_argument("regret: missing CONFIG");
+    throw std::invalid_argument(std::string(cmd) + ": missing CONFIG");
   nlohmann::json raw = nlohmann::json::object();
   if (auto err = app::load_config_file(argv[0], raw); !err.empty())
     throw std::invalid_argument(err);
-  std::vector<std::string> rest, errors;
+  std::vector<std::string> errors;
   app::apply_overrides({argv.begin() + 1, argv.end()}, raw, rest, errors);
-  std::size_t seeds = 10, at = 0, threads = 2;
-  long trace = -1; // print the evaluations of this seed on stderr
-  for (std::size_t i = 0; i < rest.size(); ++i) {
-    if (i + 1 >= rest.size())
-      throw std::invalid_argument("regret: " + rest[i] + " needs a value");
-    if (rest[i] == "--seeds")
-      seeds = std::stoul(rest[++i]);
-    else if (rest[i] == "--at")
-      at = std::stoul(rest[++i]);
-    else if (rest[i] == "--threads")
-      threads = std::stoul(rest[++i]);
-    else if (rest[i] == "--trace")
-      trace = std::stol(rest[++i]);
-    else
-      throw std::invalid_argument("regret: unknown argument " + rest[i]);
-  }
   io::settings s;
   if (!io::parse_settings(raw, s, errors)) {
     std::string all;
     for (auto& e : errors)
       all += "\n  " + e;
-    throw std::invalid_argument("regret: configuration errors:" + all);
+    throw std::invalid_argument(std::string(cmd) + ": configuration errors:" + all);
   }
+  return s;
+}
+
+regret_runs run_regret(const io::settings& s, std::size_t seeds, std::size_t at,
+                       std::size_t threads, long trace = -1) {
   const test_function* f = s.builtin();
   if (!f)
     throw std::invalid_argument("regret: needs a built-in objective");
@@ -323,6 +321,33 @@ int cmd_regret(const std::vector<std::string>& argv) {
       }
     }
   });
+  return {regret, recommended, failed_share};
+}
+
+int cmd_regret(const std::vector<std::string>& argv) {
+  std::vector<std::string> rest;
+  io::settings s = settings_from(argv, "regret", rest);
+  std::size_t seeds = 10, at = 0, threads = 2;
+  long trace = -1; // print the evaluations of this seed on stderr
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    if (i + 1 >= rest.size())
+      throw std::invalid_argument("regret: " + rest[i] + " needs a value");
+    if (rest[i] == "--seeds")
+      seeds = std::stoul(rest[++i]);
+    else if (rest[i] == "--at")
+      at = std::stoul(rest[++i]);
+    else if (rest[i] == "--threads")
+      threads = std::stoul(rest[++i]);
+    else if (rest[i] == "--trace")
+      trace = std::stol(rest[++i]);
+    else
+      throw std::invalid_argument("regret: unknown argument " + rest[i]);
+  }
+  auto runs = run_regret(s, seeds, at, threads, trace);
+  const test_function* f = s.builtin();
+  const auto& regret = runs.regret;
+  const auto& recommended = runs.recommended;
+  const auto& failed_share = runs.failed_share;
   std::vector<double> sorted = regret;
   std::sort(sorted.begin(), sorted.end());
   auto q = [&](double p) { return sorted[std::size_t(p * (sorted.size() - 1) + 0.5)]; };
@@ -347,11 +372,79 @@ int cmd_regret(const std::vector<std::string>& argv) {
   return 0;
 }
 
+/// The multi-modal suite of issue 15: per built-in function, the regret of
+/// the configured policy and of random search over the same seeds, and how
+/// many runs are trapped. A run is trapped when its regret is above 1/20 of
+/// random search's median on that function (e.g. Hartmann-6: 0.058, which
+/// separates its local basin at 0.119 from the global one).
+int cmd_suite(const std::vector<std::string>& argv) {
+  std::vector<std::string> rest;
+  io::settings base = settings_from(argv, "suite", rest);
+  std::size_t seeds = 10, threads = 2;
+  std::vector<std::string> names = {"hartmann3", "hartmann6", "ackley5", "shekel4",
+                                    "michalewicz5", "levy8"};
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    if (i + 1 >= rest.size())
+      throw std::invalid_argument("suite: " + rest[i] + " needs a value");
+    if (rest[i] == "--seeds")
+      seeds = std::stoul(rest[++i]);
+    else if (rest[i] == "--threads")
+      threads = std::stoul(rest[++i]);
+    else if (rest[i] == "--functions") {
+      names.clear();
+      std::stringstream list(rest[++i]);
+      for (std::string n; std::getline(list, n, ',');)
+        names.push_back(n);
+    } else
+      throw std::invalid_argument("suite: unknown argument " + rest[i]);
+  }
+  auto fmt = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof(b), "%.3g", v);
+    return std::string(b);
+  };
+  auto quart = [](std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    return v[std::size_t(p * double(v.size() - 1) + 0.5)];
+  };
+  std::cout << "| function | median regret | q25 / q75 | runs trapped | random search median |\n"
+               "| --- | --- | --- | --- | --- |\n";
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& name : names) {
+    io::settings s = base;
+    s.objective = name;
+    if (!s.builtin())
+      throw std::invalid_argument("suite: unknown function \"" + name + "\"");
+    io::settings r = s;
+    r.rule = "random";
+    const auto model = run_regret(s, seeds, 0, threads);
+    const auto random = run_regret(r, seeds, 0, threads);
+    const double threshold = median(random.regret) / 20.0;
+    std::size_t trapped = 0;
+    for (double g : model.regret)
+      trapped += g > threshold;
+    std::cout << "| " << name << " | " << fmt(median(model.regret)) << " | "
+              << fmt(quart(model.regret, 0.25)) << " / " << fmt(quart(model.regret, 0.75))
+              << " | " << trapped << " of " << seeds << " (> " << fmt(threshold) << ") | "
+              << fmt(median(random.regret)) << " |" << std::endl;
+    all.push_back({{"function", name}, {"regrets", model.regret},
+                   {"random_regrets", random.regret}, {"trapped", trapped},
+                   {"threshold", threshold}});
+  }
+  std::cerr << nlohmann::json{{"command", "suite"}, {"config", argv[0]}, {"seeds", seeds},
+                              {"functions", all}}
+                 .dump()
+            << std::endl;
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help") {
     std::cout << "usage: asyncbo-bench regret CONFIG --seeds N [--at E] "
+                 "[--threads T] [--section.key=value ...]\n"
+                 "       asyncbo-bench suite CONFIG [--seeds N] [--functions a,b,...] "
                  "[--threads T] [--section.key=value ...]\n"
                  "       asyncbo-bench ask|qei-error --dim D --n N --q Q "
                  "--pending P --samples S --repeats R --seed K\n"
@@ -361,6 +454,14 @@ int main(int argc, char** argv) {
                  "  ask: [--steady] [--refit-every K]  (steady: q results told to a fitted\n"
                  "  model, then the next batch asked; K: model.refit-every)\n";
     return argc < 2 ? 2 : 0;
+  }
+  if (std::string(argv[1]) == "suite") {
+    try {
+      return cmd_suite(std::vector<std::string>(argv + 2, argv + argc));
+    } catch (const std::exception& e) {
+      std::cerr << "asyncbo-bench: " << e.what() << "\n";
+      return 2;
+    }
   }
   if (std::string(argv[1]) == "regret") {
     try {

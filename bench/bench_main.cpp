@@ -372,6 +372,79 @@ int cmd_regret(const std::vector<std::string>& argv) {
   return 0;
 }
 
+/// One simulated run of CONFIG for --seed K, then what the model believes at
+/// the end (issue 15's diagnosis of trapped runs): its hyper-parameters and
+/// noise, the posterior and log EI at the incumbent and at the known global
+/// minimisers, and the log EI of a fresh maximisation.
+int cmd_diagnose(const std::vector<std::string>& argv) {
+  std::vector<std::string> rest;
+  io::settings s = settings_from(argv, "diagnose", rest);
+  std::uint64_t k = 0;
+  for (std::size_t i = 0; i + 1 < rest.size(); i += 2)
+    if (rest[i] == "--seed")
+      k = std::stoull(rest[i + 1]);
+    else
+      throw std::invalid_argument("diagnose: unknown argument " + rest[i]);
+  const test_function* f = s.builtin();
+  if (!f)
+    throw std::invalid_argument("diagnose: needs a built-in objective");
+  engine e(f->space(), s.engine(), s.seed + k);
+  simulation_options o;
+  o.workers = s.num_workers;
+  o.batch_size = s.batch_size;
+  o.initial = s.num_initial_points;
+  o.budget = s.num_observations;
+  auto evals = simulate(e, [&](const vec& x, point_id) { return (*f)(x); }, s.delay(), o);
+  double best = std::numeric_limits<double>::infinity();
+  vec best_x;
+  for (auto& ev : evals)
+    if (ev.ok() && ev.y < best) {
+      best = ev.y;
+      best_x = ev.x;
+    }
+  (void) e.ask(1);   // the model of all the data
+  const gp& m = *e.model();
+  const double eta = incumbent_eta(m);
+  expected_improvement ei(m, eta);
+  auto at = [&](const vec& x) {
+    const vec u = f->space().to_unit(x);
+    double mean = 0, var = 0;
+    m.predict(u, mean, var);
+    return nlohmann::json{{"x", std::vector<double>(x.data(), x.data() + x.size())},
+                          {"true", (*f)(x)},
+                          {"mean", mean},
+                          {"sd", std::sqrt(var)},
+                          {"z", (eta - mean) / std::sqrt(var)},
+                          {"log_ei", ei.log_value(u, nullptr)}};
+  };
+  nlohmann::json minimisers = nlohmann::json::array();
+  for (auto& x : f->minimizers)
+    minimisers.push_back(at(x));
+  const auto res = maximize_acquisition(ei, s.engine().optimizer, 7, nullptr);
+  const vec argmax = f->space().from_unit(res.x);
+  const auto& h = m.hyper();
+  std::cout << nlohmann::json{
+                 {"command", "diagnose"},
+                 {"objective", f->name},
+                 {"seed", k},
+                 {"regret", best - f->minimum},
+                 {"n", m.size()},
+                 {"variance", h.variance},
+                 {"lengthscales", std::vector<double>(h.lengthscales.data(),
+                                                      h.lengthscales.data()
+                                                        + h.lengthscales.size())},
+                 {"mean_constant", h.mean},
+                 {"noise_variance", m.noise_variance()},
+                 {"eta", eta},
+                 {"incumbent", at(best_x)},
+                 {"global_minimisers", minimisers},
+                 {"max_log_ei", res.log_value},
+                 {"argmax_ei", std::vector<double>(argmax.data(), argmax.data() + argmax.size())}}
+                 .dump(1)
+            << std::endl;
+  return 0;
+}
+
 /// The multi-modal suite of issue 15: per built-in function, the regret of
 /// the configured policy and of random search over the same seeds, and how
 /// many runs are trapped. A run is trapped when its regret is above 1/20 of
@@ -444,6 +517,7 @@ int main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help") {
     std::cout << "usage: asyncbo-bench regret CONFIG --seeds N [--at E] "
                  "[--threads T] [--section.key=value ...]\n"
+                 "       asyncbo-bench diagnose CONFIG --seed K [--section.key=value ...]\n"
                  "       asyncbo-bench suite CONFIG [--seeds N] [--functions a,b,...] "
                  "[--threads T] [--section.key=value ...]\n"
                  "       asyncbo-bench ask|qei-error --dim D --n N --q Q "
@@ -454,6 +528,14 @@ int main(int argc, char** argv) {
                  "  ask: [--steady] [--refit-every K]  (steady: q results told to a fitted\n"
                  "  model, then the next batch asked; K: model.refit-every)\n";
     return argc < 2 ? 2 : 0;
+  }
+  if (std::string(argv[1]) == "diagnose") {
+    try {
+      return cmd_diagnose(std::vector<std::string>(argv + 2, argv + argc));
+    } catch (const std::exception& e) {
+      std::cerr << "asyncbo-bench: " << e.what() << "\n";
+      return 2;
+    }
   }
   if (std::string(argv[1]) == "suite") {
     try {

@@ -24,10 +24,8 @@ void print_progress(collector_state& st, const pool_snapshot& snap, bool final) 
     std::snprintf(rec, sizeof(rec), "%.6g", snap.recommended_mean);
   // ETA from this process's pace (results since it started).
   const double elapsed = std::chrono::duration<double>(now - st.started).count();
-  const std::size_t done_here = st.ok > st.ok_at_start ? st.ok - st.ok_at_start : 0;
-  const std::size_t left = st.cfg.total_points > st.ok ? st.cfg.total_points - st.ok : 0;
-  if (done_here > 0)
-    std::snprintf(eta, sizeof(eta), "%.0f s", elapsed / double(done_here) * double(left));
+  if (auto left = io::eta_seconds(elapsed, st.ok, st.ok_at_start, st.cfg.total_points))
+    std::snprintf(eta, sizeof(eta), "%.0f s", *left);
   // A bar on a terminal.
   std::string bar;
   if (st.cfg.tty && st.cfg.total_points > 0) {

@@ -206,14 +206,6 @@ void maybe_ask(self_ptr self) {
       });
 }
 
-double median_of(std::vector<double> v) {
-  if (v.empty())
-    return 0.0;
-  auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  return *mid;
-}
-
 /// Hands the dashboard a copy of what the pool knows (a short lock, no I/O).
 void publish_live(pool_state& st) {
   if (!st.cfg.live)
@@ -239,8 +231,9 @@ void publish_live(pool_state& st) {
   p.requeued = st.disp->stats().requeued;
   p.ask_outstanding = st.disp->ask_outstanding();
   p.last_ask_ms = st.last_ask_ms;
-  p.median_ask_ms = median_of(st.ask_ms);
-  p.median_dispatch_ms = 1000.0 * median_of(st.disp->stats().dispatch_latency);
+  // The same medians as summary.json's.
+  p.median_ask_ms = io::summarize(st.ask_ms).median;
+  p.median_dispatch_ms = 1000.0 * io::summarize(st.disp->stats().dispatch_latency).median;
   p.recommended_mean = st.recommended_mean;
   st.cfg.live->set_pool(std::move(p));
 }

@@ -529,25 +529,13 @@ int main(int argc, char** argv) {
                  "  model, then the next batch asked; K: model.refit-every)\n";
     return argc < 2 ? 2 : 0;
   }
-  if (std::string(argv[1]) == "diagnose") {
+  // Commands that take CONFIG and --section.key=value overrides.
+  using config_command = int (*)(const std::vector<std::string>&);
+  const std::map<std::string, config_command> with_config = {
+    {"diagnose", cmd_diagnose}, {"suite", cmd_suite}, {"regret", cmd_regret}};
+  if (auto c = with_config.find(argv[1]); c != with_config.end()) {
     try {
-      return cmd_diagnose(std::vector<std::string>(argv + 2, argv + argc));
-    } catch (const std::exception& e) {
-      std::cerr << "asyncbo-bench: " << e.what() << "\n";
-      return 2;
-    }
-  }
-  if (std::string(argv[1]) == "suite") {
-    try {
-      return cmd_suite(std::vector<std::string>(argv + 2, argv + argc));
-    } catch (const std::exception& e) {
-      std::cerr << "asyncbo-bench: " << e.what() << "\n";
-      return 2;
-    }
-  }
-  if (std::string(argv[1]) == "regret") {
-    try {
-      return cmd_regret(std::vector<std::string>(argv + 2, argv + argc));
+      return c->second(std::vector<std::string>(argv + 2, argv + argc));
     } catch (const std::exception& e) {
       std::cerr << "asyncbo-bench: " << e.what() << "\n";
       return 2;

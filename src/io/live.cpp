@@ -12,6 +12,8 @@ namespace {
 
 using json = nlohmann::json;
 
+constexpr std::size_t kFailuresShown = 10;   ///< latest failures in /api/status
+
 
 /// NaN and infinities as null (JSON has no such numbers).
 json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
@@ -40,10 +42,11 @@ void live_view::add_record(const evaluation_record& r) {
     ++ok_;
     if (!best_ || r.value < records_[*best_].value)
       best_ = records_.size() - 1;
-  } else if (r.final) {
-    ++failed_;
   } else {
-    ++retried_;
+    ++(r.final ? failed_ : retried_);
+    failures_.push_back(records_.size() - 1);
+    if (failures_.size() > kFailuresShown)
+      failures_.erase(failures_.begin());
   }
 }
 
@@ -80,10 +83,9 @@ json live_view::status_json() const {
   std::optional<evaluation_record> best;
   if (best_)
     best = records_[*best_];
-  std::vector<evaluation_record> failures;
-  for (std::size_t i = n; i > 0 && failures.size() < 10; --i)
-    if (!records_[i - 1].ok())
-      failures.push_back(records_[i - 1]);
+  std::vector<evaluation_record> failures;   // newest first
+  for (auto i = failures_.rbegin(); i != failures_.rend(); ++i)
+    failures.push_back(records_[*i]);
   const live_pool pool = pool_;
   const recommendation rec = recommended_;
   const std::string state = state_, message = message_;
@@ -103,10 +105,8 @@ json live_view::status_json() const {
   j["evaluations"] = {{"ok", ok}, {"failed", failed}, {"retried", retried},
                       {"total", total_}, {"records", n}};
   // ETA from this process's pace, as on the progress line.
-  const std::size_t here = ok > at_start ? ok - at_start : 0;
-  const std::size_t left = total_ > ok ? total_ - ok : 0;
-  j["eta_s"] = state == "running" && here > 0 ? json(t / double(here) * double(left))
-                                              : json(nullptr);
+  const auto eta = eta_seconds(t, ok, at_start, total_);
+  j["eta_s"] = state == "running" && eta ? json(*eta) : json(nullptr);
   j["best"] = nullptr;
   if (best)
     j["best"] = {{"value", best->value}, {"id", best->id}, {"x", named_point(names, best->x, choices)}};
@@ -199,6 +199,15 @@ std::string live_view::plot_svg() const {
   plot_ = svg;          // keyed by what it was drawn from: a newer state
   plot_count_ = key;    // redraws on the next request
   return svg;
+}
+
+std::optional<double> eta_seconds(double elapsed, std::size_t ok, std::size_t ok_at_start,
+                                  std::size_t total) {
+  const std::size_t here = ok > ok_at_start ? ok - ok_at_start : 0;
+  if (here == 0)
+    return std::nullopt;
+  const std::size_t left = total > ok ? total - ok : 0;
+  return elapsed / double(here) * double(left);
 }
 
 bool equal_constant_time(const std::string& a, const std::string& b) {

@@ -91,6 +91,7 @@ private:
   std::vector<evaluation_record> records_;
   std::size_t ok_ = 0, failed_ = 0, retried_ = 0, ok_at_start_ = 0;
   std::optional<std::size_t> best_;   ///< index into records_
+  std::vector<std::size_t> failures_; ///< indices of the latest failed attempts, oldest first
   live_pool pool_;
   recommendation recommended_;
   std::string state_ = "running";
@@ -100,6 +101,11 @@ private:
   mutable std::string plot_;
   mutable std::size_t plot_count_ = std::numeric_limits<std::size_t>::max(); ///< 2 n + rec
 };
+
+/// Seconds left at this process's pace: `elapsed` seconds for the ok results
+/// beyond the `ok_at_start` a resumed run began with; none before the first.
+std::optional<double> eta_seconds(double elapsed, std::size_t ok, std::size_t ok_at_start,
+                                  std::size_t total);
 
 /// Constant-time comparison (the dashboard token): the time taken depends on
 /// the lengths only, never on where the strings differ.

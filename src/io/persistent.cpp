@@ -117,16 +117,18 @@ persistent_program::~persistent_program() {
     return;
   // End of input first: a well-behaved program (the Python helper) exits.
   child_.in.reset();
-  int status = 0;
-  for (int i = 0; i < 50 && !reaped_; ++i) {
-    if (::waitpid(child_.pid, &status, WNOHANG) == child_.pid) {
-      reaped_ = true;
-      reaped_status_ = status;
-    } else {
-      ::usleep(2000);
-    }
-  }
+  for (int i = 0; i < 50 && !leader_exited(); ++i)
+    ::usleep(2000);
   stop();
+}
+
+bool persistent_program::leader_exited() {
+  int status = 0;
+  if (!reaped_ && ::waitpid(child_.pid, &status, WNOHANG) == child_.pid) {
+    reaped_ = true;
+    reaped_status_ = status;
+  }
+  return reaped_;
 }
 
 std::string persistent_program::start() {
@@ -168,10 +170,10 @@ std::string persistent_program::stop() {
   if (reaped_)
     status = reaped_status_;
   reaped_ = false;
-  // What it printed last.
+  // What it printed last (the group is gone: one pass reads to the end; a
+  // process that escaped the group and keeps the pipe open is not waited for).
   std::vector<std::string> lines;
-  while (drain(true, true, lines)) {
-  }
+  drain(true, true, lines);
   for (auto& l : lines)
     out_log_.write(l + "\n");
   if (!partial_.empty())
@@ -183,38 +185,36 @@ std::string persistent_program::stop() {
   return describe_exit(status);
 }
 
-bool persistent_program::drain(bool out_ready, bool err_ready, std::vector<std::string>& lines) {
+namespace {
+
+/// Reads what `fd` has now, without blocking, passing each chunk to `sink`;
+/// at end of file (or an error) closes `fd`.
+template <class Sink>
+void read_available(unique_fd& fd, Sink&& sink) {
   char buf[8192];
-  bool open = true;
-  if (err_ready && child_.err) {
-    for (;;) {
-      pollfd p{child_.err.get(), POLLIN, 0};
-      if (::poll(&p, 1, 0) <= 0)
-        break;
-      const ssize_t n = ::read(child_.err.get(), buf, sizeof(buf));
-      if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        continue;
-      if (n <= 0) {
-        child_.err.reset();
-        break;
-      }
-      err_log_.write(buf, static_cast<std::size_t>(n));
+  while (fd) {
+    pollfd p{fd.get(), POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0)
+      return;
+    const ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+      continue;
+    if (n <= 0) {
+      fd.reset();
+      return;
     }
+    sink(buf, static_cast<std::size_t>(n));
   }
-  if (out_ready && child_.out) {
-    for (;;) {
-      pollfd p{child_.out.get(), POLLIN, 0};
-      if (::poll(&p, 1, 0) <= 0)
-        break;
-      const ssize_t n = ::read(child_.out.get(), buf, sizeof(buf));
-      if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        continue;
-      if (n <= 0) {
-        open = false;
-        child_.out.reset();
-        break;
-      }
-      partial_.append(buf, static_cast<std::size_t>(n));
+}
+
+} // namespace
+
+bool persistent_program::drain(bool out_ready, bool err_ready, std::vector<std::string>& lines) {
+  if (err_ready)
+    read_available(child_.err, [&](const char* p, std::size_t n) { err_log_.write(p, n); });
+  if (out_ready)
+    read_available(child_.out, [&](const char* p, std::size_t n) {
+      partial_.append(p, n);
       std::size_t nl;
       while ((nl = partial_.find('\n')) != std::string::npos) {
         lines.push_back(partial_.substr(0, nl));
@@ -225,9 +225,8 @@ bool persistent_program::drain(bool out_ready, bool err_ready, std::vector<std::
         out_log_.write(partial_);
         partial_.clear();
       }
-    }
-  }
-  return open && child_.out;
+    });
+  return bool(child_.out);
 }
 
 command_outcome persistent_program::evaluate(const std::vector<double>& x, std::uint64_t id,
@@ -236,12 +235,7 @@ command_outcome persistent_program::evaluate(const std::vector<double>& x, std::
     return failed(attempt_status::cancelled, "the run was interrupted");
   // Exited since the last request (crashed after answering, say).
   if (running()) {
-    int status = 0;
-    if (!reaped_ && ::waitpid(child_.pid, &status, WNOHANG) == child_.pid) {
-      reaped_ = true;
-      reaped_status_ = status;
-    }
-    if (reaped_)
+    if (leader_exited())
       err_log_.write("[asyncbo: the program ended between requests (" + stop()
                      + "); restarted]\n");
   }
@@ -293,10 +287,7 @@ command_outcome persistent_program::evaluate(const std::vector<double>& x, std::
       out_open = drain(p[0].revents != 0, p[1].revents != 0, lines);
     // The leader gone: what it printed before it went is still read.
     bool gone = false;
-    int status = 0;
-    if (out_open && !reaped_ && ::waitpid(child_.pid, &status, WNOHANG) == child_.pid) {
-      reaped_ = true;
-      reaped_status_ = status;
+    if (out_open && !reaped_ && leader_exited()) {
       gone = true;
       drain(true, true, lines);
     }

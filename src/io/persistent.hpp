@@ -66,6 +66,8 @@ public:
 
 private:
   std::string start();
+  /// Reaps the leader if it has exited (non-blocking); true once it has.
+  bool leader_exited();
   /// Kills the group and reaps it; returns the leader's exit as text.
   std::string stop();
   /// Moves what the program printed into the logs; returns false at EOF of

@@ -9,6 +9,11 @@
 #include "app/worker.hpp"
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <memory>
+#include <set>
 #include <thread>
 
 #include <unistd.h>
@@ -40,11 +45,47 @@ worker_actor::behavior_type controller(worker_actor::pointer, caf::actor main) {
   };
 }
 
+/// Ends `evs` and waits, at most `patience`, until every one of them is gone.
+/// Leaving with an evaluator still alive is what hung the worker at exit
+/// (1 run in ~6 under load): an evaluator finishing its last evaluation while
+/// the middleman stops can strand the result message, and with it a strong
+/// reference to the evaluator, in a broker that never runs again, so
+/// ~actor_system() waits for its detached thread forever. With `cancel`, the
+/// objective programs still running are killed first (the head no longer
+/// wants their results), so a long evaluation does not hold the exit up.
+void retire(caf::scoped_actor& self, const std::vector<evaluator_actor>& evs, bool cancel,
+            std::chrono::milliseconds patience) {
+  if (cancel)
+    io::cancel_processes();
+  std::set<caf::actor_addr> alive;
+  for (auto& ev : evs) {
+    alive.insert(caf::actor_cast<caf::actor_addr>(ev));
+    self->monitor(ev);
+    self->send_exit(ev, caf::exit_reason::user_shutdown);
+  }
+  const auto until = std::chrono::steady_clock::now() + patience;
+  while (!alive.empty()) {
+    const auto left = until - std::chrono::steady_clock::now();
+    if (left <= left.zero())
+      return;
+    bool timed_out = false;
+    self->receive([&](caf::down_msg& dm) { alive.erase(dm.source); },
+                  caf::after(std::chrono::duration_cast<std::chrono::milliseconds>(left))
+                    >> [&] { timed_out = true; });
+    if (timed_out)
+      return;
+  }
+}
+
 std::string default_name() {
   char host[256] = "host";
   ::gethostname(host, sizeof(host) - 1);
   return std::string(host) + ":" + std::to_string(::getpid());
 }
+
+int serve(caf::actor_system& sys, const io::settings& s, const std::string& secret,
+          const std::string& name, signal_watch& signals,
+          const std::function<void(const std::string&)>& log);
 
 } // namespace
 
@@ -66,7 +107,34 @@ int run_worker(const io::settings& s, const std::function<void(const std::string
   caf::actor_system_config cfg;
   add_message_types(cfg);
   configure_cluster(cfg, s);
-  caf::actor_system sys{cfg};
+  auto sys = std::make_unique<caf::actor_system>(cfg);
+  const int code = serve(*sys, s, secret, name, signals, log);
+  // Every evaluator has stopped (serve retired them), and a worker keeps no
+  // results of its own: nothing is lost if the process ends here. Yet CAF
+  // 0.17.6 sometimes keeps a reference to a stopped detached evaluator after
+  // the head has disconnected, and ~actor_system() then waits for its thread
+  // forever (1 run in ~6 under load, cluster_test). So the actor system is
+  // shut down under a watchdog: past 5 s the process ends with `code`.
+  std::promise<void> done;
+  std::thread watchdog([finished = done.get_future(), code, &log]() {
+    if (finished.wait_for(std::chrono::seconds(5)) == std::future_status::ready)
+      return;
+    log("the actor system did not shut down within 5 s (a reference CAF keeps to a "
+        "stopped evaluator); ending the process");
+    std::fflush(nullptr);
+    std::_Exit(code);
+  });
+  sys.reset();
+  done.set_value();
+  watchdog.join();
+  return code;
+}
+
+namespace {
+
+int serve(caf::actor_system& sys, const io::settings& s, const std::string& secret,
+          const std::string& name, signal_watch& signals,
+          const std::function<void(const std::string&)>& log) {
   caf::scoped_actor self{sys};
   signals.on_signal([me = caf::actor_cast<caf::actor>(self)](int) {
     io::cancel_processes();
@@ -79,6 +147,7 @@ int run_worker(const io::settings& s, const std::function<void(const std::string
   auto backoff = std::chrono::milliseconds(100);
   int code = 1;
   bool reported_wait = false;
+  std::vector<evaluator_actor> retired; // from earlier connections, maybe still evaluating
   for (;;) {
     if (signals.received()) {
       code = 130;
@@ -161,8 +230,13 @@ int run_worker(const io::settings& s, const std::function<void(const std::string
     self->receive([&](stop_atom) { stopped = true; },
                   [&](abort_atom, io::run_status, std::string&) { interrupted = true; },
                   [&](caf::down_msg& dm) { lost = sys.render(dm.reason); });
-    for (auto& ev : evs)
-      self->send_exit(ev, caf::exit_reason::user_shutdown);
+    // Finished or interrupted: the evaluations still running are not wanted
+    // (the head re-dispatches what an interrupted worker held). Lost the head:
+    // they finish on their own while this worker reconnects.
+    const bool ending = stopped || interrupted;
+    retire(self, evs, ending, ending ? std::chrono::seconds(10) : std::chrono::seconds(0));
+    if (!ending)
+      retired.insert(retired.end(), evs.begin(), evs.end());
     self->send_exit(ctl, caf::exit_reason::user_shutdown);
     if (stopped) {
       log("the head finished the experiment");
@@ -177,7 +251,10 @@ int run_worker(const io::settings& s, const std::function<void(const std::string
     log("lost the head (" + lost + "); reconnecting");
     backoff = std::chrono::milliseconds(100);
   }
+  retire(self, retired, true, std::chrono::seconds(10));
   return code;
 }
+
+} // namespace
 
 } // namespace asyncbo::app

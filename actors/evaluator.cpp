@@ -93,10 +93,11 @@ result_msg evaluate_point(const point_function& fn, const job& j, const std::str
 
 evaluator_actor::behavior_type
 evaluator(evaluator_actor::stateful_pointer<evaluator_state> self, std::string worker,
-          evaluation_fn run, delay_model delay) {
+          evaluation_fn run, delay_model delay, bool virtual_time) {
   self->state.worker = std::move(worker);
   self->state.run = std::move(run);
   self->state.delay = delay;
+  self->state.virtual_time = virtual_time;
   return {
     [self](evaluate_atom, job& j) -> caf::result<result_msg> {
       auto& st = self->state;
@@ -107,6 +108,10 @@ evaluator(evaluator_actor::stateful_pointer<evaluator_state> self, std::string w
                         .count();
       Eigen::Map<const vec> u(j.unit.data(), static_cast<Eigen::Index>(j.unit.size()));
       double secs = j.initial ? 0.0 : st.delay.seconds(u, j.id, j.attempt);
+      if (st.virtual_time) {
+        r.duration_s = secs; // simulated: the pool's clock waits, not this actor
+        return r;
+      }
       if (!(secs > 0.0)) {
         r.duration_s = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - t0)

@@ -44,6 +44,7 @@ struct evaluator_state {
   std::string worker;
   evaluation_fn run;
   delay_model delay;
+  bool virtual_time = false;
   struct pending {
     caf::typed_response_promise<result_msg> promise;
     result_msg result;
@@ -54,10 +55,13 @@ struct evaluator_state {
 };
 
 /// Evaluates each job with `run`, then answers after the simulated delay
-/// (none for the initial design). Spawn it detached when `run` blocks, so that
-/// it blocks its own thread, not the scheduler.
+/// (none for the initial design). With `virtual_time` (delay.clock =
+/// "virtual") it answers at once and reports the delay as the evaluation's
+/// duration: the pool's virtual clock releases the result when simulated
+/// time reaches its end. Spawn it detached when `run` blocks, so that it
+/// blocks its own thread, not the scheduler.
 evaluator_actor::behavior_type
 evaluator(evaluator_actor::stateful_pointer<evaluator_state> self, std::string worker,
-          evaluation_fn run, delay_model delay);
+          evaluation_fn run, delay_model delay, bool virtual_time);
 
 } // namespace asyncbo::actors

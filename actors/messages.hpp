@@ -137,7 +137,7 @@ typename Inspector::result_type inspect(Inspector& f, run_stats& x) {
            wire::bits(x.main_start_s), wire::bits(x.last_dispatch_s),
            wire::bits(x.capacity_seconds), wire::bits(x.capacity_seconds_steady),
            x.requeued, x.retried, x.resumed, x.rejected, x.nodes,
-           wire::bits(x.transport_ms));
+           wire::bits(x.transport_ms), x.virtual_clock);
 }
 
 /// The run's result (optimizer -> collector at the end).

@@ -30,6 +30,54 @@ using self_ptr = pool_actor::stateful_pointer<pool_state>;
 void step(self_ptr self);
 void publish_live(pool_state& st);
 
+// -- the virtual clock (delay.clock = "virtual") ------------------------------
+
+/// A ticket for something that begins now, on the virtual clock only.
+std::optional<virtual_clock::ticket> begin_event(pool_state& st) {
+  if (!st.sim)
+    return std::nullopt;
+  return st.sim->begin();
+}
+
+/// Runs every held event the clock can release, in simulated-time order.
+void release(self_ptr self) {
+  auto& st = self->state;
+  if (!st.sim)
+    return;
+  while (auto t = st.sim->next()) {
+    auto it = st.held.find(*t);
+    if (it == st.held.end())
+      continue;
+    auto fn = std::move(it->second);
+    st.held.erase(it);
+    fn();
+  }
+}
+
+/// Runs `fn` at simulated time `at` (virtual clock), or now (real clock).
+void when(self_ptr self, std::optional<virtual_clock::ticket> t, double at,
+          virtual_clock::tie order, std::function<void()> fn) {
+  auto& st = self->state;
+  if (!t || !st.sim) {
+    fn();
+    return;
+  }
+  if (st.sim->known(*t, at, order)) {
+    st.held.emplace(*t, std::move(fn));
+    release(self);
+  }
+}
+
+/// `t` will not end (its evaluator is gone, its ask failed).
+void cancel_event(self_ptr self, std::optional<virtual_clock::ticket> t) {
+  auto& st = self->state;
+  if (!t || !st.sim)
+    return;
+  st.sim->cancel(*t);
+  st.held.erase(*t);
+  release(self);
+}
+
 void note(self_ptr self, const std::string& text) {
   self->send(self->state.collector, note_atom::value, text);
 }
@@ -53,6 +101,7 @@ void send_stats(self_ptr self, io::run_status status, const std::string& msg) {
   rs.rejected = st.rejected + ds.stale;
   rs.nodes = st.nodes_joined;
   rs.transport_ms = st.transport_ms;
+  rs.virtual_clock = st.sim.has_value();
   self->send(st.collector, finish_atom::value, std::move(rs));
 }
 
@@ -108,13 +157,21 @@ void on_lost(self_ptr self, slot_id slot, const std::string& why) {
   }
   st.slot_of.erase(m->second.handle.address());
   st.members.erase(m);
+  std::optional<virtual_clock::ticket> t;
+  if (auto i = st.slot_ticket.find(slot); i != st.slot_ticket.end()) {
+    t = i->second;
+    st.slot_ticket.erase(i);
+  }
   step(self);
+  cancel_event(self, t);
 }
 
 /// Transport latency: result that triggered the ask -> job received by an
 /// evaluator on this host, minus the ask time.
 void account_transport(self_ptr self, slot_id slot, const result_msg& r) {
   auto& st = self->state;
+  if (st.sim)
+    return; // simulated times: no transport to measure
   auto tr = st.trigger_of.find({r.id, r.attempt});
   if (tr == st.trigger_of.end())
     return;
@@ -168,13 +225,27 @@ void send_assignments(self_ptr self) {
   auto& st = self->state;
   for (auto& a : st.disp->assign(st.now())) {
     const slot_id slot = a.slot;
-    self->send(st.collector, dispatch_atom::value, a.work, st.disp->assigned_at(slot));
+    const double dispatched = st.disp->assigned_at(slot);
+    self->send(st.collector, dispatch_atom::value, a.work, dispatched);
+    const auto t = begin_event(st);
+    if (t)
+      st.slot_ticket[slot] = *t;
     self->request(st.members[slot].handle, caf::infinite, evaluate_atom::value,
                   std::move(a.work))
-      .then([self, slot](result_msg& r) { on_result(self, slot, std::move(r)); },
-            [self, slot](caf::error& e) {
-              on_lost(self, slot, "request failed: " + self->system().render(e));
-            });
+      .then(
+        [self, slot, t, dispatched](result_msg& r) {
+          // Virtual clock: the result counts when simulated time reaches the
+          // end of its (simulated) duration; ties in point-id order.
+          const double end = dispatched + std::max(0.0, r.duration_s);
+          const virtual_clock::tie order{0, r.id};
+          when(self, t, end, order, [self, slot, r = std::move(r)]() mutable {
+            self->state.slot_ticket.erase(slot);
+            on_result(self, slot, std::move(r));
+          });
+        },
+        [self, slot](caf::error& e) {
+          on_lost(self, slot, "request failed: " + self->system().render(e));
+        });
   }
 }
 
@@ -183,26 +254,36 @@ void maybe_ask(self_ptr self) {
   auto k = st.disp->ask(st.now());
   if (!k)
     return;
+  const auto t = begin_event(st);
+  const double started = st.now();
+  const std::uint64_t n = ++st.asks_started;
   self->request(st.collector, caf::infinite, ask_atom::value, *k)
     .then(
-      [self](proposal_batch& b) {
-        auto& st = self->state;
-        if (st.disp->stopped())
-          return;
-        st.ask_ms.push_back(b.ask_ms);
-        st.last_ask_ms = b.ask_ms;
-        st.recommended_mean = b.recommended_mean;
-        std::vector<std::pair<std::uint64_t, std::uint32_t>> keys;
-        for (auto& p : b.points)
-          keys.emplace_back(p.id, p.attempt);
-        const double trigger = st.disp->answered(std::move(b.points), st.now());
-        for (auto& key : keys)
-          st.trigger_of[key] = {trigger, b.ask_ms};
-        step(self);
+      [self, t, started, n](proposal_batch& b) {
+        // Virtual clock: the answer comes ask-cost (or the measured time)
+        // after the ask began; results before then are told first.
+        const double cost
+          = self->state.cfg.ask_cost >= 0.0 ? self->state.cfg.ask_cost : b.ask_ms / 1000.0;
+        when(self, t, started + cost, {1, n}, [self, b = std::move(b)]() mutable {
+          auto& st = self->state;
+          if (st.disp->stopped())
+            return;
+          st.ask_ms.push_back(b.ask_ms);
+          st.last_ask_ms = b.ask_ms;
+          st.recommended_mean = b.recommended_mean;
+          std::vector<std::pair<std::uint64_t, std::uint32_t>> keys;
+          for (auto& p : b.points)
+            keys.emplace_back(p.id, p.attempt);
+          const double trigger = st.disp->answered(std::move(b.points), st.now());
+          for (auto& key : keys)
+            st.trigger_of[key] = {trigger, b.ask_ms};
+          step(self);
+        });
       },
-      [self](caf::error& e) {
+      [self, t](caf::error& e) {
         self->state.disp->ask_failed();
         finish(self, io::run_status::failed, "ask failed: " + self->system().render(e));
+        cancel_event(self, t);
       });
 }
 
@@ -296,6 +377,8 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.disp.emplace(st.cfg.dispatch, std::move(st.cfg.requeue));
+  if (st.cfg.virtual_clock)
+    st.sim.emplace(st.cfg.virtual_start);
   st.optimizer = std::move(optimizer);
   st.collector = std::move(collector);
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -320,16 +403,21 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
       step(self);
       if (n == 0)
         return;
+      const auto t = begin_event(st);
       self->request(st.optimizer, caf::infinite, initial_atom::value,
                     static_cast<std::uint32_t>(n))
         .then(
-          [self](proposal_batch& b) {
-            self->state.disp->add_initial(std::move(b.points));
-            step(self);
+          [self, t](proposal_batch& b) {
+            // The initial design costs no simulated time.
+            when(self, t, self->state.now(), {1, 0}, [self, b = std::move(b)]() mutable {
+              self->state.disp->add_initial(std::move(b.points));
+              step(self);
+            });
           },
-          [self](caf::error& e) {
+          [self, t](caf::error& e) {
             finish(self, io::run_status::failed,
                    "initial design failed: " + self->system().render(e));
+            cancel_event(self, t);
           });
     },
     [self](register_atom, const std::string& secret, const std::string& node,

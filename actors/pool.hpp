@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 
 #include "actors/actors.hpp"
 #include "core/dispatch.hpp"
+#include "core/virtual_clock.hpp"
 #include "io/live.hpp"
 
 namespace asyncbo::actors {
@@ -28,6 +30,13 @@ struct pool_config {
   /// The dashboard's view (null: none): the pool publishes its evaluators,
   /// queue and latencies after every event.
   std::shared_ptr<io::live_view> live;
+  /// delay.clock = "virtual": evaluators answer at once with their simulated
+  /// duration and results are released in simulated-time order.
+  bool virtual_clock = false;
+  /// Virtual clock: simulated seconds per ask; < 0 = the measured ask time.
+  double ask_cost = -1.0;
+  /// Virtual clock: simulated time at the start (a resumed run continues).
+  double virtual_start = 0.0;
 };
 
 struct pool_state {
@@ -58,10 +67,18 @@ struct pool_state {
   std::uint64_t rejected = 0;      ///< refused registrations and joins
   std::uint64_t evaluator_seq = 0;
   bool started = false;
+  /// The virtual clock (delay.clock = "virtual"), the results and answers it
+  /// holds until simulated time reaches them, and the ticket of each busy slot.
+  std::optional<asyncbo::virtual_clock> sim;
+  std::map<asyncbo::virtual_clock::ticket, std::function<void()>> held;
+  std::map<slot_id, asyncbo::virtual_clock::ticket> slot_ticket;
+  std::uint64_t asks_started = 0;
   std::chrono::steady_clock::time_point last_live{};  ///< last dashboard publication
   bool live_scheduled = false;                        ///< a publish_atom is on its way
 
   double now() const {
+    if (sim)
+      return sim->now();
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - cfg.t0).count();
   }
   /// A steady-clock reading (ns since its epoch) as seconds since the start.

@@ -220,6 +220,8 @@ pool_config make_pool_config(const io::settings& s, const resolved_objective& ob
   d.max_retries = static_cast<std::uint32_t>(s.max_retries);
   d.max_failure_fraction = s.max_failure_fraction;
   p.spec = obj.spec;
+  p.virtual_clock = s.clock == "virtual";
+  p.ask_cost = s.ask_cost;
   try {
     p.secret = s.secret();
   } catch (const std::exception& e) {
@@ -233,6 +235,7 @@ pool_config make_pool_config(const io::settings& s, const resolved_objective& ob
     d.total_points = static_cast<std::uint64_t>(s.num_initial_points + s.num_observations);
     p.requeue = std::move(requeue);
     // Times continue where the log ended.
+    p.virtual_start = prev->last_time;
     p.t0 = std::chrono::steady_clock::now()
            - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
              std::chrono::duration<double>(prev->last_time));
@@ -274,9 +277,11 @@ std::vector<evaluator_actor> spawn_local_evaluators(caf::actor_system& sys,
     evaluation_fn run = obj.fn ? point_evaluation(obj.fn, name)
                                : evaluation_from_spec(obj.spec, name, log_dir);
     if (obj.blocking)
-      evs.push_back(sys.spawn<caf::detached>(evaluator, name, run, obj.spec.delay));
+      evs.push_back(sys.spawn<caf::detached>(evaluator, name, run, obj.spec.delay,
+                                             s.clock == "virtual"));
     else
-      evs.push_back(sys.spawn(evaluator, name, run, obj.spec.delay));
+      evs.push_back(sys.spawn(evaluator, name, run, obj.spec.delay,
+                                             s.clock == "virtual"));
   }
   return evs;
 }

@@ -211,9 +211,9 @@ int serve(caf::actor_system& sys, const io::settings& s, const std::string& secr
         const std::string ev_name = name + "/" + std::to_string(i);
         auto run = evaluation_from_spec(*spec, ev_name, s.worker_log_dir);
         if (spec->is_command())
-          evs.push_back(sys.spawn<caf::detached>(evaluator, ev_name, run, delay));
+          evs.push_back(sys.spawn<caf::detached>(evaluator, ev_name, run, delay, false));
         else
-          evs.push_back(sys.spawn(evaluator, ev_name, run, delay));
+          evs.push_back(sys.spawn(evaluator, ev_name, run, delay, false));
       }
     } catch (const std::exception& e) {
       log(std::string("cannot build the objective the head asked for: ") + e.what());

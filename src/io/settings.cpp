@@ -317,6 +317,14 @@ const std::vector<entry>& entries() {
                          false, "how many times slower a straggler is"));
     v.push_back(real_key("delay", "time-scale", &settings::time_scale, 0.0, false,
                          "multiplies every delay (0.01 = 100x faster)"));
+    v.push_back(string_key("delay", "clock", &settings::clock, {"real", "virtual"},
+                           "virtual: built-in objectives run on simulated time, each "
+                           "evaluation ending after its delay without waiting for it "
+                           "(seconds of delay cost no wall time)"));
+    v.push_back(real_key("delay", "ask-cost", &settings::ask_cost, -1.0, false,
+                         "virtual clock: simulated seconds charged per ask; -1 = the "
+                         "measured time (a fixed cost makes a run reproducible "
+                         "bit for bit whatever the thread count)"));
     // -- output
     v.push_back(string_key("output", "dir", &settings::output_dir, {},
                            "directory for observations.csv, events.jsonl, "
@@ -524,6 +532,17 @@ void cross_check(const settings& s, std::vector<std::string>& err) {
     add("experiment.failure-rate: must be < 1, got " + exact(s.failure_rate));
   if (auto e = s.delay().validate(); !e.empty())
     add(e.substr(0, e.find(' ')) + ": " + e.substr(e.find(' ') + 1));
+  if (s.ask_cost < 0.0 && s.ask_cost != -1.0)
+    add("delay.ask-cost: must be >= 0, or -1 for the measured time, got "
+        + exact(s.ask_cost));
+  if (s.clock == "virtual" && s.objective == "command")
+    add("delay.clock: the virtual clock simulates built-in objectives only: an external "
+        "program takes the real time it takes (use delay.clock = \"real\")");
+  if (s.clock == "virtual" && s.cluster_port >= 0)
+    add("delay.clock: the virtual clock runs local evaluators only (cluster.port is set): "
+        "remote workers answer in real time");
+  if (s.clock == "real" && s.ask_cost != -1.0)
+    add("delay.ask-cost: only used with delay.clock = \"virtual\"");
   if (s.max_failure_fraction > 1.0)
     add("objective.max-failure-fraction: must be <= 1, got "
         + exact(s.max_failure_fraction));

@@ -57,6 +57,8 @@ struct settings {
   double delay_median = 1.0, delay_sigma = 0.5;
   double straggler_fraction = 0.0, straggler_factor = 10.0;
   double time_scale = 1.0;
+  std::string clock = "real";      ///< "virtual": simulated time (built-ins only)
+  double ask_cost = -1.0;          ///< virtual clock: s per ask; -1 = as measured
   // [output]
   std::string output_dir;  ///< "" = runs/<config name>-<date-time>
   std::string progress = "auto";

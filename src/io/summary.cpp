@@ -139,6 +139,7 @@ nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
   j["rejected"] = st.rejected;
   j["nodes"] = st.nodes;
   j["wall_time_s"] = st.wall_time_s;
+  j["clock"] = st.virtual_clock ? "virtual" : "real";
   j["main_phase_s"] = st.wall_time_s - st.main_start_s;
   j["busy_fraction"] = st.capacity_seconds > 0 ? json(busy / st.capacity_seconds)
                                                : json(nullptr);

@@ -33,7 +33,8 @@ struct run_stats {
   std::string message;
   std::vector<double> ask_ms;        ///< engine time of every ask
   std::vector<double> dispatch_ms;   ///< trigger result -> points sent out
-  double wall_time_s = 0.0;          ///< start -> end of the run
+  double wall_time_s = 0.0;          ///< start -> end of the run (simulated: virtual clock)
+  bool virtual_clock = false;        ///< times are simulated (delay.clock = "virtual")
   double main_start_s = 0.0;         ///< end of the initial design
   double last_dispatch_s = 0.0;      ///< last point sent out (budget exhausted)
   /// Integral of the number of evaluators over the main phase (evaluator

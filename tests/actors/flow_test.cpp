@@ -67,7 +67,7 @@ struct flow : asyncbo::test::caf_fixture {
     d.factor = 1.0;
     for (std::size_t i = 0; i < s.workers; ++i)
       evs.push_back(keep(sys.spawn(evaluator, "w" + std::to_string(i),
-                                   point_evaluation(s.fn, "w" + std::to_string(i)), d)));
+                                   point_evaluation(s.fn, "w" + std::to_string(i)), d, false)));
     caf::anon_send(pl, join_atom::value, std::string(), std::string("local"), evs);
     caf::anon_send(pl, start_atom::value);
     sched.run();
@@ -89,7 +89,7 @@ struct flow : asyncbo::test::caf_fixture {
                           point_evaluation(builtin_function(
                                              *find_test_function("scaled-branin")),
                                            name),
-                          delay_model{}));
+                          delay_model{}, false));
   }
   collector_state& col_st() { return state_of<collector_state>(col); }
 

@@ -177,7 +177,9 @@ BOOST_AUTO_TEST_CASE(batch_snapshot_stats_roundtrip) {
   st.nodes = 3;
   st.status = io::run_status::failed;
   st.message = "x";
+  st.virtual_clock = true;
   auto st2 = roundtrip(sys, st);
+  BOOST_TEST(st2.virtual_clock);
   BOOST_TEST(st2.transport_ms == st.transport_ms);
   BOOST_TEST(st2.capacity_seconds == 40.0);
   BOOST_CHECK(st2.status == io::run_status::failed);

@@ -4,10 +4,15 @@
 //   asyncbo run CONFIG [--section.key=value ...] [--resume]
 //   asyncbo worker [CONFIG] [--cluster.host=H --cluster.port=P ...]
 //   asyncbo status DIR
+//   asyncbo sweep CONFIG [--sweep.section.key=[values] ...] [--section.key=value ...]
+//   asyncbo report DIR
 //   asyncbo --help | --version
 //
 // Exit codes: 0 success, 1 the run failed, 2 bad usage or configuration.
 #include <cstdio>
+#include <ctime>
+
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -18,6 +23,7 @@
 #include "app/config_loader.hpp"
 #include "app/experiment.hpp"
 #include "app/resume.hpp"
+#include "app/sweep.hpp"
 #include "core/objectives.hpp"
 #include "io/summary.hpp"
 #include "app/worker.hpp"
@@ -45,6 +51,17 @@ usage:
   asyncbo status DIR
       The closing report of the run in DIR (finished, or still going: read
       from its event log).
+  asyncbo sweep CONFIG [--sweep.SECTION.KEY=[v1, v2] ...] [--sweep.seeds=N]
+                       [--section.key=value ...]
+      Run the cross product of the swept keys x seeds, each run its own
+      `asyncbo run` process (sweep.jobs at a time), into output.dir/runs/;
+      write sweep.csv, report.md and report.svg there. Finished runs are
+      not run again: the same command continues an interrupted sweep.
+      Invalid combinations are listed and skipped. In the INI file:
+      [sweep] seeds, jobs, at-evaluations, at-times, target-regret, and
+      sub-sections such as [sweep.acquisition] rule=["sync", "async-joint"].
+  asyncbo report DIR
+      Rebuild report.md, report.svg and sweep.csv of the sweep in DIR.
   asyncbo --help      this text, with every configuration key
   asyncbo --version
 
@@ -171,6 +188,75 @@ int cmd_status(const std::vector<std::string>& args) {
   }
 }
 
+/// asyncbo sweep CONFIG [overrides]: see the usage text and app/sweep.hpp.
+int cmd_sweep(const std::vector<std::string>& args, const char* argv0) {
+  if (args.empty() || args[0].rfind("--", 0) == 0) {
+    std::fprintf(stderr, "asyncbo sweep: missing CONFIG (see asyncbo --help)\n");
+    return 2;
+  }
+  const std::string config = args[0];
+  const std::vector<std::string> rest_args(args.begin() + 1, args.end());
+  nlohmann::json raw = nlohmann::json::object();
+  if (auto err = app::load_config_file(config, raw); !err.empty()) {
+    std::fprintf(stderr, "asyncbo: %s\n", err.c_str());
+    return 2;
+  }
+  std::vector<std::string> errors, rest;
+  app::apply_overrides(rest_args, raw, rest, errors);
+  if (!rest.empty())
+    errors.push_back(rest[0] + ": unknown argument (overrides are --section.key=value)");
+  if (!errors.empty())
+    return config_errors("command line", errors);
+  app::sweep_options o;
+  if (!app::parse_sweep(raw, o, errors))
+    return config_errors(config, errors);
+  io::settings s;
+  if (!io::parse_settings(raw, s, errors))
+    return config_errors(config, errors);
+  auto plan = app::expand_sweep(raw, o);
+  if (plan.runs.empty()) {
+    std::fprintf(stderr, "asyncbo sweep: every combination is invalid:\n");
+    for (auto& c : plan.combinations)
+      std::fprintf(stderr, "  %s: %s\n", c.label.c_str(), c.skipped.c_str());
+    return 2;
+  }
+  app::sweep_request req;
+  std::error_code ec;
+  req.binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (ec)
+    req.binary = argv0;
+  req.config = config;
+  // The user's overrides go to every run, except where each run's output goes.
+  for (auto& a : rest_args)
+    if (a.rfind("--sweep.", 0) != 0 && a.rfind("--output.dir=", 0) != 0
+        && a.rfind("--output.progress=", 0) != 0)
+      req.overrides.push_back(a);
+  const std::string stem = std::filesystem::path(config).stem().string();
+  if (s.output_dir.empty()) {
+    std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", std::localtime(&t));
+    req.dir = "runs/" + stem + "-sweep-" + buf;
+  } else {
+    req.dir = s.output_dir;
+  }
+  req.title = stem + ": " + s.objective + ", " + std::to_string(s.num_workers) + " workers, "
+              + std::to_string(o.seeds) + " seeds";
+  req.tty = ::isatty(2) != 0;
+  req.log = [](const std::string& m) { std::fprintf(stderr, "asyncbo: %s\n", m.c_str()); };
+  return app::run_sweep(req, plan, o);
+}
+
+int cmd_report(const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    std::fprintf(stderr, "asyncbo report: usage: asyncbo report DIR\n");
+    return 2;
+  }
+  return app::rebuild_report(args[0], [](const std::string& m) {
+    std::fprintf(stderr, "asyncbo: %s\n", m.c_str());
+  });
+}
+
 int cmd_worker(const std::vector<std::string>& args) {
   std::string config;
   std::vector<std::string> overrides = args;
@@ -218,6 +304,10 @@ int main(int argc, char** argv) {
       return cmd_worker(args);
     if (cmd == "status")
       return cmd_status(args);
+    if (cmd == "sweep")
+      return cmd_sweep(args, argv[0]);
+    if (cmd == "report")
+      return cmd_report(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "asyncbo: internal error: %s\n", e.what());
     return 1;

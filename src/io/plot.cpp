@@ -252,6 +252,78 @@ void convergence(svg& s, const frame& box, const std::vector<std::pair<double, d
 
 } // namespace
 
+namespace {
+
+const char* palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                         "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+
+void band_panel(svg& s, frame f, const std::vector<curve_band>& bands, bool log_y,
+                const std::string& xlabel, const std::string& ylabel) {
+  f.xmin = 0;
+  f.xmax = 1e-9;
+  f.ymin = std::numeric_limits<double>::infinity();
+  f.ymax = -f.ymin;
+  for (auto& b : bands)
+    for (std::size_t i = 0; i < b.x.size(); ++i) {
+      f.xmax = std::max(f.xmax, b.x[i]);
+      f.ymin = std::min(f.ymin, b.q1[i]);
+      f.ymax = std::max(f.ymax, b.q3[i]);
+    }
+  if (!std::isfinite(f.ymin)) {
+    f.ymin = 0;
+    f.ymax = 1;
+  }
+  if (log_y) {
+    f.ymin = std::floor(f.ymin);
+    f.ymax = std::ceil(f.ymax + 1e-9);
+  }
+  if (f.ymax - f.ymin < 1e-12)
+    f.ymax = f.ymin + 1;
+  axes(s, f, xlabel, ylabel, log_y);
+  for (std::size_t k = 0; k < bands.size(); ++k) {
+    const auto& b = bands[k];
+    if (b.x.empty())
+      continue;
+    const char* colour = palette[k % (sizeof(palette) / sizeof(palette[0]))];
+    s.os << "<polygon fill=\"" << colour << "\" fill-opacity=\"0.15\" stroke=\"none\" points=\"";
+    for (std::size_t i = 0; i < b.x.size(); ++i)
+      s.os << f.px(b.x[i]) << "," << f.py(b.q3[i]) << " ";
+    for (std::size_t i = b.x.size(); i-- > 0;)
+      s.os << f.px(b.x[i]) << "," << f.py(b.q1[i]) << " ";
+    s.os << "\"/>\n<polyline fill=\"none\" stroke=\"" << colour
+         << "\" stroke-width=\"2\" points=\"";
+    for (std::size_t i = 0; i < b.x.size(); ++i)
+      s.os << f.px(b.x[i]) << "," << f.py(b.median[i]) << " ";
+    s.os << "\"/>\n";
+  }
+}
+
+} // namespace
+
+std::string make_band_svg(const std::string& title, const std::vector<curve_band>& by_count,
+                          const std::vector<curve_band>& by_time, bool log_y,
+                          const std::string& ylabel) {
+  const int panel_w = 420, panel_h = 300, margin = 70;
+  const int legend_rows = static_cast<int>(std::max(by_count.size(), by_time.size()));
+  const int width = 2 * (panel_w + margin) + 20;
+  svg s(width, panel_h + 110 + 18 * legend_rows);
+  s.text(width / 2.0, 22, title, "middle", 14);
+  band_panel(s, frame{double(margin), 40, double(panel_w), double(panel_h), 0, 1, 0, 1},
+             by_count, log_y, "evaluations", ylabel);
+  band_panel(s,
+             frame{double(2 * margin + panel_w), 40, double(panel_w), double(panel_h), 0, 1,
+                   0, 1},
+             by_time, log_y, "wall time (s)", ylabel);
+  const auto& labels = by_count.size() >= by_time.size() ? by_count : by_time;
+  for (std::size_t k = 0; k < labels.size(); ++k) {
+    const double y = panel_h + 90 + 18.0 * double(k);
+    const char* colour = palette[k % (sizeof(palette) / sizeof(palette[0]))];
+    s.line(margin, y - 4, margin + 24, y - 4, colour, 3);
+    s.text(margin + 32, y, labels[k].label, "start", 12);
+  }
+  return s.str();
+}
+
 std::string make_plot_svg(const std::vector<evaluation_record>& recs,
                           const std::vector<std::string>& names, const test_function* fn,
                           std::optional<double> minimum, const std::string& title,

@@ -19,6 +19,20 @@ namespace asyncbo::io {
 /// panels, the best (and recommended) point in words, categorical
 /// parameters as their choice; a categorical 2-D problem gets no scatter
 /// (its axis would invent an order).
+/// One line of a sweep report: a combination's median and quartiles on a
+/// grid of x values (evaluations or seconds).
+struct curve_band {
+  std::string label;
+  std::vector<double> x, median, q1, q3;
+};
+
+/// report.svg of a sweep: median with a shaded quartile band per
+/// combination, against evaluations (left) and time (right), with a legend.
+/// With `log_y` the values are log10 already and the axis reads 1eK.
+std::string make_band_svg(const std::string& title, const std::vector<curve_band>& by_count,
+                          const std::vector<curve_band>& by_time, bool log_y,
+                          const std::string& ylabel);
+
 std::string make_plot_svg(const std::vector<evaluation_record>& recs,
                           const std::vector<std::string>& names,
                           const test_function* f, std::optional<double> minimum,

@@ -14,12 +14,19 @@
 // Levy8 or Michalewicz10, with P pending points, and prints one JSON object.
 // `qei-error` measures the RMS error of the q-EI estimate against a 2^20
 // point QMC reference at R random batches.
-// `regret` runs the experiment of CONFIG on a virtual clock (core/simulate)
-// for seeds 0..N-1 and reports the regret of the best of the first E
+// `regret` runs the experiment of CONFIG with the product itself on the
+// virtual clock (delay.clock = "virtual", asks free unless delay.ask-cost is
+// set), one forked process per seed, for seeds 0..N-1 and reports the regret of the best of the first E
 // evaluations (default: all; by its noise-free value), median and quartiles,
 // the regret of the recommended point at the end, and the share of asked
 // evaluations that failed.
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <sys/wait.h>
+#include <unistd.h>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -32,10 +39,11 @@
 #include <nlohmann/json.hpp>
 
 #include "app/config_loader.hpp"
+#include "app/experiment.hpp"
+#include "app/resume.hpp"
 #include "app/thread_pool.hpp"
 #include "core/engine.hpp"
 #include "core/objectives.hpp"
-#include "core/simulate.hpp"
 #include "io/settings.hpp"
 
 using namespace asyncbo;
@@ -271,56 +279,131 @@ io::settings settings_from(const std::vector<std::string>& argv, const char* cmd
   return s;
 }
 
+/// Runs the product itself (the runtime of `asyncbo run`: actors, dispatcher,
+/// outputs) on the virtual clock for seeds s.seed .. s.seed + seeds - 1,
+/// `jobs` forked processes at a time (this process stays single-threaded
+/// until they are done), each into its own folder under `tmp`. Asks cost no
+/// simulated time unless delay.ask-cost is set, which keeps the tables
+/// comparable with the earlier core/simulate figures (identical per seed: see
+/// BENCHMARKS.md). Throws if a run does not complete.
+std::vector<std::string> product_runs(io::settings s, std::size_t seeds, std::size_t jobs,
+                                      const std::string& tmp) {
+  s.clock = "virtual";
+  if (s.ask_cost < 0)
+    s.ask_cost = 0.0;
+  s.progress = "never";
+  s.plot = false;
+  s.threads = 1;
+  s.dashboard_port = -1;
+  s.cluster_port = -1;
+  std::vector<std::string> dirs;
+  std::map<pid_t, std::size_t> running;
+  std::size_t next = 0;
+  std::string failures;
+  while (next < seeds || !running.empty()) {
+    while (next < seeds && running.size() < std::max<std::size_t>(1, jobs)) {
+      io::settings one = s;
+      one.seed = s.seed + next;
+      one.output_dir = tmp + "/seed-" + std::to_string(one.seed);
+      dirs.push_back(one.output_dir);
+      std::fflush(nullptr);
+      const pid_t pid = ::fork();
+      if (pid < 0)
+        throw std::runtime_error("fork failed");
+      if (pid == 0) {
+        app::run_request req;
+        req.settings = one;
+        const auto out = app::run_experiment(req);
+        if (out.exit_code() != 0)
+          std::fprintf(stderr, "asyncbo-bench: seed %llu: %s\n",
+                       static_cast<unsigned long long>(one.seed), out.message.c_str());
+        std::fflush(nullptr);
+        ::_exit(out.exit_code());
+      }
+      running[pid] = next++;
+    }
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid < 0)
+      break;
+    auto it = running.find(pid);
+    if (it == running.end())
+      continue;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      failures += " seed " + std::to_string(s.seed + it->second);
+    running.erase(it);
+  }
+  if (!failures.empty())
+    throw std::runtime_error("runs did not complete:" + failures + " (folders in " + tmp + ")");
+  return dirs;
+}
+
+/// A temporary folder, removed at the end.
+struct scratch {
+  std::string path;
+  scratch() {
+    char tmpl[] = "/tmp/asyncbo-bench-XXXXXX";
+    if (!::mkdtemp(tmpl))
+      throw std::runtime_error("mkdtemp failed");
+    path = tmpl;
+  }
+  ~scratch() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
 regret_runs run_regret(const io::settings& s, std::size_t seeds, std::size_t at,
                        std::size_t threads, long trace = -1) {
   const test_function* f = s.builtin();
   if (!f)
     throw std::invalid_argument("regret: needs a built-in objective");
   // Per seed: the regret of the best observation among the first E
-  // evaluations (by its noise-free value), the regret of the recommendation
-  // (engine::recommend) at the end, and the share of asked evaluations that
-  // failed.
+  // evaluations (in completion order, by its noise-free value), the regret
+  // of the recommendation at the end (summary.json's), and the share of
+  // asked evaluations that failed.
+  scratch tmp;
+  const auto dirs = product_runs(s, seeds, threads, tmp.path);
   std::vector<double> regret(seeds), recommended(seeds), failed_share(seeds);
-  app::thread_pool pool(threads);
-  pool.parallel_for(seeds, [&](std::size_t k) {
-    engine e(f->space(), s.engine(), s.seed + k);
-    simulation_options o;
-    o.workers = s.num_workers;
-    o.batch_size = s.batch_size;
-    o.initial = s.num_initial_points;
-    o.budget = s.num_observations;
-    objective_noise noise = s.spec().noise;
-    noise.seed = s.seed + k;
-    auto evals = simulate(
-      e, [&](const vec& x, point_id id) { return noise.apply((*f)(x), id, 0); }, s.delay(), o);
-    std::size_t upto = at == 0 ? evals.size() : std::min(at, evals.size());
+  for (std::size_t k = 0; k < seeds; ++k) {
+    const auto log = app::read_event_log(dirs[k] + "/events.jsonl");
+    std::vector<const io::evaluation_record*> evals;
+    for (auto& r : log.records)
+      if (r.final)
+        evals.push_back(&r);
+    const std::size_t upto = at == 0 ? evals.size() : std::min(at, evals.size());
     double best = std::numeric_limits<double>::infinity(), best_true = best;
     std::size_t asked = 0, failed = 0;
     for (std::size_t i = 0; i < evals.size(); ++i) {
-      if (!evals[i].initial) {
+      const auto& r = *evals[i];
+      if (!r.initial) {
         ++asked;
-        failed += evals[i].ok() ? 0 : 1;
+        failed += r.ok() ? 0 : 1;
       }
-      if (i < upto && evals[i].ok() && evals[i].y < best) {
-        best = evals[i].y;
-        best_true = (*f)(evals[i].x);
+      if (i < upto && r.ok() && r.value < best) {
+        best = r.value;
+        best_true = (*f)(Eigen::Map<const vec>(r.x.data(), Eigen::Index(r.x.size())));
       }
     }
     regret[k] = best_true - f->minimum;
     failed_share[k] = asked ? double(failed) / double(asked) : 0.0;
-    auto rec = e.recommend();
-    recommended[k] = rec ? (*f)(rec->x) - f->minimum : std::numeric_limits<double>::infinity();
+    std::ifstream in(dirs[k] + "/summary.json");
+    const auto summary = nlohmann::json::parse(in);
+    recommended[k] = summary["regret"].is_number() ? summary["regret"].get<double>()
+                                                   : std::numeric_limits<double>::infinity();
     if (long(k) == trace) {
       double b = std::numeric_limits<double>::infinity();
       for (std::size_t i = 0; i < evals.size(); ++i) {
-        if (evals[i].ok())
-          b = std::min(b, evals[i].y);
-        std::cerr << i << " id " << evals[i].id << " t " << evals[i].end << " x "
-                  << evals[i].x.transpose() << " y " << evals[i].y << " regret "
-                  << b - f->minimum << "\n";
+        const auto& r = *evals[i];
+        if (r.ok())
+          b = std::min(b, r.value);
+        std::cerr << i << " id " << r.id << " t " << r.end_time << " x";
+        for (double v : r.x)
+          std::cerr << " " << v;
+        std::cerr << " y " << r.value << " regret " << b - f->minimum << "\n";
       }
     }
-  });
+  }
   return {regret, recommended, failed_share};
 }
 
@@ -388,19 +471,19 @@ int cmd_diagnose(const std::vector<std::string>& argv) {
   const test_function* f = s.builtin();
   if (!f)
     throw std::invalid_argument("diagnose: needs a built-in objective");
-  engine e(f->space(), s.engine(), s.seed + k);
-  simulation_options o;
-  o.workers = s.num_workers;
-  o.batch_size = s.batch_size;
-  o.initial = s.num_initial_points;
-  o.budget = s.num_observations;
-  auto evals = simulate(e, [&](const vec& x, point_id) { return (*f)(x); }, s.delay(), o);
+  io::settings one = s;
+  one.seed = s.seed + k;
+  scratch tmp;
+  const auto dirs = product_runs(one, 1, 1, tmp.path);
+  const auto log = app::read_event_log(dirs[0] + "/events.jsonl");
+  engine e(f->space(), s.engine(), one.seed);
+  (void) app::restore_engine(log, e);
   double best = std::numeric_limits<double>::infinity();
   vec best_x;
-  for (auto& ev : evals)
-    if (ev.ok() && ev.y < best) {
-      best = ev.y;
-      best_x = ev.x;
+  for (auto& r : log.records)
+    if (r.ok() && r.value < best) {
+      best = r.value;
+      best_x = Eigen::Map<const vec>(r.x.data(), Eigen::Index(r.x.size()));
     }
   (void) e.ask(1);   // the model of all the data
   const gp& m = *e.model();

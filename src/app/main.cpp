@@ -101,6 +101,11 @@ int load_settings(const std::string& config, const std::vector<std::string>& arg
       std::fprintf(stderr, "asyncbo: %s\n", err.c_str());
       return 2;
     }
+    // A file's [sweep] sections are for `asyncbo sweep`; a run of the same
+    // file (or one run of its sweep) ignores them.
+    for (auto it = raw.begin(); it != raw.end();)
+      it = it.key() == "sweep" || it.key().rfind("sweep.", 0) == 0 ? raw.erase(it)
+                                                                   : std::next(it);
   }
   std::vector<std::string> errors;
   app::apply_overrides(args, raw, rest, errors);

@@ -155,6 +155,11 @@ bool parse_sweep(json& raw, sweep_options& out, std::vector<std::string>& errors
       read_points(v, k, out.at_evaluations, errors);
     } else if (k == "at-times") {
       read_points(v, k, out.at_times, errors);
+    } else if (k == "mode") {
+      if (v != "cross" && v != "zip")
+        errors.push_back("sweep.mode: must be one of cross, zip, got " + v.dump());
+      else
+        out.zip = v == "zip";
     } else if (k == "target-regret") {
       if (!v.is_number() || !(v.get<double>() > 0))
         errors.push_back("sweep.target-regret: must be a number > 0, got " + v.dump());
@@ -166,6 +171,13 @@ bool parse_sweep(json& raw, sweep_options& out, std::vector<std::string>& errors
                        "sweep.SECTION.KEY)");
     }
   }
+  if (out.zip)
+    for (auto& a : out.axes)
+      if (a.values.size() != out.axes.front().values.size())
+        errors.push_back("sweep." + a.key + ": sweep.mode = \"zip\" needs lists of one "
+                         "length; " + out.axes.front().key + " has "
+                         + std::to_string(out.axes.front().values.size()) + " values, "
+                         + a.key + " " + std::to_string(a.values.size()));
   return errors.size() == errors_before;
 }
 
@@ -219,8 +231,15 @@ sweep_plan expand_sweep(const json& raw, const sweep_options& o) {
         plan.runs.push_back(std::move(r));
       }
     plan.combinations.push_back(std::move(c));
-    // Next combination: the last axis fastest.
+    // Next combination: the last axis fastest; zip moves all together.
     bool more = false;
+    if (o.zip) {
+      for (auto& i : index)
+        ++i;
+      if (!index.empty() && index[0] < o.axes[0].values.size())
+        continue;
+      break;
+    }
     for (std::size_t a = o.axes.size(); a-- > 0;) {
       if (++index[a] < o.axes[a].values.size()) {
         more = true;
@@ -567,6 +586,7 @@ json plan_json(const sweep_plan& plan, const sweep_options& o, const std::string
   j["at_evaluations"] = o.at_evaluations;
   j["at_times"] = o.at_times;
   j["target_regret"] = o.target_regret ? json(*o.target_regret) : json(nullptr);
+  j["mode"] = o.zip ? "zip" : "cross";
   j["axes"] = json::array();
   for (auto& a : o.axes)
     j["axes"].push_back({{"key", a.key}, {"values", a.values}});
@@ -591,6 +611,7 @@ void plan_from_json(const json& j, sweep_plan& plan, sweep_options& o, std::stri
   o.seeds = j.at("seeds").get<std::uint64_t>();
   o.at_evaluations = j.at("at_evaluations").get<std::vector<double>>();
   o.at_times = j.at("at_times").get<std::vector<double>>();
+  o.zip = j.value("mode", std::string("cross")) == "zip";
   if (!j.at("target_regret").is_null())
     o.target_regret = j["target_regret"].get<double>();
   for (auto& a : j.at("axes"))

@@ -33,6 +33,9 @@ struct sweep_options {
   std::vector<double> at_evaluations;   ///< sweep.at-evaluations (ok evaluations)
   std::vector<double> at_times;         ///< sweep.at-times (s, as the run's clock)
   std::optional<double> target_regret;  ///< sweep.target-regret
+  /// sweep.mode: "cross" (every combination) or "zip" (the i-th values of
+  /// every axis together: policies that differ in several keys at once).
+  bool zip = false;
 };
 
 /// Takes the sweep part out of `raw` (the parsed INI plus overrides) into
@@ -60,7 +63,8 @@ struct sweep_plan {
   std::vector<sweep_run> runs;   ///< combination-major, seeds inner
 };
 
-/// The cross product of the axes (first axis slowest), each with seeds
+/// The cross product of the axes (first axis slowest; with zip, the i-th
+/// values of all axes together), each with seeds
 /// experiment.seed, +1, ... Every combination is validated with the whole
 /// configuration; an invalid one is listed with the reason and gets no runs.
 sweep_plan expand_sweep(const nlohmann::json& raw, const sweep_options& o);

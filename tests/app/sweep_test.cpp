@@ -141,6 +141,29 @@ BOOST_AUTO_TEST_CASE(the_cross_product_times_seeds_with_invalid_combinations_ski
   BOOST_TEST(plan.runs[3].overrides == want, boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(zip_pairs_the_values_and_needs_equal_lengths) {
+  json raw = base_config();
+  raw["sweep"] = json::parse(R"({"seeds": 1, "mode": "zip",
+                                 "acquisition": {"rule": ["sync", "async-joint", "random"]},
+                                 "experiment": {"batch-size": [4, 2, 1]}})");
+  sweep_options o;
+  std::vector<std::string> errors;
+  BOOST_TEST_REQUIRE(parse_sweep(raw, o, errors));
+  auto plan = expand_sweep(raw, o);
+  BOOST_TEST_REQUIRE(plan.combinations.size() == 3u);
+  BOOST_TEST(plan.combinations[0].label == "rule=sync, batch-size=4");
+  BOOST_TEST(plan.combinations[1].label == "rule=async-joint, batch-size=2");
+  BOOST_TEST(plan.combinations[2].label == "rule=random, batch-size=1");
+  json bad = base_config();
+  bad["sweep"] = json::parse(R"({"mode": "zip", "acquisition": {"rule": ["sync", "random"]},
+                                 "experiment": {"batch-size": [4, 2, 1]}})");
+  BOOST_TEST(!parse_sweep(bad, o, errors));
+  BOOST_TEST(errors.back().find("sweep.experiment.batch-size: sweep.mode = \"zip\" needs "
+                                "lists of one length; acquisition.rule has 2 values")
+               != std::string::npos,
+             errors.back());
+}
+
 BOOST_AUTO_TEST_CASE(no_axes_is_one_combination_of_the_base_config) {
   json raw = base_config();
   raw["sweep"] = json::parse(R"({"seeds": 3})");

@@ -3,7 +3,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
+#include <algorithm>
+#include <cmath>
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -95,6 +98,71 @@ BOOST_AUTO_TEST_CASE(a_fixed_ask_cost_makes_runs_identical_whatever_the_thread_c
   }
   BOOST_TEST(csv[0].size() > 100u);
   BOOST_TEST(csv[0] == csv[1]);
+}
+
+BOOST_AUTO_TEST_CASE(k_of_n_on_the_virtual_clock_keeps_n_running_and_each_takes_its_delay) {
+  // The dispatch policy's properties, on the product: 3 workers, k = 2,
+  // linear-sum delays 3 (x0 + x1) s on ScaledBranin's unit square, free asks.
+  temp_dir d;
+  auto r = run_program({binary(), "run", source_dir() + "/config/branin-async.ini",
+                        "--experiment.num-workers=3", "--experiment.num-observations=15",
+                        "--acquisition.samples=256", "--delay.clock=\"virtual\"",
+                        "--delay.ask-cost=0", "--output.dir=" + d.path});
+  BOOST_TEST_REQUIRE(r.code == 0, r.err);
+  auto rows = parse_csv(read_file(d.path + "/observations.csv"));
+  BOOST_REQUIRE(rows.size() == 1u + 3u + 15u);
+  struct span {
+    double start, end;
+  };
+  std::vector<span> spans;
+  std::set<std::string> ids;
+  double last_end = 0.0;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    ids.insert(rows[i][0]);
+    const double x0 = std::stod(rows[i][3]), x1 = std::stod(rows[i][4]);
+    const double start = std::stod(rows[i][11]), end = std::stod(rows[i][12]);
+    BOOST_TEST(end >= last_end, "rows in completion order");
+    last_end = end;
+    if (rows[i][2] == "asked")
+      BOOST_TEST(end - start == 3.0 * (x0 + x1), boost::test_tools::tolerance(1e-5));
+    else
+      BOOST_TEST(end == 0.0);
+    spans.push_back({start, end});
+  }
+  BOOST_TEST(ids.size() == 18u);
+  for (auto& a : spans) {
+    int overlapping = 0;
+    bool at_result = a.start == 0.0;
+    for (auto& b : spans) {
+      overlapping += b.start <= a.start && a.start < b.end ? 1 : 0;
+      at_result = at_result || std::abs(b.end - a.start) < 1e-5;
+    }
+    BOOST_TEST(overlapping <= 3);
+    BOOST_TEST(at_result, "a point starts when a result frees its evaluator");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(failures_on_the_virtual_clock_are_counted_and_told) {
+  temp_dir d;
+  auto r = run_program({binary(), "run", source_dir() + "/config/cliff3-async.ini",
+                        "--experiment.num-observations=12", "--acquisition.samples=256",
+                        "--delay.clock=\"virtual\"", "--delay.ask-cost=0.01",
+                        "--output.dir=" + d.path});
+  BOOST_TEST_REQUIRE(r.code == 0, r.err);
+  auto rows = parse_csv(read_file(d.path + "/observations.csv"));
+  const auto status = static_cast<std::size_t>(
+    std::find(rows[0].begin(), rows[0].end(), "status") - rows[0].begin());
+  BOOST_REQUIRE(status < rows[0].size());
+  std::size_t failed = 0;
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    failed += rows[i][status] == "ok" ? 0 : 1;
+  auto s = nlohmann::json::parse(read_file(d.path + "/summary.json"));
+  // Every failed attempt has its row; the points that failed for good (after
+  // their retries) became failure data.
+  BOOST_TEST(failed > 0u);
+  BOOST_TEST(s["failed_attempts"].get<std::size_t>() == failed);
+  BOOST_TEST(s["failed"].get<std::size_t>() > 0u);
+  BOOST_TEST(s["failures_learned"].get<std::size_t>() == s["failed"].get<std::size_t>());
 }
 
 BOOST_AUTO_TEST_CASE(the_virtual_clock_refuses_programs_and_remote_workers) {

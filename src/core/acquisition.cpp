@@ -384,4 +384,34 @@ double feasibility_weighted::screen(const vec_ref& x) const {
   return base_.screen(x) + log_weight(x, nullptr);
 }
 
+std::size_t thompson_argmin(const gp& model, const mat& candidates, std::uint64_t seed) {
+  if (candidates.cols() == 0)
+    throw std::invalid_argument("thompson_argmin: no candidates");
+  vec mean;
+  mat cov;
+  model.predict_joint(candidates, mean, cov);
+  const Eigen::Index C = candidates.cols();
+  const double scale = std::max(cov.diagonal().maxCoeff(), 1e-300);
+  double jitter = 1e-10 * scale;
+  Eigen::LLT<mat> llt;
+  for (int attempt = 0; attempt < 8; ++attempt, jitter *= 100.0) {
+    llt.compute(cov + jitter * mat::Identity(C, C));
+    if (llt.info() == Eigen::Success)
+      break;
+  }
+  rng_type rng(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  vec eps(C);
+  for (Eigen::Index i = 0; i < C; ++i)
+    eps[i] = normal(rng);
+  vec f = mean;
+  if (llt.info() == Eigen::Success)
+    f += llt.matrixL() * eps;
+  else // a covariance that never factorises: independent draws (the marginals)
+    f += (cov.diagonal().array().max(0.0).sqrt() * eps.array()).matrix();
+  Eigen::Index best = 0;
+  f.minCoeff(&best);
+  return static_cast<std::size_t>(best);
+}
+
 } // namespace asyncbo

@@ -54,6 +54,15 @@ private:
 
 // -- batch MC EI -------------------------------------------------------------------
 
+/// Thompson sampling on a finite set (the asynchronous Thompson sampling of
+/// Kandasamy et al. 2018, used here for one exploring point in some asks):
+/// one draw of the joint posterior at the columns of `candidates` (D x C),
+/// and the index of its smallest value. The posterior covariance gets a
+/// relative jitter of 1e-10 of its largest diagonal entry, multiplied by 100
+/// until it factorises. Deterministic for a seed; no gradient (a discrete
+/// choice).
+std::size_t thompson_argmin(const gp& model, const mat& candidates, std::uint64_t seed);
+
 /// Options of the Monte-Carlo batch expected improvement.
 struct qei_options {
   /// Number S of base samples (Trieste's AsynchronousOptimization default:

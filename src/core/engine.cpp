@@ -145,6 +145,8 @@ std::string engine_options::validate() const {
     add("refit-every must be >= 1 (1 = refit at every ask), got 0");
   if (!(refit_growth >= 0.0) || !std::isfinite(refit_growth))
     add("refit-growth must be finite and >= 0");
+  if (thompson_every > 0 && thompson_candidates == 0)
+    add("thompson-candidates must be >= 1 when thompson-every is set");
   return out;
 }
 
@@ -262,7 +264,7 @@ void engine::fit_model() {
   if (!have_prior_) {
     // As Trieste's build_gpr: priors, initial values and the default noise
     // come from the data of the first fit and then stay fixed.
-    auto d = make_gp_defaults(y, D);
+    auto d = make_gp_defaults(y, D, opts_.lengthscale_prior);
     prior_ = d.prior;
     hyper_ = d.hyper;
     noise_ = opts_.likelihood_variance > 0.0 ? opts_.likelihood_variance
@@ -376,6 +378,35 @@ std::vector<proposal> engine::ask(std::size_t k) {
   };
   last_.failures = fail_us_.size();
   last_.feasibility_flat = !feasible_ || feasible_->flat();
+  // Exploration: some points of the run are Thompson samples; they go first
+  // and are pending for the acquisition's points of this ask.
+  std::size_t n_ts = 0;
+  for (std::size_t i = 0; i < k; ++i)
+    if (opts_.thompson_every > 0 && ++points_asked_ % opts_.thompson_every == 0)
+      ++n_ts;
+  if (n_ts > 0) {
+    sobol_sequence sobol(D, true, derive_seed(ask_seed, 60));
+    const mat near = around_best_candidates(1, derive_seed(ask_seed, 61));
+    mat cand(D, Eigen::Index(opts_.thompson_candidates) + near.cols());
+    cand.leftCols(Eigen::Index(opts_.thompson_candidates)) = sobol.take(opts_.thompson_candidates);
+    cand.rightCols(near.cols()) = near;
+    for (Eigen::Index j = 0; j < cand.cols(); ++j)
+      cand.col(j) = space_.snap_unit(cand.col(j));
+    for (std::size_t i = 0; i < n_ts; ++i) {
+      const std::size_t j = thompson_argmin(model, cand, derive_seed(ask_seed, 62 + i));
+      chosen.push_back(cand.col(Eigen::Index(j)));
+      append_fixed(chosen.back());
+    }
+    last_.thompson = n_ts;
+    k -= n_ts;
+  }
+  if (k == 0) {
+    last_.acq_ms = ms_since(t1);
+    std::vector<proposal> out;
+    for (auto& u : chosen)
+      out.push_back(make_proposal(u, false));
+    return out;
+  }
   // Records one optimisation in the ask summary.
   auto take = [&](double plain, const acq_result& res) {
     last_.acq.push_back(res.summary);

@@ -69,6 +69,8 @@ struct engine_options {
   /// median v0 / 100 and log-scale 3, inside [1e-8 v0, v0] (the floor lets
   /// noise-free data interpolate). false: fixed at v0 / 100.
   bool learn_noise = true;
+  /// The length-scale prior (model.lengthscale-prior; core/gp_fit).
+  lengthscale_prior_kind lengthscale_prior = lengthscale_prior_kind::trieste;
   qei_options qei;
   lp_options lp;
   acq_optimizer_options optimizer;
@@ -80,6 +82,13 @@ struct engine_options {
   /// EI peak next to the incumbent is narrower than the spacing of the
   /// screening points late in a run. 0 disables.
   std::size_t around_best = 200;
+  /// Every this-many-th asked point (counted over the run) is a Thompson
+  /// sample instead of the acquisition's choice: one draw of the posterior
+  /// on thompson_candidates scrambled Sobol points plus the around-best
+  /// candidates, its argmin (thompson_argmin). The other points of that ask
+  /// treat it as pending. 0 = never.
+  std::size_t thompson_every = 0;
+  std::size_t thompson_candidates = 1024;
   /// Failed points (tell_failure) teach a model of the probability of
   /// success, which weights every acquisition (objective.on-failure =
   /// "learn"); false: they are only forgotten ("forget").
@@ -150,6 +159,7 @@ struct ask_summary {
   /// still ranked the batch.
   double plain_value = 0.0;
   double log_value = 0.0;      ///< the maximised log acquisition
+  std::size_t thompson = 0;    ///< points of this ask from Thompson sampling
   std::size_t failures = 0;    ///< failed points the classifier learned from
   bool feasibility_flat = true; ///< the classifier chose one rate everywhere
   double fit_ms = 0.0;
@@ -261,6 +271,7 @@ private:
   std::uint64_t seed_;
   executor* exec_;
   std::uint64_t asks_ = 0;
+  std::uint64_t points_asked_ = 0;   ///< model-based points, for thompson_every
   std::uint64_t asks_at_fit_ = 0;    ///< asks_ at the last MAP fit
   std::size_t n_at_fit_ = 0;         ///< observations at the last MAP fit
   point_id next_id_ = 0;

@@ -26,7 +26,7 @@ double gp_prior::log_density(const gp_hyper& h) const {
   double lp = lognormal_logpdf(std::log(h.variance), log_variance_loc, scale);
   for (Eigen::Index d = 0; d < h.lengthscales.size(); ++d)
     lp += lognormal_logpdf(std::log(h.lengthscales[d]), log_lengthscale_loc[d],
-                           scale);
+                           lengthscale_scale);
   return lp;
 }
 
@@ -47,6 +47,33 @@ gp_defaults make_gp_defaults(const vec& y, std::size_t dim) {
   d.prior.log_variance_loc = std::log(v);
   d.prior.log_lengthscale_loc = d.hyper.lengthscales.array().log();
   d.prior.scale = 1.0;
+  d.prior.lengthscale_scale = 1.0;
+  return d;
+}
+
+const char* to_string(lengthscale_prior_kind k) {
+  return k == lengthscale_prior_kind::trieste ? "trieste" : "dimension-scaled";
+}
+
+bool parse_lengthscale_prior(const std::string& s, lengthscale_prior_kind& out) {
+  if (s == "trieste")
+    out = lengthscale_prior_kind::trieste;
+  else if (s == "dimension-scaled")
+    out = lengthscale_prior_kind::dimension_scaled;
+  else
+    return false;
+  return true;
+}
+
+gp_defaults make_gp_defaults(const vec& y, std::size_t dim, lengthscale_prior_kind kind) {
+  gp_defaults d = make_gp_defaults(y, dim);
+  if (kind == lengthscale_prior_kind::dimension_scaled) {
+    const double loc = std::sqrt(2.0) + 0.5 * std::log(double(dim));
+    const double scale = std::sqrt(3.0);
+    d.prior.log_lengthscale_loc = vec::Constant(Eigen::Index(dim), loc);
+    d.prior.lengthscale_scale = scale;
+    d.hyper.lengthscales = vec::Constant(Eigen::Index(dim), std::exp(loc - scale * scale));
+  }
   return d;
 }
 
@@ -180,9 +207,10 @@ double gp_map_loss::evaluate(const vec& theta, vec* grad) const {
   g[D + 1] = -alpha.sum();
   // - d log prior / d log v = 1 + (log v - loc) / scale^2
   const double sc2 = prior_.scale * prior_.scale;
+  const double sl2 = prior_.lengthscale_scale * prior_.lengthscale_scale;
   g[0] += 1.0 + (theta[0] - prior_.log_variance_loc) / sc2;
   for (Eigen::Index d = 0; d < D; ++d)
-    g[1 + d] += 1.0 + (theta[1 + d] - prior_.log_lengthscale_loc[d]) / sc2;
+    g[1 + d] += 1.0 + (theta[1 + d] - prior_.log_lengthscale_loc[d]) / sl2;
   return loss;
 }
 
@@ -241,7 +269,7 @@ gp_fit_summary fit_gp_map(const mat& X, const vec& y, const gp_prior& prior,
   for (std::size_t i = 0; i < draws; ++i) {
     cand[0] = prior.log_variance_loc + prior.scale * normal(rng);
     for (Eigen::Index d = 0; d < D; ++d)
-      cand[1 + d] = prior.log_lengthscale_loc[d] + prior.scale * normal(rng);
+      cand[1 + d] = prior.log_lengthscale_loc[d] + prior.lengthscale_scale * normal(rng);
     if (np.learn)
       cand[D + 2] = std::clamp(np.log_loc + np.scale * normal(rng), np.log_lower,
                                np.log_upper);
@@ -257,11 +285,12 @@ gp_fit_summary fit_gp_map(const mat& X, const vec& y, const gp_prior& prior,
   // 2. One L-BFGS-B run in a generous box around the prior.
   vec lb(best.size()), ub(best.size());
   const double w = opts.box_sigmas * prior.scale;
+  const double wl = opts.box_sigmas * prior.lengthscale_scale;
   lb[0] = prior.log_variance_loc - w;
   ub[0] = prior.log_variance_loc + w;
   for (Eigen::Index d = 0; d < D; ++d) {
-    lb[1 + d] = prior.log_lengthscale_loc[d] - w;
-    ub[1 + d] = prior.log_lengthscale_loc[d] + w;
+    lb[1 + d] = prior.log_lengthscale_loc[d] - wl;
+    ub[1 + d] = prior.log_lengthscale_loc[d] + wl;
   }
   double ymin = y.minCoeff(), ymax = y.maxCoeff();
   double span = std::max(ymax - ymin, std::sqrt(std::exp(prior.log_variance_loc)));

@@ -18,7 +18,8 @@ namespace asyncbo {
 struct gp_prior {
   double log_variance_loc = 0.0;
   vec log_lengthscale_loc;
-  double scale = 1.0;
+  double scale = 1.0;               ///< of log variance
+  double lengthscale_scale = 1.0;   ///< of every log lengthscale
 
   /// The likelihood (noise) variance: fixed, or learned with the others
   /// under log n ~ N(log_loc, scale^2) inside [exp(log_lower),
@@ -47,6 +48,19 @@ struct gp_defaults {
   double empirical_variance = 1.0; ///< v0 after the fallback
 };
 gp_defaults make_gp_defaults(const vec& y, std::size_t dim);
+
+/// Which length-scale prior the model uses.
+/// * trieste: LogNormal(log(0.2 sqrt(D)), 1), Trieste's build_gpr.
+/// * dimension-scaled: LogNormal(sqrt(2) + log(D) / 2, sqrt(3)), Hvarfner,
+///   Hellsten and Nardi (2024), BoTorch's default since 0.12; its median
+///   grows with the dimension (5.8 at D = 2, 10 at D = 6 on the unit cube)
+///   and it is wide, so short length-scales need evidence. The initial
+///   value is the prior's mode exp(loc - scale^2) (0.29 at D = 2).
+enum class lengthscale_prior_kind { trieste, dimension_scaled };
+const char* to_string(lengthscale_prior_kind k);
+bool parse_lengthscale_prior(const std::string& s, lengthscale_prior_kind& out);
+/// make_gp_defaults with the chosen length-scale prior.
+gp_defaults make_gp_defaults(const vec& y, std::size_t dim, lengthscale_prior_kind kind);
 
 // -- MAP fit -------------------------------------------------------------------
 

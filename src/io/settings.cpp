@@ -268,6 +268,11 @@ const std::vector<entry>& entries() {
     v.push_back(int_key("acquisition", "screening-samples", &settings::screening_samples,
                         0, 10000000, "base samples used to score screening points "
                                      "(0 = all)"));
+    v.push_back(int_key("acquisition", "thompson-every", &settings::thompson_every, 0,
+                        1000000,
+                        "every this-many-th asked point is a Thompson sample (one "
+                        "posterior draw on 1024 Sobol + around-best points, its "
+                        "argmin) instead of the acquisition's; 0 = never"));
     v.push_back(int_key("acquisition", "around-best", &settings::around_best, 0, 1000000,
                         "extra screening points near the best observations "
                         "(0 = none)"));
@@ -289,6 +294,11 @@ const std::vector<entry>& entries() {
     v.push_back(real_key("model", "refit-growth", &settings::refit_growth, 0.0, false,
                          "with refit-every > 1: fit anyway once the data grew by this "
                          "fraction since the last fit"));
+    v.push_back(string_key("model", "lengthscale-prior", &settings::lengthscale_prior,
+                           {"trieste", "dimension-scaled"},
+                           "LogNormal length-scale prior: Trieste's (median 0.2 sqrt(D), "
+                           "log-scale 1) or Hvarfner et al. 2024's dimension-scaled one "
+                           "(median exp(sqrt(2)) sqrt(D), log-scale sqrt(3))"));
     v.push_back(real_key("model", "likelihood-variance", &settings::likelihood_variance,
                          0.0, false, "fixed noise variance; > 0 fixes it whatever "
                                      "model.noise says (the seed uses 1e-7)"));
@@ -577,6 +587,7 @@ engine_options settings::engine() const {
   o.learn_failures = on_failure == "learn";
   o.refit_every = static_cast<std::size_t>(refit_every);
   o.refit_growth = refit_growth;
+  parse_lengthscale_prior(lengthscale_prior, o.lengthscale_prior);
   o.qei.samples = static_cast<std::size_t>(samples);
   o.qei.quasi_random = sampler == "sobol";
   o.qei.temperature = temperature;
@@ -585,6 +596,7 @@ engine_options settings::engine() const {
   o.lp.samples = static_cast<std::size_t>(lp_samples);
   o.sobol_initial_design = initial_design == "sobol";
   o.around_best = static_cast<std::size_t>(around_best);
+  o.thompson_every = static_cast<std::size_t>(thompson_every);
   optimizer_preset p = optimizer_preset::asyncbo;
   parse_preset(preset, p);
   // The optimiser works in unit coordinates (one-hot blocks included).

@@ -41,6 +41,7 @@ struct settings {
   std::int64_t screening_points = 0;
   std::int64_t screening_samples = 256;
   std::int64_t around_best = 200;
+  std::int64_t thompson_every = 0;
   double temperature = 1e-6;
   double jitter = 1e-6;
   std::int64_t lp_samples = 500;
@@ -50,6 +51,7 @@ struct settings {
   std::string model_noise = "learn";
   std::int64_t refit_every = 1;
   double refit_growth = 0.25;
+  std::string lengthscale_prior = "trieste";
   // [delay]
   std::string delay_type = "none";
   double delay_factor = 3.0;

@@ -324,6 +324,42 @@ BOOST_AUTO_TEST_CASE(sequential_ei_beats_random_search_on_branin) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(thompson_points)
+
+BOOST_AUTO_TEST_CASE(every_kth_point_is_a_thompson_sample_and_the_rest_treat_it_as_pending) {
+  for (auto [rule, acq] : {std::pair{rule_kind::async_joint, acquisition_kind::batch_mc_ei},
+                           std::pair{rule_kind::async_greedy,
+                                     acquisition_kind::local_penalization}}) {
+    auto o = fast_options(rule, acq);
+    o.thompson_every = 3;
+    o.thompson_candidates = 256;
+    engine e(branin().space(), o, 7);
+    e.tell(evaluate(e.initial_design(5)));
+    // Points 1-2 (no sample), 3-4 (the 3rd), 5-6 (the 6th), 7-8 (none).
+    std::vector<std::size_t> ts;
+    for (int a = 0; a < 4; ++a) {
+      auto ps = e.ask(2);
+      BOOST_TEST_REQUIRE(ps.size() == 2u);
+      ts.push_back(e.last_ask().thompson);
+      BOOST_TEST((ps[0].x - ps[1].x).norm() > 1e-6, "a batch never repeats a point");
+      e.tell(evaluate(ps));
+    }
+    BOOST_TEST(ts == (std::vector<std::size_t>{0, 1, 1, 0}), boost::test_tools::per_element());
+  }
+  // thompson_every = 1: every point is a sample; the ask needs no acquisition.
+  auto o = fast_options(rule_kind::async_joint, acquisition_kind::batch_mc_ei);
+  o.thompson_every = 1;
+  o.thompson_candidates = 128;
+  engine e(branin().space(), o, 8);
+  e.tell(evaluate(e.initial_design(4)));
+  auto ps = e.ask(3);
+  BOOST_TEST(ps.size() == 3u);
+  BOOST_TEST(e.last_ask().thompson == 3u);
+  BOOST_TEST(e.pending().size() == 3u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(refit_schedule)
 
 BOOST_AUTO_TEST_CASE(hyper_parameters_are_fitted_on_schedule_and_on_growth) {

@@ -56,7 +56,7 @@ BOOST_AUTO_TEST_CASE(the_dashboard_renders_and_follows_a_running_experiment) {
   const std::string token = "DashTok3n-77";
   pid_t pid = start_program({binary(), "run", source_dir() + "/config/branin-async.ini",
                              "--output.dir=" + d.path + "/out", "--delay.time-scale=0.4",
-                             "--experiment.num-observations=60", "--acquisition.samples=256",
+                             "--experiment.num-observations=100", "--acquisition.samples=256",
                              "--output.dashboard-port=0", "--output.dashboard-token=" + token,
                              "--cluster.port=0", "--cluster.secret=ClusterSecr3t-55"},
                             d.path + "/out.txt", err);

@@ -138,7 +138,7 @@ BOOST_AUTO_TEST_CASE(a_persistent_program_that_crashes_hangs_lies_and_leaks_is_s
        "[space]\nnames=[\"a\", \"b\"]\nlower=[0.0, 0.0]\nupper=[1.0, 1.0]\n"
        "[objective]\nmode=\"persistent\"\ncommand=[\"python3\", \""
     << source_dir() << "/tests/integration/faulty_persistent.py\", \"" << d.path
-    << "\"]\ntimeout=1.5\nmax-retries=1\nmax-failure-fraction=0.9\n";
+    << "\"]\ntimeout=4.5\nmax-retries=1\nmax-failure-fraction=0.9\n";
   auto r = run_program({binary(), "run", d.path + "/c.ini", "--output.dir=" + d.path + "/out"});
   BOOST_TEST_REQUIRE(r.code == 0, r.err);
   BOOST_TEST(our_children().empty(), "left behind: " << our_children().front());
@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(a_persistent_program_that_crashes_hangs_lies_and_leaks_is_s
                     && reason.find("the program ended without answering (exit code 3)") == 0u),
                    reason);
       if (k == 2 && row[1] == "0")
-        BOOST_TEST((status == "timeout" && reason.find("no reply after 1.5 s") == 0u), reason);
+        BOOST_TEST((status == "timeout" && reason.find("no reply after 4.5 s") == 0u), reason);
       if (k == 3)
         BOOST_TEST((status == "bad_output"
                     && reason.find("needs \"value\" or \"error\"") != std::string::npos),

@@ -99,12 +99,16 @@ std::vector<std::string> preset_names() {
 
 void engine_options::apply(optimizer_preset p, std::size_t dim, std::size_t batch) {
   switch (p) {
-    case optimizer_preset::asyncbo: optimizer = acq_optimizer_options{}; return;
+    case optimizer_preset::asyncbo:
+      optimizer = acq_optimizer_options{};
+      thompson_every = 4;
+      return;
     case optimizer_preset::trieste: {
       const bool joint = rule != rule_kind::async_greedy
                          && acquisition == acquisition_kind::batch_mc_ei;
       optimizer = acq_optimizer_options::trieste(joint ? dim * batch : dim);
       qei.screening_samples = 0;
+      thompson_every = 0;   // Trieste's asks are the acquisition's only
       return;
     }
   }

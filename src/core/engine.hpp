@@ -86,8 +86,10 @@ struct engine_options {
   /// sample instead of the acquisition's choice: one draw of the posterior
   /// on thompson_candidates scrambled Sobol points plus the around-best
   /// candidates, its argmin (thompson_argmin). The other points of that ask
-  /// treat it as pending. 0 = never.
-  std::size_t thompson_every = 0;
+  /// treat it as pending. 0 = never. Default 4 (BENCHMARKS.md §16: fewer
+  /// trapped runs and lower regret on every function of the suite and on
+  /// the seed experiment); the trieste preset sets 0.
+  std::size_t thompson_every = 4;
   std::size_t thompson_candidates = 1024;
   /// Failed points (tell_failure) teach a model of the probability of
   /// success, which weights every acquisition (objective.on-failure =

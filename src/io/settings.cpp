@@ -268,11 +268,12 @@ const std::vector<entry>& entries() {
     v.push_back(int_key("acquisition", "screening-samples", &settings::screening_samples,
                         0, 10000000, "base samples used to score screening points "
                                      "(0 = all)"));
-    v.push_back(int_key("acquisition", "thompson-every", &settings::thompson_every, 0,
+    v.push_back(int_key("acquisition", "thompson-every", &settings::thompson_every, -1,
                         1000000,
                         "every this-many-th asked point is a Thompson sample (one "
                         "posterior draw on 1024 Sobol + around-best points, its "
-                        "argmin) instead of the acquisition's; 0 = never"));
+                        "argmin) instead of the acquisition's; 0 = never, -1 = the "
+                        "preset's (asyncbo 4, trieste 0)"));
     v.push_back(int_key("acquisition", "around-best", &settings::around_best, 0, 1000000,
                         "extra screening points near the best observations "
                         "(0 = none)"));
@@ -596,7 +597,6 @@ engine_options settings::engine() const {
   o.lp.samples = static_cast<std::size_t>(lp_samples);
   o.sobol_initial_design = initial_design == "sobol";
   o.around_best = static_cast<std::size_t>(around_best);
-  o.thompson_every = static_cast<std::size_t>(thompson_every);
   optimizer_preset p = optimizer_preset::asyncbo;
   parse_preset(preset, p);
   // The optimiser works in unit coordinates (one-hot blocks included).
@@ -612,6 +612,8 @@ engine_options settings::engine() const {
     o.optimizer.restarts = static_cast<std::size_t>(restarts);
   if (screening_points > 0)
     o.optimizer.screening_points = static_cast<std::size_t>(screening_points);
+  if (thompson_every >= 0)
+    o.thompson_every = static_cast<std::size_t>(thompson_every);
   return o;
 }
 

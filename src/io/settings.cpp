@@ -274,6 +274,10 @@ const std::vector<entry>& entries() {
                         "posterior draw on 1024 Sobol + around-best points, its "
                         "argmin) instead of the acquisition's; 0 = never, -1 = the "
                         "preset's (asyncbo 4, trieste 0)"));
+    v.push_back(int_key("acquisition", "thompson-candidates", &settings::thompson_candidates,
+                        1, 100000,
+                        "scrambled Sobol points a Thompson draw is taken on (plus the "
+                        "around-best ones); its cost grows as the cube"));
     v.push_back(int_key("acquisition", "around-best", &settings::around_best, 0, 1000000,
                         "extra screening points near the best observations "
                         "(0 = none)"));
@@ -614,6 +618,7 @@ engine_options settings::engine() const {
     o.optimizer.screening_points = static_cast<std::size_t>(screening_points);
   if (thompson_every >= 0)
     o.thompson_every = static_cast<std::size_t>(thompson_every);
+  o.thompson_candidates = static_cast<std::size_t>(thompson_candidates);
   return o;
 }
 

@@ -37,6 +37,34 @@ BOOST_AUTO_TEST_CASE(defaults_are_valid_and_describe_the_seed_policy) {
   BOOST_TEST(io::to_json(back) == io::to_json(s));
 }
 
+BOOST_AUTO_TEST_CASE(thompson_points_follow_the_preset_unless_given_and_the_prior_parses) {
+  auto engine_of = [](const json& raw) {
+    io::settings s;
+    std::vector<std::string> errs;
+    BOOST_TEST_REQUIRE(io::parse_settings(raw, s, errs));
+    return s.engine();
+  };
+  BOOST_TEST(engine_of(json::object()).thompson_every == 4u);
+  BOOST_TEST(engine_of({{"acquisition", {{"preset", "trieste"}}}}).thompson_every == 0u);
+  BOOST_TEST(engine_of({{"acquisition", {{"preset", "trieste"}, {"thompson-every", 3}}}})
+               .thompson_every
+             == 3u);
+  BOOST_TEST(engine_of({{"acquisition", {{"thompson-every", 0}}}}).thompson_every == 0u);
+  BOOST_TEST(engine_of({{"acquisition", {{"thompson-candidates", 64}}}}).thompson_candidates
+             == 64u);
+  BOOST_CHECK(engine_of({{"model", {{"lengthscale-prior", "dimension-scaled"}}}})
+                .lengthscale_prior
+              == lengthscale_prior_kind::dimension_scaled);
+  auto errs = errors_of({{"acquisition", {{"thompson-every", -2}}}});
+  BOOST_TEST_REQUIRE(errs.size() == 1u);
+  BOOST_TEST(errs[0].find("acquisition.thompson-every: must be in [-1, ") == 0u, errs[0]);
+  errs = errors_of({{"model", {{"lengthscale-prior", "wide"}}}});
+  BOOST_TEST_REQUIRE(errs.size() == 1u);
+  BOOST_TEST(errs[0].find("model.lengthscale-prior: must be one of trieste, dimension-scaled")
+               == 0u,
+             errs[0]);
+}
+
 BOOST_AUTO_TEST_CASE(unknown_sections_keys_and_wrong_types_are_named) {
   auto errs = errors_of({{"experiment", {{"batch-size", "two"}, {"workers", 3}}},
                          {"optimiser", {{"x", 1}}},

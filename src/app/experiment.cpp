@@ -97,12 +97,16 @@ struct outputs {
   std::optional<logged_run> previous;   ///< the log of the run being resumed
 };
 
+} // namespace
+
 std::string default_output_dir(const std::string& config_name) {
   std::time_t t = std::time(nullptr);
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", std::localtime(&t));
   return "runs/" + config_name + "-" + buf;
 }
+
+namespace {
 
 /// Reads and checks the log of the run to resume.
 logged_run read_previous(const run_request& req, const std::string& events_path) {
@@ -220,7 +224,7 @@ pool_config make_pool_config(const io::settings& s, const resolved_objective& ob
   d.max_retries = static_cast<std::uint32_t>(s.max_retries);
   d.max_failure_fraction = s.max_failure_fraction;
   p.spec = obj.spec;
-  p.virtual_clock = s.clock == "virtual";
+  p.virtual_clock = s.virtual_clock();
   p.ask_cost = s.ask_cost;
   try {
     p.secret = s.secret();
@@ -278,10 +282,9 @@ std::vector<evaluator_actor> spawn_local_evaluators(caf::actor_system& sys,
                                : evaluation_from_spec(obj.spec, name, log_dir);
     if (obj.blocking)
       evs.push_back(sys.spawn<caf::detached>(evaluator, name, run, obj.spec.delay,
-                                             s.clock == "virtual"));
+                                             s.virtual_clock()));
     else
-      evs.push_back(sys.spawn(evaluator, name, run, obj.spec.delay,
-                                             s.clock == "virtual"));
+      evs.push_back(sys.spawn(evaluator, name, run, obj.spec.delay, s.virtual_clock()));
   }
   return evs;
 }

@@ -43,6 +43,9 @@ struct run_request {
 /// resume, ...: nothing ran).
 actors::run_outcome run_experiment(const run_request& req);
 
+/// output.dir when none is given: runs/<name>-<date-time>.
+std::string default_output_dir(const std::string& config_name);
+
 /// Middleman settings of head and workers: heartbeats every cluster.heartbeat
 /// seconds, a peer silent for five of them is dropped (0 = off).
 void configure_cluster(caf::actor_system_config& cfg, const io::settings& s);

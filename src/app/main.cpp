@@ -10,15 +10,14 @@
 //
 // Exit codes: 0 success, 1 the run failed, 2 bad usage or configuration.
 #include <cstdio>
-#include <ctime>
-
-#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <iostream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include "app/config_loader.hpp"
 #include "app/experiment.hpp"
@@ -237,14 +236,7 @@ int cmd_sweep(const std::vector<std::string>& args, const char* argv0) {
         && a.rfind("--output.progress=", 0) != 0)
       req.overrides.push_back(a);
   const std::string stem = std::filesystem::path(config).stem().string();
-  if (s.output_dir.empty()) {
-    std::time_t t = std::time(nullptr);
-    char buf[32];
-    std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", std::localtime(&t));
-    req.dir = "runs/" + stem + "-sweep-" + buf;
-  } else {
-    req.dir = s.output_dir;
-  }
+  req.dir = s.output_dir.empty() ? app::default_output_dir(stem + "-sweep") : s.output_dir;
   req.title = stem + ": " + s.objective + ", " + std::to_string(s.num_workers) + " workers, "
               + std::to_string(o.seeds) + " seeds";
   req.tty = ::isatty(2) != 0;

@@ -450,20 +450,18 @@ std::string sweep_report_md(const sweep_plan& plan, const sweep_options& o,
       if (plan.runs[i].combination == c && i < figures.size() && figures[i])
         fs.push_back(&*figures[i]);
     md += "| " + comb.label + " | " + std::to_string(fs.size()) + " |";
-    for (std::size_t k = 0; k < o.at_evaluations.size(); ++k) {
+    // The k-th figure of `column` over the runs that have it.
+    auto cell = [&](std::vector<std::optional<double>> run_figures::*column, std::size_t k) {
       std::vector<double> v;
       for (auto* f : fs)
-        if (f->at_evaluations[k])
-          v.push_back(*f->at_evaluations[k]);
-      md += " " + band_text(v) + " |";
-    }
-    for (std::size_t k = 0; k < o.at_times.size(); ++k) {
-      std::vector<double> v;
-      for (auto* f : fs)
-        if (f->at_times[k])
-          v.push_back(*f->at_times[k]);
-      md += " " + band_text(v) + " |";
-    }
+        if ((f->*column)[k])
+          v.push_back(*(f->*column)[k]);
+      return " " + band_text(v) + " |";
+    };
+    for (std::size_t k = 0; k < o.at_evaluations.size(); ++k)
+      md += cell(&run_figures::at_evaluations, k);
+    for (std::size_t k = 0; k < o.at_times.size(); ++k)
+      md += cell(&run_figures::at_times, k);
     if (o.target_regret) {
       std::vector<double> v;
       std::size_t reached = 0;
@@ -679,21 +677,28 @@ pid_t start_process(const std::vector<std::string>& argv, const std::string& log
   return pid;
 }
 
-/// The figures of every run that has finished (its summary.json exists).
+/// The figures of run `r` if it has finished (its summary.json exists).
+std::optional<run_figures> figures_of(const std::string& dir, const sweep_run& r,
+                                      const sweep_options& o,
+                                      const std::function<void(const std::string&)>& log) {
+  const std::string rd = dir + "/runs/" + r.name;
+  if (!fs::exists(rd + "/summary.json"))
+    return std::nullopt;
+  try {
+    return read_run_figures(rd, o);
+  } catch (const std::exception& e) {
+    log(std::string("warning: ") + e.what());
+    return std::nullopt;
+  }
+}
+
+/// The figures of every run that has finished.
 std::vector<std::optional<run_figures>> collect(const std::string& dir, const sweep_plan& plan,
                                                 const sweep_options& o,
                                                 const std::function<void(const std::string&)>& log) {
   std::vector<std::optional<run_figures>> figs(plan.runs.size());
-  for (std::size_t i = 0; i < plan.runs.size(); ++i) {
-    const std::string rd = dir + "/runs/" + plan.runs[i].name;
-    if (!fs::exists(rd + "/summary.json"))
-      continue;
-    try {
-      figs[i] = read_run_figures(rd, o);
-    } catch (const std::exception& e) {
-      log(std::string("warning: ") + e.what());
-    }
-  }
+  for (std::size_t i = 0; i < plan.runs.size(); ++i)
+    figs[i] = figures_of(dir, plan.runs[i], o, log);
   return figs;
 }
 
@@ -762,6 +767,7 @@ int run_sweep(const sweep_request& req, const sweep_plan& plan, const sweep_opti
       ::kill(pid, SIGTERM);
   });
   const auto t0 = std::chrono::steady_clock::now();
+  auto figs = collect(req.dir, plan, o, log);   // the runs finished before
   std::size_t next = 0, done_now = 0, failed = 0, crashed = 0;
   auto last_line = t0 - std::chrono::hours(1);
   auto progress = [&](bool final) {
@@ -841,11 +847,12 @@ int run_sweep(const sweep_request& req, const sweep_plan& plan, const sweep_opti
           + req.dir + "/runs/" + r.name + "/run.log");
     }
     ++done_now;
-    write_outputs(req.dir, plan, o, collect(req.dir, plan, o, log), req.title, false);
+    // Only this run's log is read again; the others' figures are kept.
+    figs[i] = figures_of(req.dir, r, o, log);
+    write_outputs(req.dir, plan, o, figs, req.title, false);
     progress(false);
   }
   progress(true);
-  const auto figs = collect(req.dir, plan, o, log);
   write_outputs(req.dir, plan, o, figs, req.title, true);
   log("sweep: " + req.dir + "/report.md, report.svg, sweep.csv");
   if (interrupted) {

@@ -45,14 +45,12 @@ worker_actor::behavior_type controller(worker_actor::pointer, caf::actor main) {
   };
 }
 
-/// Ends `evs` and waits, at most `patience`, until every one of them is gone.
-/// Leaving with an evaluator still alive is what hung the worker at exit
-/// (1 run in ~6 under load): an evaluator finishing its last evaluation while
-/// the middleman stops can strand the result message, and with it a strong
-/// reference to the evaluator, in a broker that never runs again, so
-/// ~actor_system() waits for its detached thread forever. With `cancel`, the
-/// objective programs still running are killed first (the head no longer
-/// wants their results), so a long evaluation does not hold the exit up.
+/// Ends `evs` and waits, at most `patience`, until every one of them is gone,
+/// so that none is still evaluating (or answering the head) when the actor
+/// system shuts down. With `cancel`, the objective programs still running are
+/// killed first (the head no longer wants their results), so a long
+/// evaluation does not hold the exit up. (This alone did not cure the exit
+/// hang of cluster_test: see the watchdog in run_worker.)
 void retire(caf::scoped_actor& self, const std::vector<evaluator_actor>& evs, bool cancel,
             std::chrono::milliseconds patience) {
   if (cancel)

@@ -382,6 +382,13 @@ std::vector<proposal> engine::ask(std::size_t k) {
   };
   last_.failures = fail_us_.size();
   last_.feasibility_flat = !feasible_ || feasible_->flat();
+  auto proposals = [&] {
+    last_.acq_ms = ms_since(t1);
+    std::vector<proposal> out;
+    for (auto& u : chosen)
+      out.push_back(make_proposal(u, false));
+    return out;
+  };
   // Exploration: some points of the run are Thompson samples; they go first
   // and are pending for the acquisition's points of this ask.
   std::size_t n_ts = 0;
@@ -404,13 +411,8 @@ std::vector<proposal> engine::ask(std::size_t k) {
     last_.thompson = n_ts;
     k -= n_ts;
   }
-  if (k == 0) {
-    last_.acq_ms = ms_since(t1);
-    std::vector<proposal> out;
-    for (auto& u : chosen)
-      out.push_back(make_proposal(u, false));
-    return out;
-  }
+  if (k == 0)
+    return proposals();
   // Records one optimisation in the ask summary.
   auto take = [&](double plain, const acq_result& res) {
     last_.acq.push_back(res.summary);
@@ -459,11 +461,7 @@ std::vector<proposal> engine::ask(std::size_t k) {
       append_fixed(u);
     }
   }
-  last_.acq_ms = ms_since(t1);
-  std::vector<proposal> out;
-  for (auto& u : chosen)
-    out.push_back(make_proposal(u, false));
-  return out;
+  return proposals();
 }
 
 void engine::tell(const std::vector<observation>& obs) {

@@ -550,10 +550,10 @@ void cross_check(const settings& s, std::vector<std::string>& err) {
   if (s.ask_cost < 0.0 && s.ask_cost != -1.0)
     add("delay.ask-cost: must be >= 0, or -1 for the measured time, got "
         + exact(s.ask_cost));
-  if (s.clock == "virtual" && s.objective == "command")
+  if (s.virtual_clock() && s.objective == "command")
     add("delay.clock: the virtual clock simulates built-in objectives only: an external "
         "program takes the real time it takes (use delay.clock = \"real\")");
-  if (s.clock == "virtual" && s.cluster_port >= 0)
+  if (s.virtual_clock() && s.cluster_port >= 0)
     add("delay.clock: the virtual clock runs local evaluators only (cluster.port is set): "
         "remote workers answer in real time");
   if (s.clock == "real" && s.ask_cost != -1.0)

@@ -108,6 +108,8 @@ struct settings {
 
   /// The engine options these settings describe.
   engine_options engine() const;
+  /// delay.clock = "virtual".
+  bool virtual_clock() const { return clock == "virtual"; }
   /// The delay model these settings describe.
   delay_model delay() const;
   /// The search space: the built-in objective's box, or [space].

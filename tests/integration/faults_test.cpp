@@ -213,7 +213,7 @@ BOOST_AUTO_TEST_CASE(sigkill_then_resume_loses_nothing_and_completes_the_budget)
   const std::string out = d.path + "/out";
   const std::vector<std::string> args = {
     binary(), "run", source_dir() + "/config/branin-async.ini", "--output.dir=" + out,
-    "--delay.time-scale=0.05", "--experiment.num-observations=40",
+    "--delay.time-scale=0.2", "--experiment.num-observations=40",
     "--acquisition.samples=512", "--output.progress=never"};
   pid_t pid = start_program(args, "/dev/null", "/dev/null");
   // Kill it once 15 results are in.

@@ -197,7 +197,8 @@ command_outcome run_command(const objective_spec& spec, const std::string& log_d
         out = failed(attempt_status::error,
                      "cannot execute \"" + req.argv[0] + "\" (exit code 127)");
       else if (res.code != 0)
-        out = failed(attempt_status::error, "exit code " + std::to_string(res.code));
+        out = failed(attempt_status::error,
+                     "exit code " + std::to_string(res.code) + said_on_stderr(res.stderr_last));
       else
         parse_output(res.stdout_tail, out);
       break;

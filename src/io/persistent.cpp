@@ -254,7 +254,8 @@ command_outcome persistent_program::evaluate(const std::vector<double>& x, std::
     const std::string how = stop();
     return finish(failed(attempt_status::error,
                          "the program did not take the request (" + how
-                           + "); it is restarted for the next evaluation"));
+                           + "); it is restarted for the next evaluation"
+                           + said_on_stderr(err_log_.last_line())));
   }
   const bool has_timeout = spec_.timeout > 0.0;
   const auto deadline = t0 + std::chrono::duration_cast<clock_type::duration>(
@@ -314,7 +315,8 @@ command_outcome persistent_program::evaluate(const std::vector<double>& x, std::
       const std::string how = stop();
       return finish(failed(attempt_status::error,
                            "the program ended without answering (" + how
-                             + "); it is restarted for the next evaluation"));
+                             + "); it is restarted for the next evaluation"
+                             + said_on_stderr(err_log_.last_line())));
     }
   }
 }

@@ -98,7 +98,34 @@ capped_log::capped_log(const std::string& path, std::size_t limit) : limit_(limi
     fd_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
 }
 
+namespace {
+constexpr std::size_t line_limit = 200;
+bool blank(const std::string& s) {
+  return s.find_first_not_of(" \t\r") == std::string::npos;
+}
+} // namespace
+
+std::string said_on_stderr(const std::string& last_line) {
+  return last_line.empty() ? std::string() : "; stderr ended with: " + last_line;
+}
+
+std::string capped_log::last_line() const {
+  std::string s = blank(line_) ? last_ : line_;
+  while (!s.empty() && (s.back() == '\r' || s.back() == ' '))
+    s.pop_back();
+  return s;
+}
+
 void capped_log::write(const char* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (p[i] == '\n') {
+      if (!blank(line_))
+        last_.swap(line_);
+      line_.clear();
+    } else if (line_.size() < line_limit) {
+      line_.push_back(p[i]);
+    }
+  }
   if (!fd_)
     return;
   if (limit_ == 0) {
@@ -323,6 +350,7 @@ process_result run_process(const process_request& req) {
     // Anything the program left running in its group goes too.
     ::kill(-pid, SIGKILL);
   }
+  res.stderr_last = err_log.last_line();
   out_log.finish();
   err_log.finish();
   reap_group(pid);   // (a second time after end_group: a no-op)

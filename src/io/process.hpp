@@ -53,7 +53,7 @@ bool make_pipe(pipe_fds& out);
 class capped_log {
 public:
   capped_log() = default;
-  /// "" = a log that keeps nothing.
+  /// "" = a log that keeps nothing but its last_line().
   capped_log(const std::string& path, std::size_t limit);
   ~capped_log() { finish(); }
   capped_log(capped_log&&) noexcept = default;
@@ -64,12 +64,17 @@ public:
     head_ = o.head_;
     dropped_ = o.dropped_;
     tail_ = std::move(o.tail_);
+    line_ = std::move(o.line_);
+    last_ = std::move(o.last_);
     return *this;
   }
   void write(const char* p, std::size_t n);
   void write(const std::string& s) { write(s.data(), s.size()); }
   /// Writes the kept end (and the marker, if anything was dropped); closes.
   void finish();
+  /// The last line written that is not blank (a partial last line counts),
+  /// cut to 200 bytes: what a failure's reason quotes ("exit code 2: ...").
+  std::string last_line() const;
 
 private:
   unique_fd fd_;
@@ -77,6 +82,8 @@ private:
   std::size_t head_ = 0;
   std::size_t dropped_ = 0;
   std::string tail_;
+  std::string line_; ///< the line being written, at most line_limit bytes
+  std::string last_; ///< the last complete line that is not blank
 };
 
 /// A started program: its pid (= its process group) and the parent's ends
@@ -128,8 +135,14 @@ struct process_result {
   int code = 0;
   std::string error;       ///< why it could not start
   std::string stdout_tail; ///< the last bytes of stdout (at most 64 KiB)
+  std::string stderr_last; ///< the last line of stderr that is not blank
   double seconds = 0.0;    ///< wall time
 };
+
+/// "" for an empty line, else "; stderr ended with: LINE": what a failed
+/// attempt's reason adds so that the cause (a missing file, a traceback's
+/// last line) is in observations.csv and the closing report, not only the log.
+std::string said_on_stderr(const std::string& last_line);
 
 /// Runs the program to its end on the calling thread (call it from a thread
 /// of its own). stdout and stderr are streamed to their (capped) logs as they

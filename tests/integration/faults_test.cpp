@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(failing_hanging_and_garbage_evaluations_are_survived) {
       } else if (status == "error") {
         ++errors;
         BOOST_TEST(k == 1);
-        BOOST_TEST(reason == "exit code 3");
+        BOOST_TEST(reason == "exit code 3; stderr ended with: something went wrong", reason);
       } else if (status == "bad_output") {
         ++garbage;
         BOOST_TEST(k == 3);
@@ -155,7 +155,8 @@ BOOST_AUTO_TEST_CASE(a_persistent_program_that_crashes_hangs_lies_and_leaks_is_s
       crashes += k == 1;
       if (k == 1)
         BOOST_TEST((status == "error"
-                    && reason.find("the program ended without answering (exit code 3)") == 0u),
+                    && reason.find("the program ended without answering (exit code 3)") == 0u
+                    && reason.find("; stderr ended with: something went wrong") != std::string::npos),
                    reason);
       if (k == 2 && row[1] == "0")
         BOOST_TEST((status == "timeout" && reason.find("no reply after 4.5 s") == 0u), reason);

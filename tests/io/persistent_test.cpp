@@ -128,6 +128,9 @@ BOOST_AUTO_TEST_CASE(one_program_survives_everything_and_is_restarted_each_time)
     BOOST_TEST((crash.status == attempt_status::error));
     BOOST_TEST(crash.reason.find("ended without answering (exit code 3)") != std::string::npos,
                crash.reason);
+    // The cause is in the reason, not only in the log.
+    BOOST_TEST(crash.reason.find("; stderr ended with: crashing") != std::string::npos,
+               crash.reason);
     BOOST_TEST(eval(0.125).value == 0.125);
     BOOST_TEST(p.starts() == 2u);
 

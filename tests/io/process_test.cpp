@@ -44,6 +44,9 @@ BOOST_AUTO_TEST_CASE(exit_codes_signals_and_output) {
   auto three = sh("exit 3");
   BOOST_CHECK(three.how == end::exited);
   BOOST_TEST(three.code == 3);
+  BOOST_TEST(three.stderr_last == "");
+  auto said = sh("echo first >&2; echo 'No such file: data.csv' >&2; echo; exit 2");
+  BOOST_TEST(said.stderr_last == "No such file: data.csv");
   auto killed = sh("kill -9 $$");
   BOOST_CHECK(killed.how == end::signalled);
   BOOST_TEST(killed.code == SIGKILL);
@@ -98,6 +101,23 @@ BOOST_AUTO_TEST_CASE(no_descriptor_is_left_open_whatever_the_outcome) {
     BOOST_TEST(run_process(r).code == 126);
   }
   BOOST_TEST(open_fds() == before);
+}
+
+BOOST_AUTO_TEST_CASE(the_last_line_of_a_log_is_kept_short_and_not_blank) {
+  asyncbo::test::temp_dir d;
+  capped_log log(d.path + "/a.log", 64);   // far smaller than what is written
+  BOOST_TEST(log.last_line() == "");
+  log.write("Traceback (most recent call last):\n  File \"x.py\"\n");
+  BOOST_TEST(log.last_line() == "  File \"x.py\"");
+  log.write("ValueError: bad\r\n\n   \n");
+  BOOST_TEST(log.last_line() == "ValueError: bad");
+  log.write("partial ");
+  log.write("line");              // a last line without its newline counts
+  BOOST_TEST(log.last_line() == "partial line");
+  log.write("\n" + std::string(1000, 'x') + "\n");
+  BOOST_TEST(log.last_line() == std::string(200, 'x'));
+  BOOST_TEST(said_on_stderr("") == "");
+  BOOST_TEST(said_on_stderr("boom") == "; stderr ended with: boom");
 }
 
 BOOST_AUTO_TEST_CASE(unique_fd_closes_once) {

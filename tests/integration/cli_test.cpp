@@ -110,6 +110,18 @@ BOOST_AUTO_TEST_CASE(configuration_errors_exit_2_with_exact_messages) {
   auto r5 = run_program({binary(), "run", d.path + "/syntax.ini"});
   BOOST_TEST(r5.code == 2);
   BOOST_TEST(r5.err.find("not a valid INI file") != std::string::npos, r5.err);
+  // A directory or a binary file named as CONFIG is an error naming the
+  // path, before anything runs (it used to run the default experiment).
+  auto r6 = run_program({binary(), "run", d.path + "/", "--output.dir=" + d.path + "/out6"});
+  BOOST_TEST(r6.code == 2);
+  BOOST_TEST(r6.err.find("config file " + d.path + "/ is a directory") != std::string::npos,
+             r6.err);
+  auto r7 = run_program({binary(), "run", binary(), "--output.dir=" + d.path + "/out7"});
+  BOOST_TEST(r7.code == 2);
+  BOOST_TEST(r7.err.find("config file " + binary() + " is not text") != std::string::npos,
+             r7.err);
+  BOOST_TEST(!std::filesystem::exists(d.path + "/out6"));
+  BOOST_TEST(!std::filesystem::exists(d.path + "/out7"));
 }
 
 BOOST_AUTO_TEST_CASE(help_and_version_tell_the_truth) {

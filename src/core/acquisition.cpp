@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <random>
 #include <stdexcept>
 
 #include "core/space.hpp"
@@ -384,34 +385,62 @@ double feasibility_weighted::screen(const vec_ref& x) const {
   return base_.screen(x) + log_weight(x, nullptr);
 }
 
-std::size_t thompson_argmin(const gp& model, const mat& candidates, std::uint64_t seed) {
-  if (candidates.cols() == 0)
-    throw std::invalid_argument("thompson_argmin: no candidates");
-  vec mean;
-  mat cov;
-  model.predict_joint(candidates, mean, cov);
-  const Eigen::Index C = candidates.cols();
-  const double scale = std::max(cov.diagonal().maxCoeff(), 1e-300);
-  double jitter = 1e-10 * scale;
-  Eigen::LLT<mat> llt;
-  for (int attempt = 0; attempt < 8; ++attempt, jitter *= 100.0) {
-    llt.compute(cov + jitter * mat::Identity(C, C));
-    if (llt.info() == Eigen::Success)
-      break;
-  }
+posterior_sample::posterior_sample(const gp& model, std::size_t features, std::uint64_t seed)
+    : model_(model) {
+  if (features == 0)
+    throw std::invalid_argument("posterior_sample: features must be >= 1");
+  if (!model.ok())
+    throw std::invalid_argument("posterior_sample: the model did not factorise");
+  const auto D = Eigen::Index(model.dim());
+  const auto m = Eigen::Index(features);
+  const gp_hyper& h = model.hyper();
   rng_type rng(seed);
   std::normal_distribution<double> normal(0.0, 1.0);
-  vec eps(C);
-  for (Eigen::Index i = 0; i < C; ++i)
-    eps[i] = normal(rng);
-  vec f = mean;
-  if (llt.info() == Eigen::Success)
-    f += llt.matrixL() * eps;
-  else // a covariance that never factorises: independent draws (the marginals)
-    f += (cov.diagonal().array().max(0.0).sqrt() * eps.array()).matrix();
-  Eigen::Index best = 0;
-  f.minCoeff(&best);
-  return static_cast<std::size_t>(best);
+  std::chi_squared_distribution<double> chi2(5.0);
+  std::uniform_real_distribution<double> uniform(0.0, 2.0 * 3.14159265358979323846);
+  omega_.resize(D, m);
+  phase_.resize(m);
+  weight_.resize(m);
+  const double amplitude = std::sqrt(2.0 * h.variance / double(m));
+  for (Eigen::Index j = 0; j < m; ++j) {
+    const double scale = 1.0 / std::sqrt(chi2(rng) / 5.0);
+    for (Eigen::Index d = 0; d < D; ++d)
+      omega_(d, j) = normal(rng) * scale / h.lengthscales[d];
+    phase_[j] = uniform(rng);
+    weight_[j] = amplitude * normal(rng);
+  }
+  // v = (K + s_n^2 I)^-1 (y - c - Phi w - e), the noise the factor holds.
+  const mat& X = model.X();
+  const double noise_sd = std::sqrt(model.noise_variance() + model.jitter());
+  mat r(X.cols(), 1);
+  const mat phases = (omega_.transpose() * X).colwise() + phase_; // m x n
+  for (Eigen::Index i = 0; i < X.cols(); ++i)
+    r(i, 0) = model.y()[i] - h.mean - weight_.dot(phases.col(i).array().cos().matrix())
+              - noise_sd * normal(rng);
+  model.solve_lower(r);
+  model.solve_upper(r);
+  v_ = r.col(0);
+}
+
+double posterior_sample::value(const vec_ref& x, vec* grad) const {
+  const vec arg = (omega_.transpose() * x) + phase_;
+  double f = model_.hyper().mean + weight_.dot(arg.array().cos().matrix());
+  const matern52& k = model_.kernel();
+  const mat& X = model_.X();
+  for (Eigen::Index i = 0; i < X.cols(); ++i)
+    f += k(x, X.col(i)) * v_[i];
+  if (grad) {
+    *grad = omega_ * (-weight_.array() * arg.array().sin()).matrix();
+    *grad += model_.weighted_kernel_grad(x, v_);
+  }
+  return f;
+}
+
+double posterior_sample::log_value(const vec_ref& x, vec* grad) const {
+  const double f = value(x, grad);
+  if (grad)
+    *grad = -*grad;
+  return -f;
 }
 
 } // namespace asyncbo

@@ -54,14 +54,42 @@ private:
 
 // -- batch MC EI -------------------------------------------------------------------
 
-/// Thompson sampling on a finite set (the asynchronous Thompson sampling of
-/// Kandasamy et al. 2018, used here for one exploring point in some asks):
-/// one draw of the joint posterior at the columns of `candidates` (D x C),
-/// and the index of its smallest value. The posterior covariance gets a
-/// relative jitter of 1e-10 of its largest diagonal entry, multiplied by 100
-/// until it factorises. Deterministic for a seed; no gradient (a discrete
-/// choice).
-std::size_t thompson_argmin(const gp& model, const mat& candidates, std::uint64_t seed);
+/// One draw of the GP posterior as a function of x, by pathwise conditioning;
+/// its minimiser is a Thompson sample (the asynchronous Thompson sampling of
+/// Kandasamy et al. 2018, used for the exploring points of some asks)
+/// (Wilson et al. 2020, "Efficiently sampling functions from Gaussian process
+/// posteriors", eq. 13; the "decoupled" sampler of BoTorch's
+/// get_matheron_path_model and GPflux):
+///
+///   f(x) = c + phi(x)^T w + k(x, X) v,   v = (K + s_n^2 I)^-1 (y - c - Phi w - e),
+///
+/// phi: `features` random Fourier features of the Matern-5/2 ARD kernel
+/// (Rahimi and Recht 2007): phi_j(x) = sqrt(2 s2 / m) cos(omega_j . x + b_j),
+/// omega_j = z_j / (l sqrt(u_j / 5)), z_j ~ N(0, I), u_j ~ chi2(5) (the
+/// kernel's spectral density is a Student-t with 2 nu = 5 degrees of
+/// freedom), b_j ~ U(0, 2 pi); w ~ N(0, I_m) and e ~ N(0, (s_n^2 + jitter) I).
+/// Over draws its mean and covariance are the posterior's exactly (the
+/// features' kernel is unbiased; only each draw's prior part is approximate).
+/// Unlike a joint draw on a finite set (an O(C^3) Cholesky, and a minimiser
+/// only among the C points), one draw costs O(n^2) once and O((m + n) D)
+/// per evaluation, and is differentiable, so its minimiser can be refined by
+/// L-BFGS-B. As a target, log_value is -f (its maximiser is f's minimiser).
+class posterior_sample final : public acquisition_target {
+public:
+  posterior_sample(const gp& model, std::size_t features, std::uint64_t seed);
+  std::size_t dim() const override { return model_.dim(); }
+  /// f(x), with its gradient if `grad` is given.
+  double value(const vec_ref& x, vec* grad) const;
+  double log_value(const vec_ref& x, vec* grad) const override;
+
+private:
+  const gp& model_;
+  mat omega_;      ///< D x m frequencies
+  vec phase_;      ///< m phases b_j
+  vec weight_;     ///< m weights sqrt(2 s2 / m) w_j
+  vec v_;          ///< n update weights
+};
+
 
 /// Options of the Monte-Carlo batch expected improvement.
 struct qei_options {

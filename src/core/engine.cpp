@@ -151,6 +151,12 @@ std::string engine_options::validate() const {
     add("refit-growth must be finite and >= 0");
   if (thompson_every > 0 && thompson_candidates == 0)
     add("thompson-candidates must be >= 1 when thompson-every is set");
+  if (thompson_every > 0 && thompson_features == 0)
+    add("thompson-features must be >= 1 when thompson-every is set");
+  if (thompson_every > 0 && optimizer.restarts > thompson_candidates)
+    add("thompson-candidates (" + std::to_string(thompson_candidates)
+        + ") must be >= the optimiser's restarts (" + std::to_string(optimizer.restarts)
+        + ") when thompson-every is set");
   return out;
 }
 
@@ -396,16 +402,18 @@ std::vector<proposal> engine::ask(std::size_t k) {
     if (opts_.thompson_every > 0 && ++points_asked_ % opts_.thompson_every == 0)
       ++n_ts;
   if (n_ts > 0) {
-    sobol_sequence sobol(D, true, derive_seed(ask_seed, 60));
+    // Each is the minimiser of one posterior draw (a function, pathwise
+    // conditioning): screened on thompson_candidates Sobol points and the
+    // around-best ones, then refined by L-BFGS-B like any acquisition.
     const mat near = around_best_candidates(1, derive_seed(ask_seed, 61));
-    mat cand(D, Eigen::Index(opts_.thompson_candidates) + near.cols());
-    cand.leftCols(Eigen::Index(opts_.thompson_candidates)) = sobol.take(opts_.thompson_candidates);
-    cand.rightCols(near.cols()) = near;
-    for (Eigen::Index j = 0; j < cand.cols(); ++j)
-      cand.col(j) = space_.snap_unit(cand.col(j));
+    acq_optimizer_options o = opts_.optimizer;
+    o.screening_points = opts_.thompson_candidates;
     for (std::size_t i = 0; i < n_ts; ++i) {
-      const std::size_t j = thompson_argmin(model, cand, derive_seed(ask_seed, 62 + i));
-      chosen.push_back(cand.col(Eigen::Index(j)));
+      const posterior_sample path(model, opts_.thompson_features, derive_seed(ask_seed, 62 + i));
+      auto res = maximize_acquisition(path, o, derive_seed(ask_seed, 60 + 8 * (i + 1)), exec_,
+                                      near, &space_);
+      last_.acq.push_back(res.summary);
+      chosen.push_back(std::move(res.x));
       append_fixed(chosen.back());
     }
     last_.thompson = n_ts;

@@ -83,14 +83,17 @@ struct engine_options {
   /// screening points late in a run. 0 disables.
   std::size_t around_best = 200;
   /// Every this-many-th asked point (counted over the run) is a Thompson
-  /// sample instead of the acquisition's choice: one draw of the posterior
-  /// on thompson_candidates scrambled Sobol points plus the around-best
-  /// candidates, its argmin (thompson_argmin). The other points of that ask
-  /// treat it as pending. 0 = never. Default 4 (BENCHMARKS.md §16: fewer
-  /// trapped runs and lower regret on every function of the suite and on
-  /// the seed experiment); the trieste preset sets 0.
+  /// sample instead of the acquisition's choice: the minimiser of one
+  /// posterior draw as a function (posterior_sample, thompson_features
+  /// random features), screened on thompson_candidates scrambled Sobol
+  /// points plus the around-best candidates and refined by L-BFGS-B (the
+  /// optimiser's restarts). The other points of that ask treat it as
+  /// pending. 0 = never. Default 4 (BENCHMARKS.md §16: fewer trapped runs
+  /// and lower regret on every function of the suite and on the seed
+  /// experiment); the trieste preset sets 0.
   std::size_t thompson_every = 4;
   std::size_t thompson_candidates = 1024;
+  std::size_t thompson_features = 1024;
   /// Failed points (tell_failure) teach a model of the probability of
   /// success, which weights every acquisition (objective.on-failure =
   /// "learn"); false: they are only forgotten ("forget").

@@ -263,14 +263,52 @@ bool engine::refit() {
   return model_->ok();
 }
 
+std::vector<std::size_t> data_subset(const std::vector<double>& y, std::size_t m) {
+  const std::size_t n = y.size();
+  std::vector<std::size_t> all(n);
+  for (std::size_t i = 0; i < n; ++i)
+    all[i] = i;
+  if (m == 0 || n <= m)
+    return all;
+  // The m / 2 lowest values (ties by index), then an even spread over the
+  // rest in the order told.
+  std::vector<std::size_t> by_value = all;
+  const std::size_t best = m / 2;
+  std::partial_sort(by_value.begin(), by_value.begin() + std::ptrdiff_t(best), by_value.end(),
+                    [&](std::size_t a, std::size_t b) {
+                      return y[a] < y[b] || (y[a] == y[b] && a < b);
+                    });
+  std::vector<bool> in(n, false);
+  for (std::size_t i = 0; i < best; ++i)
+    in[by_value[i]] = true;
+  std::vector<std::size_t> rest;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!in[i])
+      rest.push_back(i);
+  const std::size_t spread = m - best;
+  for (std::size_t k = 0; k < spread; ++k)
+    in[rest[(k * rest.size()) / spread]] = true;
+  std::vector<std::size_t> out;
+  out.reserve(m);
+  for (std::size_t i = 0; i < n; ++i)
+    if (in[i])
+      out.push_back(i);
+  return out;
+}
+
 void engine::fit_model() {
   const std::size_t n = ys_.size(), D = space_.unit_dim();
-  mat X(D, n);
-  vec y(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    X.col(i) = us_[i];
-    y[i] = ys_[i];
-  }
+  auto data = [&](const std::vector<std::size_t>& idx, mat& X, vec& y) {
+    X.resize(Eigen::Index(D), Eigen::Index(idx.size()));
+    y.resize(Eigen::Index(idx.size()));
+    for (std::size_t k = 0; k < idx.size(); ++k) {
+      X.col(Eigen::Index(k)) = us_[idx[k]];
+      y[Eigen::Index(k)] = ys_[idx[k]];
+    }
+  };
+  mat X;
+  vec y;
+  data(data_subset(ys_, 0), X, y);
   if (!have_prior_) {
     // As Trieste's build_gpr: priors, initial values and the default noise
     // come from the data of the first fit and then stay fixed.
@@ -300,23 +338,27 @@ void engine::fit_model() {
                    || double(n) >= (1.0 + opts_.refit_growth) * double(n_at_fit_);
   last_.refitted = true;
   last_.hyper_fitted = due;
+  if (due && opts_.max_exact > 0 && n > opts_.max_exact)
+    data(data_subset(ys_, opts_.max_exact), X, y);
   if (due) {
     rng_type rng(derive_seed(seed_, 0xF17ull + asks_));
     last_.fit = fit_gp_map(X, y, prior_, noise_, hyper_, opts_.fit, rng);
     noise_ = last_.fit.noise_variance;
     asks_at_fit_ = asks_;
     n_at_fit_ = n;
-  } else if (model_ && model_->ok() && model_->size() < n) {
+  } else if (model_ && model_->ok() && n_built_ < n) {
     // Same hyper-parameters, data only appended (tell never removes):
     // extend the factor by the new block instead of refactorising.
-    const auto old_n = static_cast<Eigen::Index>(model_->size());
-    model_ = std::make_unique<gp>(
-      model_->extended(X.rightCols(static_cast<Eigen::Index>(n) - old_n),
-                       y.tail(static_cast<Eigen::Index>(n) - old_n)));
+    const auto added = static_cast<Eigen::Index>(n - n_built_);
+    model_ = std::make_unique<gp>(model_->extended(X.rightCols(added), y.tail(added)));
+    n_built_ = n;
     fitted_version_ = data_version_;
     return;
+  } else if (opts_.max_exact > 0 && n > opts_.max_exact) {
+    data(data_subset(ys_, opts_.max_exact), X, y);
   }
   model_ = std::make_unique<gp>(std::move(X), std::move(y), hyper_, noise_);
+  n_built_ = n;
   fitted_version_ = data_version_;
 }
 
@@ -364,6 +406,7 @@ std::vector<proposal> engine::ask(std::size_t k) {
     return random_points(k, ask_status::model_failed);
   }
   const gp& model = *model_;
+  last_.model_points = model.size();
   auto t1 = clock::now();
   const std::size_t D = space_.unit_dim();
   const double eta = incumbent_eta(model);

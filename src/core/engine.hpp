@@ -108,6 +108,16 @@ struct engine_options {
   /// Trieste does). Every fit is warm-started from the last hyper-parameters.
   std::size_t refit_every = 1;
   double refit_growth = 0.25;
+  /// Large data (model.max-exact): with more observations than this at a
+  /// fit, the GP is fitted and conditioned on a subset of max_exact of them
+  /// (subset of data, Rasmussen and Williams 2006, sec. 8.3.1): the
+  /// max_exact / 2 lowest values and, from the rest, an even spread over
+  /// the order in which they were told. The incumbent region keeps all its
+  /// data, the rest of the space a thinner cover. Points told between fits
+  /// are appended (the factor is extended), so the model holds at most
+  /// max_exact points plus those of one refit interval. 0 = never.
+  /// Error against the exact GP: BENCHMARKS.md section 18.
+  std::size_t max_exact = 2000;
 
   /// Empty if valid, else every problem, one per line, each naming the
   /// option and the rule.
@@ -145,11 +155,18 @@ enum class ask_status {
 
 const char* to_string(ask_status s);
 
+/// The observations a GP of at most m points is fitted on (engine_options::
+/// max_exact): all of them if n <= m or m = 0, else the m / 2 lowest values
+/// (ties by index) and m - m / 2 spread evenly, in the order told, over the
+/// rest. Indices in increasing order.
+std::vector<std::size_t> data_subset(const std::vector<double>& y, std::size_t m);
+
 /// What one ask did and how long its parts took.
 struct ask_summary {
   ask_status status = ask_status::ok;
   std::size_t k = 0;
-  std::size_t data = 0;        ///< observations in the model
+  std::size_t data = 0;        ///< observations told (successes)
+  std::size_t model_points = 0; ///< of which in the model (model.max-exact)
   std::size_t pending = 0;     ///< pending points before the ask
   bool refitted = false;       ///< false if the data had not changed
   /// The hyper-parameters were fitted (MAP) at this ask; false: reused
@@ -279,6 +296,7 @@ private:
   std::uint64_t points_asked_ = 0;   ///< model-based points, for thompson_every
   std::uint64_t asks_at_fit_ = 0;    ///< asks_ at the last MAP fit
   std::size_t n_at_fit_ = 0;         ///< observations at the last MAP fit
+  std::size_t n_built_ = 0;          ///< observations told when model_ was built
   point_id next_id_ = 0;
   std::map<point_id, proposal> pending_;
   std::vector<vec> xs_;        ///< space coordinates

@@ -299,6 +299,9 @@ const std::vector<entry>& entries() {
     v.push_back(real_key("model", "refit-growth", &settings::refit_growth, 0.0, false,
                          "with refit-every > 1: fit anyway once the data grew by this "
                          "fraction since the last fit"));
+    v.push_back(int_key("model", "max-exact", &settings::max_exact, 0, 100000000,
+                        "beyond this many observations the GP is fitted on a subset of "
+                        "this many (the best half and a spread of the rest); 0 = all"));
     v.push_back(string_key("model", "lengthscale-prior", &settings::lengthscale_prior,
                            {"trieste", "dimension-scaled"},
                            "LogNormal length-scale prior: Trieste's (median 0.2 sqrt(D), "
@@ -591,6 +594,7 @@ engine_options settings::engine() const {
   o.learn_noise = model_noise == "learn";
   o.learn_failures = on_failure == "learn";
   o.refit_every = static_cast<std::size_t>(refit_every);
+  o.max_exact = static_cast<std::size_t>(max_exact);
   o.refit_growth = refit_growth;
   parse_lengthscale_prior(lengthscale_prior, o.lengthscale_prior);
   o.qei.samples = static_cast<std::size_t>(samples);

@@ -51,6 +51,7 @@ struct settings {
   double likelihood_variance = 0.0;
   std::string model_noise = "learn";
   std::int64_t refit_every = 1;
+  std::int64_t max_exact = 2000;
   double refit_growth = 0.25;
   std::string lengthscale_prior = "trieste";
   // [delay]

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -415,6 +416,101 @@ BOOST_AUTO_TEST_CASE(refit_every_one_is_every_ask_and_zero_is_refused) {
     BOOST_TEST(e.last_ask().hyper_fitted);
     e.tell({{p[0].id, p[0].x, f(p[0].x)}});
   }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// model.max-exact: a subset of data beyond it.
+BOOST_AUTO_TEST_SUITE(large_data)
+
+BOOST_AUTO_TEST_CASE(the_data_subset_keeps_the_best_half_and_spreads_the_rest) {
+  std::vector<double> y;
+  for (int i = 0; i < 100; ++i)
+    y.push_back(double((i * 37) % 100));   // a permutation of 0..99
+  BOOST_TEST(data_subset(y, 0).size() == 100u);
+  BOOST_TEST(data_subset(y, 100).size() == 100u);
+  const auto s = data_subset(y, 20);
+  BOOST_TEST(s.size() == 20u);
+  BOOST_TEST(std::is_sorted(s.begin(), s.end()));
+  BOOST_TEST((std::adjacent_find(s.begin(), s.end()) == s.end()));   // no index twice
+  std::set<double> kept;
+  for (auto i : s)
+    kept.insert(y[i]);
+  for (double v = 0; v < 10; ++v)                // the 10 lowest values are all in
+    BOOST_TEST(kept.count(v) == 1u, v);
+  // The other 10 are spread over the order told: some early, some late.
+  std::vector<std::size_t> others;
+  for (auto i : s)
+    if (y[i] >= 10)
+      others.push_back(i);
+  BOOST_TEST(others.size() == 10u);
+  BOOST_TEST(others.front() < 10u);
+  BOOST_TEST(others.back() > 80u);
+}
+
+BOOST_AUTO_TEST_CASE(beyond_max_exact_the_model_is_a_subset_close_to_the_exact_one) {
+  // Branin, 300 random observations: the exact GP against one on 120 of
+  // them. The subset model holds 120 points plus those told between fits,
+  // and where it matters (around the best observations) its posterior mean
+  // is close to the exact one's.
+  const auto& f = *find_test_function("scaled-branin");
+  auto o = fast_options(rule_kind::async_joint, acquisition_kind::batch_mc_ei);
+  o.refit_every = 3;
+  engine exact(f.space(), o, 3);
+  o.max_exact = 120;
+  engine sub(f.space(), o, 3);
+  rng_type rng(8);
+  std::vector<observation> obs;
+  const mat U = uniform_unit(2, 300, rng);
+  for (Eigen::Index i = 0; i < U.cols(); ++i) {
+    vec x = f.space().from_unit(U.col(i));
+    obs.push_back({std::nullopt, x, f(x)});
+  }
+  exact.tell(obs);
+  sub.tell(obs);
+  (void) exact.ask(1);
+  (void) sub.ask(1);
+  BOOST_TEST(exact.last_ask().model_points == 300u);
+  BOOST_TEST(sub.last_ask().model_points == 120u);
+  BOOST_TEST(sub.last_ask().data == 300u);
+  BOOST_TEST(sub.last_ask().hyper_fitted);
+  // Points near the 10 best observations.
+  std::vector<std::size_t> order(obs.size());
+  for (std::size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return obs[a].y < obs[b].y; });
+  double err = 0.0, spread = 0.0;
+  int count = 0;
+  for (int k = 0; k < 10; ++k) {
+    const vec u0 = f.space().to_unit(obs[order[std::size_t(k)]].x);
+    const mat near = uniform_unit(2, 5, rng);
+    for (Eigen::Index j = 0; j < near.cols(); ++j) {
+      const vec u = (u0 + 0.1 * (near.col(j).array() - 0.5).matrix()).cwiseMax(0.0).cwiseMin(1.0);
+      double me, ve, ms, vs;
+      exact.model()->predict(u, me, ve);
+      sub.model()->predict(u, ms, vs);
+      err = std::max(err, std::abs(me - ms));
+      spread = std::max(spread, std::abs(me - obs[order[0]].y));
+      ++count;
+    }
+  }
+  // Scaled Branin has unit variance: the largest gap near the best points
+  // is a small fraction of the values' spread there.
+  BOOST_TEST_MESSAGE("max |mean_exact - mean_subset| near the best: " << err << " (spread "
+                     << spread << ")");
+  BOOST_TEST(count == 50);
+  BOOST_TEST(err < 0.05 * spread, "max |mean_exact - mean_subset| " << err << ", spread " << spread);
+  // Between fits new points are appended to the subset model.
+  std::vector<observation> more;
+  for (int i = 0; i < 2; ++i) {
+    vec x = f.space().from_unit(uniform_unit(2, 1, rng).col(0));
+    more.push_back({std::nullopt, x, f(x)});
+  }
+  sub.tell(more);
+  (void) sub.ask(1);
+  BOOST_TEST(!sub.last_ask().hyper_fitted);
+  BOOST_TEST(sub.last_ask().model_points == 122u);
+  BOOST_TEST(sub.last_ask().data == 302u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

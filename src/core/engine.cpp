@@ -155,8 +155,8 @@ std::string engine_options::validate() const {
     add("thompson-features must be >= 1 when thompson-every is set");
   if (thompson_every > 0 && optimizer.restarts > thompson_candidates)
     add("thompson-candidates (" + std::to_string(thompson_candidates)
-        + ") must be >= the optimiser's restarts (" + std::to_string(optimizer.restarts)
-        + ") when thompson-every is set");
+        + ") must be >= restarts (" + std::to_string(optimizer.restarts)
+        + ") when thompson-every is set: each Thompson draw is screened on them");
   return out;
 }
 

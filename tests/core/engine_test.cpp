@@ -153,6 +153,19 @@ BOOST_AUTO_TEST_CASE(options_are_validated) {
   acquisition_kind a;
   BOOST_TEST(parse_acquisition("local-penalization", a));
   BOOST_TEST(!parse_acquisition("lp", a));
+  // Thompson draws are screened on thompson_candidates points, refined from
+  // the best `restarts` of them.
+  o = engine_options{};
+  o.thompson_candidates = 5;
+  o.optimizer.restarts = 8;
+  BOOST_TEST(o.validate()
+             == "thompson-candidates (5) must be >= restarts (8) when thompson-every is set: "
+                "each Thompson draw is screened on them");
+  o.thompson_every = 0;
+  BOOST_TEST(o.validate().empty());
+  o = engine_options{};
+  o.thompson_features = 0;
+  BOOST_TEST(o.validate() == "thompson-features must be >= 1 when thompson-every is set");
 }
 
 BOOST_AUTO_TEST_CASE(every_rule_and_function_combination_asks) {

@@ -276,8 +276,8 @@ const std::vector<entry>& entries() {
                         "preset's (asyncbo 4, trieste 0)"));
     v.push_back(int_key("acquisition", "thompson-candidates", &settings::thompson_candidates,
                         1, 100000,
-                        "scrambled Sobol points a Thompson draw is taken on (plus the "
-                        "around-best ones); its cost grows as the cube"));
+                        "scrambled Sobol points a Thompson draw is screened on (plus the "
+                        "around-best ones) before L-BFGS-B refines its minimiser"));
     v.push_back(int_key("acquisition", "around-best", &settings::around_best, 0, 1000000,
                         "extra screening points near the best observations "
                         "(0 = none)"));

@@ -385,10 +385,13 @@ double feasibility_weighted::screen(const vec_ref& x) const {
   return base_.screen(x) + log_weight(x, nullptr);
 }
 
-posterior_sample::posterior_sample(const gp& model, std::size_t features, std::uint64_t seed)
-    : model_(model) {
+posterior_sample::posterior_sample(const gp& model, std::size_t features, std::uint64_t seed,
+                                   double scale)
+    : model_(model), scale_(scale) {
   if (features == 0)
     throw std::invalid_argument("posterior_sample: features must be >= 1");
+  if (!(scale > 0.0) || !std::isfinite(scale))
+    throw std::invalid_argument("posterior_sample: scale must be finite and > 0");
   if (!model.ok())
     throw std::invalid_argument("posterior_sample: the model did not factorise");
   const auto D = Eigen::Index(model.dim());
@@ -433,7 +436,13 @@ double posterior_sample::value(const vec_ref& x, vec* grad) const {
     *grad = omega_ * (-weight_.array() * arg.array().sin()).matrix();
     *grad += model_.weighted_kernel_grad(x, v_);
   }
-  return f;
+  if (scale_ == 1.0)
+    return f;
+  vec dmu;
+  const double mu = model_.mean_at(x, grad ? &dmu : nullptr);
+  if (grad)
+    *grad = dmu + scale_ * (*grad - dmu);
+  return mu + scale_ * (f - mu);
 }
 
 double posterior_sample::log_value(const vec_ref& x, vec* grad) const {

@@ -76,7 +76,11 @@ private:
 /// L-BFGS-B. As a target, log_value is -f (its maximiser is f's minimiser).
 class posterior_sample final : public acquisition_target {
 public:
-  posterior_sample(const gp& model, std::size_t features, std::uint64_t seed);
+  /// scale > 0 widens (> 1) the draw around the posterior mean:
+  /// f_s = mu + scale (f - mu), a draw from the posterior with its
+  /// covariance times scale^2 (1 = the posterior itself).
+  posterior_sample(const gp& model, std::size_t features, std::uint64_t seed,
+                   double scale = 1.0);
   std::size_t dim() const override { return model_.dim(); }
   /// f(x), with its gradient if `grad` is given.
   double value(const vec_ref& x, vec* grad) const;
@@ -88,6 +92,7 @@ private:
   vec phase_;      ///< m phases b_j
   vec weight_;     ///< m weights sqrt(2 s2 / m) w_j
   vec v_;          ///< n update weights
+  double scale_ = 1.0;
 };
 
 

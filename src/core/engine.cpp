@@ -151,6 +151,8 @@ std::string engine_options::validate() const {
     add("refit-growth must be finite and >= 0");
   if (thompson_every > 0 && thompson_candidates == 0)
     add("thompson-candidates must be >= 1 when thompson-every is set");
+  if (!(thompson_scale > 0.0) || !std::isfinite(thompson_scale))
+    add("thompson-scale must be finite and > 0");
   if (thompson_every > 0 && thompson_features == 0)
     add("thompson-features must be >= 1 when thompson-every is set");
   if (thompson_every > 0 && optimizer.restarts > thompson_candidates)
@@ -452,7 +454,8 @@ std::vector<proposal> engine::ask(std::size_t k) {
     acq_optimizer_options o = opts_.optimizer;
     o.screening_points = opts_.thompson_candidates;
     for (std::size_t i = 0; i < n_ts; ++i) {
-      const posterior_sample path(model, opts_.thompson_features, derive_seed(ask_seed, 62 + i));
+      const posterior_sample path(model, opts_.thompson_features, derive_seed(ask_seed, 62 + i),
+                                  opts_.thompson_scale);
       auto res = maximize_acquisition(path, o, derive_seed(ask_seed, 60 + 8 * (i + 1)), exec_,
                                       near, &space_);
       last_.acq.push_back(res.summary);

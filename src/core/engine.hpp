@@ -94,6 +94,8 @@ struct engine_options {
   std::size_t thompson_every = 4;
   std::size_t thompson_candidates = 1024;
   std::size_t thompson_features = 1024;
+  /// Widens each draw around the posterior mean (posterior_sample's scale).
+  double thompson_scale = 1.0;
   /// Failed points (tell_failure) teach a model of the probability of
   /// success, which weights every acquisition (objective.on-failure =
   /// "learn"); false: they are only forgotten ("forget").

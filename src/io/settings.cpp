@@ -274,6 +274,9 @@ const std::vector<entry>& entries() {
                         "posterior draw on 1024 Sobol + around-best points, its "
                         "argmin) instead of the acquisition's; 0 = never, -1 = the "
                         "preset's (asyncbo 4, trieste 0)"));
+    v.push_back(real_key("acquisition", "thompson-scale", &settings::thompson_scale, 0.0, true,
+                         "widens each Thompson draw around the posterior mean (its "
+                         "covariance times the square; 1 = the posterior)"));
     v.push_back(int_key("acquisition", "thompson-candidates", &settings::thompson_candidates,
                         1, 100000,
                         "scrambled Sobol points a Thompson draw is screened on (plus the "
@@ -623,6 +626,7 @@ engine_options settings::engine() const {
   if (thompson_every >= 0)
     o.thompson_every = static_cast<std::size_t>(thompson_every);
   o.thompson_candidates = static_cast<std::size_t>(thompson_candidates);
+  o.thompson_scale = thompson_scale;
   return o;
 }
 

@@ -43,6 +43,7 @@ struct settings {
   std::int64_t around_best = 200;
   std::int64_t thompson_every = -1;   ///< -1: the preset's
   std::int64_t thompson_candidates = 1024;
+  double thompson_scale = 1.0;
   double temperature = 1e-6;
   double jitter = 1e-6;
   std::int64_t lp_samples = 500;

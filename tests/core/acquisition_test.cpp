@@ -42,16 +42,18 @@ BOOST_DATA_TEST_CASE(ei_log_gradient_matches_finite_differences,
 BOOST_DATA_TEST_CASE(posterior_sample_gradient_matches_finite_differences,
                      bdata::make({1u, 2u, 3u}), seed) {
   gp model = fitted_gp(seed % 2 ? "scaled-branin" : "hartmann3", 14, seed, 1e-4);
-  posterior_sample path(model, 256, seed + 7);
   rng_type rng(seed + 200);
-  for (int rep = 0; rep < 5; ++rep) {
-    vec x = uniform_unit(model.dim(), 1, rng).col(0);
-    vec g;
-    const double v = path.log_value(x, &g);
-    BOOST_TEST(v == -path.value(x, nullptr));
-    vec fd = fd_gradient([&](const vec& z) { return path.log_value(z, nullptr); }, x);
-    BOOST_TEST(grad_error(g, fd, 1e-4) < 1e-5, "g " << g.transpose() << " fd "
-                                                 << fd.transpose());
+  for (double scale : {1.0, 2.5}) {
+    posterior_sample path(model, 256, seed + 7, scale);
+    for (int rep = 0; rep < 5; ++rep) {
+      vec x = uniform_unit(model.dim(), 1, rng).col(0);
+      vec g;
+      const double v = path.log_value(x, &g);
+      BOOST_TEST(v == -path.value(x, nullptr));
+      vec fd = fd_gradient([&](const vec& z) { return path.log_value(z, nullptr); }, x);
+      BOOST_TEST(grad_error(g, fd, 1e-4) < 1e-5, "scale " << scale << " g " << g.transpose()
+                                                  << " fd " << fd.transpose());
+    }
   }
 }
 
@@ -86,6 +88,16 @@ BOOST_AUTO_TEST_CASE(posterior_samples_have_the_posterior_mean_and_covariance) {
   const double corr = cov(1, 2) / std::sqrt(cov(1, 1) * cov(2, 2));
   const double corr_hat = c_hat(1, 2) / std::sqrt(c_hat(1, 1) * c_hat(2, 2));
   BOOST_TEST(std::abs(corr_hat - corr) < 0.1, corr_hat << " vs " << corr);
+  // A widened draw (scale 2) has the same mean and four times the variance.
+  vec g2(draws);
+  for (int s = 0; s < draws; ++s)
+    g2[s] = posterior_sample(model, 512, std::uint64_t(s), 2.0).value(Q.col(1), nullptr);
+  const double m2 = g2.mean();
+  const double v2 = (g2.array() - m2).square().sum() / double(draws - 1);
+  BOOST_TEST(std::abs(m2 - mean[1]) < 4.5 * 2.0 * std::sqrt(cov(1, 1) / double(draws)));
+  BOOST_TEST(v2 / cov(1, 1) > 4.0 * 0.85, v2 / cov(1, 1));
+  BOOST_TEST(v2 / cov(1, 1) < 4.0 * 1.15, v2 / cov(1, 1));
+  BOOST_CHECK_THROW(posterior_sample(model, 8, 1, 0.0), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(posterior_samples_are_seeded_explore_and_are_minimised) {

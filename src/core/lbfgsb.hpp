@@ -2,6 +2,7 @@
 // A thin, exception-free layer over LBFGSpp's L-BFGS-B solver.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -28,6 +29,14 @@ struct lbfgsb_options {
   double relative_decrease = 2.220446049250313e-09; ///< SciPy ftol
   int max_iterations = 1000;
   int max_linesearch = 20;            ///< SciPy maxls
+  /// When LBFGSpp's More-Thuente line search fails (it needs the strong
+  /// Wolfe curvature condition, which a function with kinks, such as a
+  /// Monte-Carlo q-EI where the batch's argmin switches, may never meet),
+  /// continue from the best point with a fresh memory and a backtracking
+  /// line search that needs sufficient decrease only (armijo_backtracking):
+  /// the L-BFGS-B paper's remedy of discarding the corrections and
+  /// restarting. BENCHMARKS.md section 19.
+  bool backtracking_fallback = true;
 
   /// Empty if valid, else a message naming the option and the rule.
   std::string validate() const {
@@ -42,6 +51,34 @@ struct lbfgsb_options {
     if (max_linesearch < 1)
       return "lbfgsb: max_linesearch must be >= 1";
     return {};
+  }
+};
+
+/// A line-search policy for LBFGSpp's LBFGSBSolver: halve the step from
+/// min(1, step_max) until f decreases by at least ftol * step * g'd (Armijo),
+/// at most max_linesearch times. Curvature is not required; the solver adds
+/// a correction only when s'y > 0.
+template <typename Scalar>
+class armijo_backtracking {
+public:
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  template <typename Foo>
+  static void LineSearch(Foo& f, Scalar& fx, Vector& x, Vector& grad, Scalar& step,
+                         Scalar step_max, const Vector& drt, const Vector& xp,
+                         const LBFGSpp::LBFGSBParam<Scalar>& param) {
+    const Scalar fx_init = fx;
+    const Scalar dg_init = grad.dot(drt);
+    if (!(dg_init < 0))
+      throw std::logic_error("backtracking: the direction does not decrease the function");
+    step = std::min(step, step_max);
+    for (int i = 0; i < param.max_linesearch; ++i) {
+      x.noalias() = xp + step * drt;
+      fx = f(x, grad);
+      if (fx <= fx_init + param.ftol * step * dg_init)
+        return;
+      step *= Scalar(0.5);
+    }
+    throw std::runtime_error("backtracking: no sufficient decrease");
   }
 };
 
@@ -66,6 +103,7 @@ struct lbfgsb_result {
   int evaluations = 0;
   double value = std::numeric_limits<double>::infinity();
   std::string message;
+  bool fell_back = false; ///< More-Thuente failed and backtracking continued
 };
 
 /// Minimises f over the box [lb, ub] from x (projected into the box first).
@@ -101,17 +139,37 @@ lbfgsb_result minimize_box(F&& f, vec& x, const vec& lb, const vec& ub,
     }
     return v;
   };
+  auto status_of = [&](int iterations) {
+    return iterations >= opts.max_iterations ? lbfgsb_status::max_iterations
+                                             : lbfgsb_status::converged;
+  };
   try {
     LBFGSpp::LBFGSBSolver<double> solver(param);
     double fx = 0.0;
     vec z = x;
     res.iterations = solver.minimize(wrapped, z, fx, lb, ub);
-    res.status = res.iterations >= opts.max_iterations
-                   ? lbfgsb_status::max_iterations
-                   : lbfgsb_status::converged;
+    res.status = status_of(res.iterations);
   } catch (const std::exception& e) {
     res.status = lbfgsb_status::line_search_failed;
     res.message = e.what();
+  }
+  if (res.status == lbfgsb_status::line_search_failed && opts.backtracking_fallback
+      && res.iterations < opts.max_iterations) {
+    res.fell_back = true;
+    try {
+      LBFGSpp::LBFGSBParam<double> rest = param;
+      rest.max_iterations = std::max(1, opts.max_iterations - res.iterations);
+      LBFGSpp::LBFGSBSolver<double, armijo_backtracking> solver(rest);
+      double fx = 0.0;
+      vec z = best_x;
+      const int more = solver.minimize(wrapped, z, fx, lb, ub);
+      res.iterations += more;
+      res.status = more >= rest.max_iterations ? lbfgsb_status::max_iterations
+                                               : lbfgsb_status::converged;
+      res.message += "; continued with backtracking";
+    } catch (const std::exception& e) {
+      res.message += "; backtracking: " + std::string(e.what());
+    }
   }
   x = best_x;
   res.value = best_f;

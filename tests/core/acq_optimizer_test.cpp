@@ -104,6 +104,30 @@ BOOST_AUTO_TEST_CASE(lbfgsb_solves_rosenbrock_in_a_box) {
   BOOST_TEST(r2.value <= f(ref, tmp) + 1e-9);
 }
 
+BOOST_AUTO_TEST_CASE(a_failed_line_search_continues_with_backtracking) {
+  // A kinked function: along any direction the slope jumps from -|g| to
+  // +|g| at the kink, so More-Thuente's strong Wolfe condition (|slope| <=
+  // 0.9 |initial slope|) is never met and its line search gives up. The
+  // fallback continues with sufficient decrease only and gets far lower.
+  auto f = [](const vec& x, vec& g) {
+    g = (x.array() - 0.3).sign().matrix() + 0.2 * (x.array() - 0.3).matrix();
+    return (x.array() - 0.3).abs().sum() + 0.1 * (x.array() - 0.3).square().sum();
+  };
+  lbfgsb_options off;
+  off.backtracking_fallback = false;
+  vec x = vec::Constant(3, 0.9);
+  const auto r_off = minimize_box(f, x, vec::Zero(3), vec::Ones(3), off);
+  BOOST_TEST_REQUIRE((r_off.status == lbfgsb_status::line_search_failed), r_off.message);
+  BOOST_TEST(!r_off.fell_back);
+  vec y = vec::Constant(3, 0.9);
+  const auto r_on = minimize_box(f, y, vec::Zero(3), vec::Ones(3), lbfgsb_options{});
+  BOOST_TEST(r_on.fell_back);
+  BOOST_TEST(r_on.message.find("backtracking") != std::string::npos, r_on.message);
+  BOOST_TEST(r_on.value < 0.1 * r_off.value, r_on.value << " vs " << r_off.value);
+  BOOST_TEST(r_on.value < 1e-2);
+  BOOST_TEST((y.array() - 0.3).abs().maxCoeff() < 1e-2);
+}
+
 BOOST_AUTO_TEST_CASE(lbfgsb_survives_nan_and_exceptions) {
   int calls = 0;
   auto f = [&](const vec& x, vec& g) {

@@ -406,9 +406,9 @@ posterior_sample::posterior_sample(const gp& model, std::size_t features, std::u
   weight_.resize(m);
   const double amplitude = std::sqrt(2.0 * h.variance / double(m));
   for (Eigen::Index j = 0; j < m; ++j) {
-    const double scale = 1.0 / std::sqrt(chi2(rng) / 5.0);
+    const double t = 1.0 / std::sqrt(chi2(rng) / 5.0); // the Student-t's radial factor
     for (Eigen::Index d = 0; d < D; ++d)
-      omega_(d, j) = normal(rng) * scale / h.lengthscales[d];
+      omega_(d, j) = normal(rng) * t / h.lengthscales[d];
     phase_[j] = uniform(rng);
     weight_[j] = amplitude * normal(rng);
   }

@@ -139,16 +139,15 @@ lbfgsb_result minimize_box(F&& f, vec& x, const vec& lb, const vec& ub,
     }
     return v;
   };
-  auto status_of = [&](int iterations) {
-    return iterations >= opts.max_iterations ? lbfgsb_status::max_iterations
-                                             : lbfgsb_status::converged;
+  auto status_of = [](int iterations, int cap) {
+    return iterations >= cap ? lbfgsb_status::max_iterations : lbfgsb_status::converged;
   };
   try {
     LBFGSpp::LBFGSBSolver<double> solver(param);
     double fx = 0.0;
     vec z = x;
     res.iterations = solver.minimize(wrapped, z, fx, lb, ub);
-    res.status = status_of(res.iterations);
+    res.status = status_of(res.iterations, opts.max_iterations);
   } catch (const std::exception& e) {
     res.status = lbfgsb_status::line_search_failed;
     res.message = e.what();
@@ -164,8 +163,7 @@ lbfgsb_result minimize_box(F&& f, vec& x, const vec& lb, const vec& ub,
       vec z = best_x;
       const int more = solver.minimize(wrapped, z, fx, lb, ub);
       res.iterations += more;
-      res.status = more >= rest.max_iterations ? lbfgsb_status::max_iterations
-                                               : lbfgsb_status::converged;
+      res.status = status_of(more, rest.max_iterations);
       res.message += "; continued with backtracking";
     } catch (const std::exception& e) {
       res.message += "; backtracking: " + std::string(e.what());

@@ -213,14 +213,14 @@ void on_result(self_ptr self, slot_id slot, result_msg r) {
   rec.reason = std::move(r.reason);
   rec.worker = r.worker.empty() ? st.members[slot].name : std::move(r.worker);
   rec.final = verdict == result_verdict::final;
-  std::string last_failure;
-  if (!rec.ok())
-    last_failure = "; the last (point " + std::to_string(rec.id) + ", attempt "
-                   + std::to_string(rec.attempt) + ", " + rec.worker + "): "
-                   + to_string(rec.status) + ": " + rec.reason;
+  auto why = st.disp->failure_limit();
+  if (why && !rec.ok())
+    *why += "; the last (point " + std::to_string(rec.id) + ", attempt "
+            + std::to_string(rec.attempt) + ", " + rec.worker + "): "
+            + to_string(rec.status) + ": " + rec.reason;
   self->send(st.collector, result_atom::value, std::move(rec), st.snapshot());
-  if (auto why = st.disp->failure_limit()) {
-    finish(self, io::run_status::failed, *why + last_failure);
+  if (why) {
+    finish(self, io::run_status::failed, *why);
     return;
   }
   step(self);

@@ -387,7 +387,7 @@ double feasibility_weighted::screen(const vec_ref& x) const {
 
 posterior_sample::posterior_sample(const gp& model, std::size_t features, std::uint64_t seed,
                                    double scale)
-    : model_(model), scale_(scale) {
+    : model_(model) {
   if (features == 0)
     throw std::invalid_argument("posterior_sample: features must be >= 1");
   if (!(scale > 0.0) || !std::isfinite(scale))
@@ -423,6 +423,12 @@ posterior_sample::posterior_sample(const gp& model, std::size_t features, std::u
   model.solve_lower(r);
   model.solve_upper(r);
   v_ = r.col(0);
+  // Widened: mu + s (f - mu) = c + s phi^T w + k(x, X) (alpha + s (v - alpha)),
+  // folded into the weights so that an evaluation costs the same.
+  if (scale != 1.0) {
+    weight_ *= scale;
+    v_ = model.alpha() + scale * (v_ - model.alpha());
+  }
 }
 
 double posterior_sample::value(const vec_ref& x, vec* grad) const {
@@ -436,13 +442,7 @@ double posterior_sample::value(const vec_ref& x, vec* grad) const {
     *grad = omega_ * (-weight_.array() * arg.array().sin()).matrix();
     *grad += model_.weighted_kernel_grad(x, v_);
   }
-  if (scale_ == 1.0)
-    return f;
-  vec dmu;
-  const double mu = model_.mean_at(x, grad ? &dmu : nullptr);
-  if (grad)
-    *grad = dmu + scale_ * (*grad - dmu);
-  return mu + scale_ * (f - mu);
+  return f;
 }
 
 double posterior_sample::log_value(const vec_ref& x, vec* grad) const {

@@ -92,7 +92,6 @@ private:
   vec phase_;      ///< m phases b_j
   vec weight_;     ///< m weights sqrt(2 s2 / m) w_j
   vec v_;          ///< n update weights
-  double scale_ = 1.0;
 };
 
 

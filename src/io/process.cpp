@@ -116,16 +116,37 @@ std::string capped_log::last_line() const {
   return s;
 }
 
-void capped_log::write(const char* p, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    if (p[i] == '\n') {
-      if (!blank(line_))
-        last_.swap(line_);
-      line_.clear();
-    } else if (line_.size() < line_limit) {
-      line_.push_back(p[i]);
-    }
+void capped_log::track_last_line(const char* p, std::size_t n) {
+  auto append = [](std::string& s, const char* q, std::size_t k) {
+    if (s.size() < line_limit)
+      s.append(q, std::min(k, line_limit - s.size()));
+  };
+  const char* nl = static_cast<const char*>(::memrchr(p, '\n', n));
+  if (!nl) {
+    append(line_, p, n);
+    return;
   }
+  // Lines end in this chunk: the last one that is not blank, found from the
+  // end (the first line of the chunk continues line_), replaces last_.
+  for (const char* stop = nl;;) {
+    const char* prev = static_cast<const char*>(::memrchr(p, '\n', std::size_t(stop - p)));
+    const char* begin = prev ? prev + 1 : p;
+    std::string line = prev ? std::string() : line_;
+    append(line, begin, std::size_t(stop - begin));
+    if (!blank(line)) {
+      last_ = std::move(line);
+      break;
+    }
+    if (!prev)
+      break;
+    stop = prev;
+  }
+  line_.clear();
+  append(line_, nl + 1, std::size_t(p + n - nl - 1));
+}
+
+void capped_log::write(const char* p, std::size_t n) {
+  track_last_line(p, n);
   if (!fd_)
     return;
   if (limit_ == 0) {

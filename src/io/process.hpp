@@ -77,6 +77,10 @@ public:
   std::string last_line() const;
 
 private:
+  /// Keeps last_ and line_ up to date: one memrchr pass per chunk, not a
+  /// loop over every byte (a program may print hundreds of megabytes).
+  void track_last_line(const char* p, std::size_t n);
+
   unique_fd fd_;
   std::size_t limit_ = 0;
   std::size_t head_ = 0;

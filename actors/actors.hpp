@@ -39,6 +39,9 @@ using optimizer_actor = caf::typed_actor<
   /// A point's final outcome: ok results are told, point failures become
   /// failure data, lost or cancelled attempts are forgotten.
   caf::reacts_to<tell_atom, io::evaluation_record>,
+  /// A fallback point was dispatched: it joins the pending set under its id
+  /// (engine::restore_pending), so later asks treat it as running.
+  caf::reacts_to<pending_atom, job>,
   /// The point to report: the observed point with the lowest posterior mean.
   caf::replies_to<recommend_atom>::with<io::recommendation>>;
 
@@ -56,6 +59,12 @@ using collector_actor = caf::typed_actor<
   /// Something the user should know (a node joined or left, a registration
   /// was rejected): printed on stderr and kept in events.jsonl.
   caf::reacts_to<note_atom, std::string>>;
+
+/// Draws fallback points (non-blocking dispatch) while the optimizer is busy
+/// with an ask; detached, like the optimizer. Answers with no point when the
+/// request has no source or the draw fails.
+using sampler_actor = caf::typed_actor<
+  caf::replies_to<fallback_atom, fallback_request>::with<proposal_batch>>;
 
 /// A worker process's controller: the head tells it when the run is over.
 using worker_actor = caf::typed_actor<

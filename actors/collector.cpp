@@ -103,10 +103,14 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
   return {
     [self](dispatch_atom, const job& j, double t) {
       auto& st = self->state;
+      // A fallback point joins the optimizer's pending set first; its
+      // result, which comes through here too, is told after.
+      if (j.fallback && j.attempt == 0)
+        self->send(st.optimizer, pending_atom::value, j);
       if (!st.cfg.events)
         return;
       try {
-        st.cfg.events->dispatch(j.id, j.attempt, j.x, j.initial, j.batch, t);
+        st.cfg.events->dispatch(j.id, j.attempt, j.x, j.initial, j.batch, t, j.fallback);
       } catch (const std::exception& e) {
         fail(self, e.what());
       }

@@ -15,6 +15,7 @@
 
 #include "core/attempt.hpp"
 #include "core/dispatch.hpp"
+#include "core/fallback.hpp"
 #include "core/objectives.hpp"
 #include "io/objective.hpp"
 #include "io/records.hpp"
@@ -99,7 +100,7 @@ namespace asyncbo {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job& x) {
   return f(caf::meta::type_name("asyncbo_job"), x.id, x.attempt, x.initial, x.batch,
-           wire::bits(x.x), wire::bits(x.unit));
+           x.fallback, wire::bits(x.x), wire::bits(x.unit));
 }
 
 template <class Inspector>
@@ -137,7 +138,8 @@ typename Inspector::result_type inspect(Inspector& f, run_stats& x) {
            wire::bits(x.main_start_s), wire::bits(x.last_dispatch_s),
            wire::bits(x.capacity_seconds), wire::bits(x.capacity_seconds_steady),
            x.requeued, x.retried, x.resumed, x.rejected, x.nodes,
-           wire::bits(x.transport_ms), x.virtual_clock);
+           wire::bits(x.transport_ms), x.virtual_clock, x.fallback, x.fallback_requests,
+           x.fallback_points, x.fallback_empty, wire::bits(x.fallback_ms));
 }
 
 /// The run's result (optimizer -> collector at the end).
@@ -185,6 +187,8 @@ using note_atom = caf::atom_constant<caf::atom("note")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using recommend_atom = caf::atom_constant<caf::atom("recommend")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using pending_atom = caf::atom_constant<caf::atom("pending")>;
+using fallback_atom = caf::atom_constant<caf::atom("fallback")>;
 
 // -- messages of the runtime ----------------------------------------------------------
 
@@ -217,6 +221,10 @@ struct proposal_batch {
   /// The model's current recommendation (engine::current_recommendation):
   /// its posterior mean, NaN before the first fit. For the progress line.
   double recommended_mean = std::numeric_limits<double>::quiet_NaN();
+  /// After an ask with experiment.fallback: what fallback draws need of the
+  /// engine now (engine::snapshot). Shared in-process only: not inspected,
+  /// so it never travels (a batch never leaves the head node).
+  std::shared_ptr<const fallback_source> source;
 };
 
 template <class Inspector>
@@ -224,6 +232,14 @@ typename Inspector::result_type inspect(Inspector& f, proposal_batch& x) {
   return f(caf::meta::type_name("asyncbo_batch"), x.points, wire::bits(x.ask_ms),
            x.status, wire::bits(x.recommended_mean));
 }
+
+/// A fallback (pool -> sampler): k points drawn from `source`, the snapshot
+/// of the last answered ask. In-process only (a shared, immutable model).
+struct fallback_request {
+  std::shared_ptr<const fallback_source> source;
+  std::uint32_t k = 0;
+  std::uint64_t batch = 0;  ///< the ask the source came with (the jobs' batch)
+};
 
 /// The pool's state: attached to every record (the progress line) and the
 /// answer to a status query.
@@ -263,3 +279,5 @@ typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
 }
 
 } // namespace asyncbo::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(asyncbo::actors::fallback_request)

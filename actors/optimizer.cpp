@@ -8,9 +8,10 @@ namespace asyncbo::actors {
 
 optimizer_actor::behavior_type
 optimizer(optimizer_actor::stateful_pointer<optimizer_state> self,
-          std::shared_ptr<engine> eng, std::size_t batch_size) {
+          std::shared_ptr<engine> eng, std::size_t batch_size, bool fallback) {
   self->state.eng = std::move(eng);
   self->state.batch_size = std::max<std::size_t>(1, batch_size);
+  self->state.fallback = fallback;
   return {
     [self](initial_atom, std::uint32_t n) -> caf::result<proposal_batch> {
       proposal_batch out;
@@ -40,6 +41,8 @@ optimizer(optimizer_actor::stateful_pointer<optimizer_state> self,
       }
       if (auto rec = st.eng->current_recommendation())
         out.recommended_mean = rec->mean;
+      if (st.fallback)
+        out.source = st.eng->snapshot();
       out.ask_ms = std::chrono::duration<double, std::milli>(
                      std::chrono::steady_clock::now() - t0)
                      .count();
@@ -63,6 +66,15 @@ optimizer(optimizer_actor::stateful_pointer<optimizer_state> self,
         // still rejects is counted and the point forgotten, never a crash.
         ++self->state.rejected_tells;
         e.forget(r.id);
+      }
+    },
+    [self](pending_atom, const job& j) {
+      try {
+        vec x = Eigen::Map<const vec>(j.x.data(), static_cast<Eigen::Index>(j.x.size()));
+        self->state.eng->restore_pending(j.id, x);
+      } catch (const std::exception&) {
+        // Its result is still told (as a point that was never asked).
+        ++self->state.rejected_pending;
       }
     },
     [self](recommend_atom) {

@@ -102,6 +102,11 @@ void send_stats(self_ptr self, io::run_status status, const std::string& msg) {
   rs.nodes = st.nodes_joined;
   rs.transport_ms = st.transport_ms;
   rs.virtual_clock = st.sim.has_value();
+  rs.fallback = st.disp->options().fallback;
+  rs.fallback_requests = ds.fallback_requests;
+  rs.fallback_points = ds.fallback_points;
+  rs.fallback_empty = ds.fallback_empty;
+  rs.fallback_ms = st.fallback_ms;
   self->send(st.collector, finish_atom::value, std::move(rs));
 }
 
@@ -112,6 +117,8 @@ void finish(self_ptr self, io::run_status status, const std::string& msg) {
   if (st.disp->stopped())
     return;
   st.disp->stop(st.now());
+  if (st.cfg.cancel)
+    st.cfg.cancel->store(true);
   publish_live(st);
   if (st.workers.empty()) {
     send_stats(self, status, msg);
@@ -276,6 +283,10 @@ void maybe_ask(self_ptr self) {
           st.ask_ms.push_back(b.ask_ms);
           st.last_ask_ms = b.ask_ms;
           st.recommended_mean = b.recommended_mean;
+          if (b.source)
+            st.source = std::move(b.source);
+          for (auto& p : b.points)
+            st.last_batch = std::max(st.last_batch, p.batch);
           std::vector<std::pair<std::uint64_t, std::uint32_t>> keys;
           for (auto& p : b.points)
             keys.emplace_back(p.id, p.attempt);
@@ -289,6 +300,40 @@ void maybe_ask(self_ptr self) {
         self->state.disp->ask_failed();
         finish(self, io::run_status::failed, "ask failed: " + self->system().render(e));
         cancel_event(self, t);
+      });
+}
+
+/// Non-blocking dispatch: while an ask is outstanding, evaluators it will not
+/// serve get Thompson draws on the last answered ask's model.
+void maybe_fallback(self_ptr self) {
+  auto& st = self->state;
+  auto k = st.disp->fallback(st.now());
+  if (!k)
+    return;
+  const auto t = begin_event(st);
+  const double started = st.now();
+  const std::uint64_t n = ++st.asks_started;
+  self->request(st.cfg.sampler, caf::infinite, fallback_atom::value,
+                fallback_request{st.source, *k, st.last_batch})
+    .then(
+      [self, t, started, n](proposal_batch& b) {
+        const double cost = self->state.cfg.ask_cost >= 0.0 ? 0.0 : b.ask_ms / 1000.0;
+        when(self, t, started + cost, {1, n}, [self, b = std::move(b)]() mutable {
+          auto& st = self->state;
+          if (st.disp->stopped())
+            return;
+          if (!b.points.empty())
+            st.fallback_ms.push_back(b.ask_ms);
+          st.disp->fallback_answered(std::move(b.points), st.now());
+          step(self);
+        });
+      },
+      [self, t](caf::error&) {
+        // The sampler is gone: wait for the asks, as without the option.
+        auto& st = self->state;
+        st.disp->fallback_answered({}, st.now());
+        cancel_event(self, t);
+        step(self);
       });
 }
 
@@ -348,6 +393,7 @@ void step(self_ptr self) {
     return;
   send_assignments(self);
   maybe_ask(self);
+  maybe_fallback(self);
   maybe_publish_live(self);
   if (st.disp->done())
     finish(self, io::run_status::completed, "");
@@ -381,6 +427,7 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self,
                                collector_actor collector) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
+  st.cfg.dispatch.fallback = st.cfg.dispatch.fallback && st.cfg.sampler;
   st.disp.emplace(st.cfg.dispatch, std::move(st.cfg.requeue));
   if (st.cfg.virtual_clock)
     st.sim.emplace(st.cfg.virtual_start);

@@ -37,6 +37,13 @@ struct pool_config {
   double ask_cost = -1.0;
   /// Virtual clock: simulated time at the start (a resumed run continues).
   double virtual_start = 0.0;
+  /// Draws fallback points (dispatch.fallback); without one there are none.
+  /// Virtual clock: a fallback costs its measured time, or none when
+  /// ask_cost is set (then a run is reproducible).
+  sampler_actor sampler;
+  /// Set when the run ends, so that an ask nobody waits for stops early
+  /// (engine::set_cancel); may be null.
+  std::shared_ptr<std::atomic<bool>> cancel;
 };
 
 struct pool_state {
@@ -73,6 +80,11 @@ struct pool_state {
   std::map<asyncbo::virtual_clock::ticket, std::function<void()>> held;
   std::map<slot_id, asyncbo::virtual_clock::ticket> slot_ticket;
   std::uint64_t asks_started = 0;
+  /// The snapshot of the last answered ask, and its batch: what fallbacks
+  /// draw from.
+  std::shared_ptr<const fallback_source> source;
+  std::uint64_t last_batch = 0;
+  std::vector<double> fallback_ms;
   std::chrono::steady_clock::time_point last_live{};  ///< last dashboard publication
   bool live_scheduled = false;                        ///< a publish_atom is on its way
 

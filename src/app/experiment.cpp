@@ -18,6 +18,7 @@
 #include "actors/collector.hpp"
 #include "actors/optimizer.hpp"
 #include "actors/pool.hpp"
+#include "actors/sampler.hpp"
 #include "app/resume.hpp"
 #include "app/signals.hpp"
 #include "app/thread_pool.hpp"
@@ -223,6 +224,7 @@ pool_config make_pool_config(const io::settings& s, const resolved_objective& ob
   d.initial = static_cast<std::uint64_t>(s.num_initial_points);
   d.max_retries = static_cast<std::uint32_t>(s.max_retries);
   d.max_failure_fraction = s.max_failure_fraction;
+  d.fallback = s.fallback == "thompson";
   p.spec = obj.spec;
   p.virtual_clock = s.virtual_clock();
   p.ask_cost = s.ask_cost;
@@ -350,8 +352,18 @@ run_outcome run_runtime(const run_request& req, signal_watch& signals,
     configure_cluster(cfg, s);
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
+  const bool fallback = s.fallback == "thompson";
+  // An ask still running when the run ends stops early: the summary's
+  // recommendation waits for the optimizer.
+  pcfg.cancel = std::make_shared<std::atomic<bool>>(false);
+  es.eng->set_cancel(pcfg.cancel);
   auto opt = sys.spawn<caf::detached>(optimizer, es.eng,
-                                      static_cast<std::size_t>(s.batch_size));
+                                      static_cast<std::size_t>(s.batch_size), fallback);
+  sampler_actor smp;
+  if (fallback) {
+    smp = sys.spawn<caf::detached>(sampler);
+    pcfg.sampler = smp;
+  }
   auto col = sys.spawn(collector, std::move(ccfg), opt, caf::actor_cast<caf::actor>(self));
   auto pl = sys.spawn(pool, std::move(pcfg), opt, col);
   auto evs = spawn_local_evaluators(sys, s, obj, out.dir + "/logs");
@@ -363,6 +375,8 @@ run_outcome run_runtime(const run_request& req, signal_watch& signals,
     self->send_exit(pl, caf::exit_reason::user_shutdown);
     self->send_exit(col, caf::exit_reason::user_shutdown);
     self->send_exit(opt, caf::exit_reason::user_shutdown);
+    if (smp)
+      self->send_exit(smp, caf::exit_reason::user_shutdown);
   };
   self->send(pl, join_atom::value, secret, std::string("local"), evs);
   if (s.cluster_port >= 0) {

@@ -62,9 +62,12 @@ struct run_out {
 /// Combinations of choices up to which every one gets an L-BFGS-B run.
 constexpr std::size_t kMaxCombinations = 32;
 
+struct cancelled {};
+
 void run_lbfgsb(const acquisition_target& t, const vec& start,
                 const lbfgsb_options& lo, run_out& out,
-                const std::vector<bool>* fixed = nullptr) {
+                const std::vector<bool>* fixed = nullptr,
+                const std::atomic<bool>* cancel = nullptr) {
   const std::size_t d = t.dim();
   vec lb = vec::Zero(d), ub = vec::Ones(d);
   if (fixed)
@@ -72,17 +75,35 @@ void run_lbfgsb(const acquisition_target& t, const vec& start,
       if ((*fixed)[i])
         lb[i] = ub[i] = start[i];
   vec x = start;
-  auto res = minimize_box(
-    [&](const vec& z, vec& g) {
-      double v = t.log_value(z, &g);
-      g = -g;
-      return -v;
-    },
-    x, lb, ub, lo);
-  out.x = x;
-  out.value = -res.value;
-  out.converged = res.status == lbfgsb_status::converged;
-  out.evaluations = res.evaluations;
+  // The best point seen, for a cancelled run.
+  vec best_x = start;
+  double best_v = -std::numeric_limits<double>::infinity();
+  int evaluations = 0;
+  try {
+    auto res = minimize_box(
+      [&](const vec& z, vec& g) {
+        if (cancel && cancel->load(std::memory_order_relaxed))
+          throw cancelled{};
+        double v = t.log_value(z, &g);
+        ++evaluations;
+        if (v > best_v) {
+          best_v = v;
+          best_x = z;
+        }
+        g = -g;
+        return -v;
+      },
+      x, lb, ub, lo);
+    out.x = x;
+    out.value = -res.value;
+    out.converged = res.status == lbfgsb_status::converged;
+    out.evaluations = res.evaluations;
+  } catch (const cancelled&) {
+    out.x = best_x;
+    out.value = best_v;
+    out.converged = false;
+    out.evaluations = evaluations;
+  }
 }
 
 } // namespace
@@ -226,14 +247,15 @@ acq_result maximize_acquisition(const acquisition_target& target,
   std::vector<run_out> runs(static_cast<std::size_t>(starts.cols()));
   ex.parallel_for(runs.size(), [&](std::size_t r) {
     run_lbfgsb(target, starts.col(static_cast<Eigen::Index>(r)), opts.lbfgsb, runs[r],
-               fixed_ptr);
+               fixed_ptr, opts.cancel);
   });
   std::size_t converged = 0;
   for (auto& r : runs)
     converged += r.converged ? 1 : 0;
 
   // 3. Recovery runs from uniform random points if nothing converged.
-  if (converged == 0 && opts.recovery_runs > 0) {
+  const bool stop = opts.cancel && opts.cancel->load(std::memory_order_relaxed);
+  if (converged == 0 && opts.recovery_runs > 0 && !stop) {
     rng_type rng(derive_seed(seed, 2));
     mat starts = uniform_unit(d, opts.recovery_runs, rng);
     std::vector<run_out> rec(opts.recovery_runs);

@@ -4,6 +4,7 @@
 // optimize_acqf: score raw samples, then gradient runs from the best).
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "core/acquisition.hpp"
@@ -34,6 +35,11 @@ struct acq_optimizer_options {
   /// L-BFGS-B on -log acquisition. gradient_tolerance is absolute on a
   /// log-scale function, so it means the same at every acquisition size.
   lbfgsb_options lbfgsb{10, 1e-6, 1e-9, 200, 20};
+  /// Cancellation (state, not an option; may be null): once it reads true,
+  /// every L-BFGS-B run stops at its next evaluation with the best point it
+  /// has seen, and no recovery run starts. Set from another thread (the run
+  /// is over and nobody waits for this ask).
+  const std::atomic<bool>* cancel = nullptr;
 
   /// Trieste's automatic_optimizer_selector for dimension d.
   static acq_optimizer_options trieste(std::size_t d);

@@ -398,19 +398,14 @@ posterior_sample::posterior_sample(const gp& model, std::size_t features, std::u
   const auto m = Eigen::Index(features);
   const gp_hyper& h = model.hyper();
   rng_type rng(seed);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  std::chi_squared_distribution<double> chi2(5.0);
-  std::uniform_real_distribution<double> uniform(0.0, 2.0 * 3.14159265358979323846);
+  matern_features features_of(h);
   omega_.resize(D, m);
   phase_.resize(m);
   weight_.resize(m);
   const double amplitude = std::sqrt(2.0 * h.variance / double(m));
   for (Eigen::Index j = 0; j < m; ++j) {
-    const double t = 1.0 / std::sqrt(chi2(rng) / 5.0); // the Student-t's radial factor
-    for (Eigen::Index d = 0; d < D; ++d)
-      omega_(d, j) = normal(rng) * t / h.lengthscales[d];
-    phase_[j] = uniform(rng);
-    weight_[j] = amplitude * normal(rng);
+    features_of.draw(rng, omega_.col(j), phase_[j]);
+    weight_[j] = amplitude * features_of.normal(rng);
   }
   // v = (K + s_n^2 I)^-1 (y - c - Phi w - e), the noise the factor holds.
   const mat& X = model.X();
@@ -419,7 +414,7 @@ posterior_sample::posterior_sample(const gp& model, std::size_t features, std::u
   const mat phases = (omega_.transpose() * X).colwise() + phase_; // m x n
   for (Eigen::Index i = 0; i < X.cols(); ++i)
     r(i, 0) = model.y()[i] - h.mean - weight_.dot(phases.col(i).array().cos().matrix())
-              - noise_sd * normal(rng);
+              - noise_sd * features_of.normal(rng);
   model.solve_lower(r);
   model.solve_upper(r);
   v_ = r.col(0);
@@ -429,6 +424,30 @@ posterior_sample::posterior_sample(const gp& model, std::size_t features, std::u
     weight_ *= scale;
     v_ = model.alpha() + scale * (v_ - model.alpha());
   }
+}
+
+void matern_features::draw(rng_type& rng, Eigen::Ref<vec> omega, double& phase) {
+  const double t = 1.0 / std::sqrt(chi2_(rng) / 5.0); // the Student-t's radial factor
+  for (Eigen::Index d = 0; d < omega.size(); ++d)
+    omega[d] = normal_(rng) * t / h_.lengthscales[d];
+  phase = uniform_(rng);
+}
+
+posterior_sample::posterior_sample(const gp& model, mat omega, vec phase, vec weight, vec v)
+    : model_(model), omega_(std::move(omega)), phase_(std::move(phase)),
+      weight_(std::move(weight)), v_(std::move(v)) {
+  if (!model.ok())
+    throw std::invalid_argument("posterior_sample: the model did not factorise");
+  if (omega_.rows() != Eigen::Index(model.dim()) || phase_.size() != omega_.cols()
+      || weight_.size() != omega_.cols() || v_.size() != Eigen::Index(model.size()))
+    throw std::invalid_argument("posterior_sample: parts of sizes omega "
+                                + std::to_string(omega_.rows()) + "x"
+                                + std::to_string(omega_.cols()) + ", phase "
+                                + std::to_string(phase_.size()) + ", weight "
+                                + std::to_string(weight_.size()) + ", v "
+                                + std::to_string(v_.size()) + " for a model of "
+                                + std::to_string(model.size()) + " points in "
+                                + std::to_string(model.dim()) + " dimensions");
 }
 
 double posterior_sample::value(const vec_ref& x, vec* grad) const {

@@ -81,6 +81,11 @@ public:
   /// covariance times scale^2 (1 = the posterior itself).
   posterior_sample(const gp& model, std::size_t features, std::uint64_t seed,
                    double scale = 1.0);
+  /// A draw from given parts (core/fallback.hpp draws many at once on shared
+  /// features): D x m frequencies, m phases, m weights (the amplitude
+  /// included) and the n update weights v. Throws std::invalid_argument if
+  /// the sizes disagree with each other or with the model.
+  posterior_sample(const gp& model, mat omega, vec phase, vec weight, vec v);
   std::size_t dim() const override { return model_.dim(); }
   /// f(x), with its gradient if `grad` is given.
   double value(const vec_ref& x, vec* grad) const;
@@ -92,6 +97,23 @@ private:
   vec phase_;      ///< m phases b_j
   vec weight_;     ///< m weights sqrt(2 s2 / m) w_j
   vec v_;          ///< n update weights
+};
+
+/// Draws the random Fourier features of `h`'s Matern-5/2 kernel (see
+/// posterior_sample), one omega_j and b_j at a time, and the standard
+/// normals of the weights and the noise from the same stream: the draws of
+/// posterior_sample and of the fallback sampler (core/fallback.hpp).
+class matern_features {
+public:
+  explicit matern_features(const gp_hyper& h) : h_(h) {}
+  void draw(rng_type& rng, Eigen::Ref<vec> omega, double& phase);
+  double normal(rng_type& rng) { return normal_(rng); }
+
+private:
+  const gp_hyper& h_;
+  std::normal_distribution<double> normal_{0.0, 1.0};
+  std::chi_squared_distribution<double> chi2_{5.0};
+  std::uniform_real_distribution<double> uniform_{0.0, 2.0 * 3.14159265358979323846};
 };
 
 

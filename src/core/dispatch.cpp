@@ -21,6 +21,8 @@ std::string dispatch_options::validate() const {
     return "dispatch: batch_size must be >= 1";
   if (!(max_failure_fraction >= 0.0 && max_failure_fraction <= 1.0))
     return "dispatch: max_failure_fraction must be in [0, 1]";
+  if (!(fallback_after >= 0.0) || !std::isfinite(fallback_after))
+    return "dispatch: fallback_after must be finite and >= 0";
   return {};
 }
 
@@ -128,36 +130,60 @@ std::vector<assignment> dispatcher::assign(double now) {
   return out;
 }
 
-std::optional<std::uint32_t> dispatcher::ask(double) {
+std::optional<std::uint32_t> dispatcher::ask(double now) {
   if (stopped_ || !main_started_ || ask_outstanding_ || to_request_ == 0)
     return std::nullopt;
-  if (idle_.size() <= queue_.size())
+  // Free beyond the queue and the points an outstanding fallback will bring.
+  const std::uint64_t taken = queue_.size() + (fallback_outstanding_ ? fallback_asked_ : 0);
+  if (idle_.size() <= taken)
     return std::nullopt;
-  const std::uint64_t free = idle_.size() - queue_.size();
+  const std::uint64_t free = idle_.size() - taken;
   // Never wait for more free evaluators than there are (nodes were lost, or
   // fewer joined than batch_size): that wait would never end.
   const std::uint64_t need = std::min<std::uint64_t>(
     {opts_.batch_size, to_request_, static_cast<std::uint64_t>(slots_.size())});
   if (free < need && !fresh_capacity_)
     return std::nullopt;
-  const auto k = static_cast<std::uint32_t>(std::min(free, to_request_));
+  // With fallbacks, one ask is one batch: the other free evaluators get
+  // fallback points instead of waiting for the rest of a long ask.
+  const std::uint64_t most
+    = opts_.fallback ? std::min<std::uint64_t>(to_request_, opts_.batch_size) : to_request_;
+  const auto k = static_cast<std::uint32_t>(std::min(free, most));
   to_request_ -= k;
   ask_outstanding_ = true;
   fresh_capacity_ = false;
   ask_trigger_ = free_since_;
+  ask_started_ = now;
+  ask_served_ = false;
   asked_ = k;
   return k;
 }
 
-double dispatcher::answered(std::vector<job> points, double now) {
+double dispatcher::answered(std::vector<job> points, double now, std::vector<job>* surplus) {
   ask_outstanding_ = false;
+  fallback_blocked_ = false;
+  last_ask_s_ = now - ask_started_;
+  if (!durations_.empty()) {
+    std::vector<double> d = durations_;
+    auto mid = d.begin() + std::ptrdiff_t(d.size() / 2);
+    std::nth_element(d.begin(), mid, d.end());
+    slow_ = last_ask_s_ > opts_.fallback_after * *mid;
+  }
   if (stopped_)
     return ask_trigger_;
   if (points.size() < asked_)
     to_request_ += asked_ - points.size();
-  for (auto& j : points)
-    queue_.push_back(std::move(j));
-  stats_.dispatch_latency.push_back(now - ask_trigger_);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    if (i < asked_) {
+      queue_.push_back(std::move(points[i]));
+      continue;
+    }
+    ++stats_.surplus;
+    if (surplus)
+      surplus->push_back(std::move(points[i]));
+  }
+  if (!ask_served_)
+    stats_.dispatch_latency.push_back(now - ask_trigger_);
   return ask_trigger_;
 }
 
@@ -165,6 +191,52 @@ void dispatcher::ask_failed() {
   if (ask_outstanding_)
     to_request_ += asked_;
   ask_outstanding_ = false;
+}
+
+std::optional<std::uint32_t> dispatcher::fallback(double) {
+  if (!opts_.fallback || stopped_ || !ask_outstanding_ || fallback_outstanding_
+      || fallback_blocked_)
+    return std::nullopt;
+  // Slow asks: the ask's evaluators do not wait for it either; its points
+  // will go to the next ones, and at the end of the budget a fallback takes
+  // them (the ask's points are then surplus).
+  const bool slow = slow_;
+  const std::uint64_t taken = queue_.size() + (slow ? 0 : asked_);
+  const std::uint64_t budget = to_request_ + (slow ? asked_ : 0);
+  if (idle_.size() <= taken || budget == 0)
+    return std::nullopt;
+  const auto k
+    = static_cast<std::uint32_t>(std::min<std::uint64_t>(idle_.size() - taken, budget));
+  const std::uint64_t from_budget = std::min<std::uint64_t>(k, to_request_);
+  to_request_ -= from_budget;
+  asked_ -= k - from_budget;
+  // The ask's evaluators were served here: its latency is not a wait.
+  if (slow)
+    ask_served_ = true;
+  fallback_outstanding_ = true;
+  fallback_trigger_ = free_since_;
+  fallback_asked_ = k;
+  ++stats_.fallback_requests;
+  return k;
+}
+
+void dispatcher::fallback_answered(std::vector<job> points, double now) {
+  if (!fallback_outstanding_)
+    return;
+  fallback_outstanding_ = false;
+  if (stopped_)
+    return;
+  if (points.size() < fallback_asked_)
+    to_request_ += fallback_asked_ - points.size();
+  if (points.empty()) {
+    fallback_blocked_ = true;
+    ++stats_.fallback_empty;
+    return;
+  }
+  stats_.fallback_points += points.size();
+  for (auto& j : points)
+    queue_.push_back(std::move(j));
+  stats_.dispatch_latency.push_back(now - fallback_trigger_);
 }
 
 result_verdict dispatcher::result(slot_id s, point_id id, std::uint32_t attempt, bool ok,
@@ -179,6 +251,8 @@ result_verdict dispatcher::result(slot_id s, point_id id, std::uint32_t attempt,
   it->second.work.reset();
   idle_.push_back(s);
   free_since_ = now;
+  if (ok && !j.initial)
+    durations_.push_back(now - it->second.assigned);
   if (!ok && j.attempt < opts_.max_retries) {
     ++j.attempt;
     queue_.push_front(std::move(j));
@@ -203,7 +277,9 @@ std::optional<std::string> dispatcher::failure_limit() const {
 }
 
 bool dispatcher::done() const {
-  if (!main_started_ || ask_outstanding_ || to_request_ > 0 || !queue_.empty())
+  // An outstanding ask whose points fallbacks took is not waited for.
+  if (!main_started_ || (ask_outstanding_ && asked_ > 0) || fallback_outstanding_
+      || to_request_ > 0 || !queue_.empty())
     return false;
   for (auto& [s, sl] : slots_)
     if (sl.work)

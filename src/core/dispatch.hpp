@@ -25,6 +25,9 @@ struct job {
   std::uint32_t attempt = 0;
   bool initial = false;          ///< initial design: evaluated without delay
   std::uint64_t batch = 0;       ///< the engine ask that produced it
+  /// A fallback point (non-blocking dispatch): a Thompson draw on the model
+  /// of ask `batch`, made while a later ask was being computed.
+  bool fallback = false;
   std::vector<double> x;         ///< space coordinates
   std::vector<double> unit;      ///< unit coordinates (for delay models)
 };
@@ -44,6 +47,17 @@ struct dispatch_options {
   std::uint64_t total_points = 0;
   std::uint64_t requested_before = 0; ///< budget already asked (resume)
   std::uint64_t failed_before = 0;    ///< points failed before (resume)
+  /// Non-blocking dispatch (fallback()): an ask is for at most batch_size
+  /// points, and while it is outstanding, evaluators that are free beyond
+  /// the queue and the points it will bring get fallback points instead of
+  /// waiting for it.
+  bool fallback = false;
+  /// Once the last ask took longer than this fraction of the median
+  /// evaluation (after the initial design), the evaluators an ask is for get
+  /// fallback points too (its points are queued for the next ones), and at
+  /// the end of the budget a fallback may take the outstanding ask's points.
+  /// Below it (fast asks) they wait for their ask.
+  double fallback_after = 0.05;
 
   std::string validate() const;
 };
@@ -79,6 +93,12 @@ struct dispatch_stats {
   std::uint64_t retried = 0;    ///< failed attempts queued again
   std::uint64_t stale = 0;      ///< results that matched nothing
   std::uint64_t failed_points = 0;
+  std::uint64_t fallback_requests = 0; ///< fallbacks started
+  std::uint64_t fallback_points = 0;   ///< points they brought
+  std::uint64_t fallback_empty = 0;    ///< fallbacks answered with no point
+  /// Points an ask brought after fallbacks had taken its evaluators and the
+  /// budget (answered() returns them: the caller forgets them).
+  std::uint64_t surplus = 0;
 };
 
 /// The k-of-n dispatch policy (Trieste's asynchronous tutorial, extended so
@@ -136,10 +156,30 @@ public:
 
   /// The outstanding ask's points (fewer than asked: the rest is asked
   /// again later). Returns the time of the event that triggered the ask.
-  double answered(std::vector<job> points, double now);
+  /// Points beyond what is left of the ask's share of the budget (fallbacks
+  /// took it) are not queued: they go to `surplus`, if given.
+  double answered(std::vector<job> points, double now, std::vector<job>* surplus = nullptr);
+
+  /// Whether the evaluators of an outstanding ask get fallbacks too: the
+  /// last ask took longer than fallback_after of the median evaluation so
+  /// far (decided when an ask is answered).
+  bool asks_are_slow() const noexcept { return slow_; }
 
   /// The outstanding ask failed; its points go back to the budget.
   void ask_failed();
+
+  /// The size of the fallback due now, if one is (options().fallback): an
+  /// ask is outstanding and no fallback is, budget is left beyond that ask,
+  /// and evaluators are free beyond the queue and the points the ask will
+  /// bring: as many points as there are such evaluators. Outstanding until
+  /// fallback_answered().
+  std::optional<std::uint32_t> fallback(double now);
+
+  /// The outstanding fallback's points, queued like an ask's (fewer than
+  /// asked: the rest goes back to the budget). With none (nothing to draw
+  /// from yet, or the draw failed), no fallback is due until the next ask
+  /// is answered: an empty answer is not asked again at every event.
+  void fallback_answered(std::vector<job> points, double now);
 
   /// A result from slot `s` for (id, attempt). `ok` false is a point failure
   /// (retried up to max_retries, then final). A result that does not match
@@ -163,6 +203,7 @@ public:
 
   bool main_started() const noexcept { return main_started_; }
   bool ask_outstanding() const noexcept { return ask_outstanding_; }
+  bool fallback_outstanding() const noexcept { return fallback_outstanding_; }
   std::uint64_t to_request() const noexcept { return to_request_; }
   std::size_t evaluators() const noexcept { return slots_.size(); }
   std::size_t busy() const;
@@ -199,6 +240,15 @@ private:
   double free_since_ = 0.0;     ///< when free capacity last grew
   double ask_trigger_ = 0.0;    ///< free_since_ when the outstanding ask began
   std::uint64_t asked_ = 0;     ///< size of the outstanding ask
+  bool fallback_outstanding_ = false;
+  bool fallback_blocked_ = false; ///< an empty fallback answer, until the next ask
+  double fallback_trigger_ = 0.0;
+  std::uint64_t fallback_asked_ = 0;
+  double ask_started_ = 0.0;
+  bool slow_ = false;
+  bool ask_served_ = false;          ///< a fallback took the ask's evaluators
+  double last_ask_s_ = 0.0;          ///< duration of the last answered ask
+  std::vector<double> durations_;    ///< of final ok results
   double capacity_t_ = 0.0;
   dispatch_stats stats_;
 };

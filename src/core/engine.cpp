@@ -159,6 +159,7 @@ std::string engine_options::validate() const {
     add("thompson-candidates (" + std::to_string(thompson_candidates)
         + ") must be >= restarts (" + std::to_string(optimizer.restarts)
         + ") when thompson-every is set: each Thompson draw is screened on them");
+  add(fallback.validate());
   return out;
 }
 
@@ -171,7 +172,7 @@ engine::engine(search_space space, engine_options opts, std::uint64_t seed,
 
 proposal engine::make_proposal(const vec& unit, bool initial) {
   proposal p;
-  p.id = next_id_++;
+  p.id = ids_->take();
   p.x = space_.from_unit(unit);
   p.unit = space_.to_unit(p.x);
   p.initial = initial;
@@ -252,9 +253,9 @@ namespace {
 constexpr double noise_prior_median = 1e-2;
 } // namespace
 
-bool engine::refit() {
+bool engine::refit(bool hyper) {
   if (fitted_version_ != data_version_ || !model_)
-    fit_model();
+    fit_model(hyper);
   // The classifier learns from successes and failures; only a new failure
   // (which leaves the GP's data as it is) rebuilds it alone.
   const std::size_t seen = ys_.size() + fail_us_.size();
@@ -298,7 +299,7 @@ std::vector<std::size_t> data_subset(const std::vector<double>& y, std::size_t m
   return out;
 }
 
-void engine::fit_model() {
+void engine::fit_model(bool hyper) {
   const std::size_t n = ys_.size(), D = space_.unit_dim();
   auto data = [&](const std::vector<std::size_t>& idx, mat& X, vec& y) {
     X.resize(Eigen::Index(D), Eigen::Index(idx.size()));
@@ -335,9 +336,10 @@ void engine::fit_model() {
   // The refit schedule: a MAP fit at the first ask, every refit_every asks,
   // and whenever the data grew by refit_growth; otherwise the last
   // hyper-parameters on the new data.
-  const bool due = !model_ || opts_.refit_every <= 1
-                   || asks_ - asks_at_fit_ >= opts_.refit_every
-                   || double(n) >= (1.0 + opts_.refit_growth) * double(n_at_fit_);
+  const bool due = !model_
+                   || (hyper
+                       && (opts_.refit_every <= 1 || asks_ - asks_at_fit_ >= opts_.refit_every
+                           || double(n) >= (1.0 + opts_.refit_growth) * double(n_at_fit_)));
   last_.refitted = true;
   last_.hyper_fitted = due;
   if (due && opts_.max_exact > 0 && n > opts_.max_exact)
@@ -352,14 +354,14 @@ void engine::fit_model() {
     // Same hyper-parameters, data only appended (tell never removes):
     // extend the factor by the new block instead of refactorising.
     const auto added = static_cast<Eigen::Index>(n - n_built_);
-    model_ = std::make_unique<gp>(model_->extended(X.rightCols(added), y.tail(added)));
+    model_ = std::make_shared<const gp>(model_->extended(X.rightCols(added), y.tail(added)));
     n_built_ = n;
     fitted_version_ = data_version_;
     return;
   } else if (opts_.max_exact > 0 && n > opts_.max_exact) {
     data(data_subset(ys_, opts_.max_exact), X, y);
   }
-  model_ = std::make_unique<gp>(std::move(X), std::move(y), hyper_, noise_);
+  model_ = std::make_shared<const gp>(std::move(X), std::move(y), hyper_, noise_);
   n_built_ = n;
   fitted_version_ = data_version_;
 }
@@ -376,7 +378,7 @@ void engine::fit_feasibility() {
       Xf.col(n + i) = fail_us_[i];
       ok.push_back(false);
     }
-    feasible_ = std::make_unique<feasibility_model>(std::move(Xf), std::move(ok),
+    feasible_ = std::make_shared<const feasibility_model>(std::move(Xf), std::move(ok),
                                                     opts_.feasibility);
   }
 }
@@ -574,11 +576,30 @@ void engine::restore_pending(point_id id, const vec& x, bool initial) {
   p.unit = space_.to_unit(x);
   p.initial = initial;
   pending_.emplace(id, p);
-  next_id_ = std::max(next_id_, id + 1);
+  ids_->at_least(id + 1);
 }
 
 void engine::reserve_ids(point_id next) {
-  next_id_ = std::max(next_id_, next);
+  ids_->at_least(next);
+}
+
+void engine::set_cancel(std::shared_ptr<const std::atomic<bool>> flag) {
+  cancel_ = std::move(flag);
+  opts_.optimizer.cancel = cancel_.get();
+}
+
+std::shared_ptr<const fallback_source> engine::snapshot() const {
+  if (opts_.rule == rule_kind::random || !model_ || !model_->ok())
+    return nullptr;
+  auto src = std::make_shared<fallback_source>(space_);
+  src->model = model_;
+  src->feasible = feasible_;
+  src->near = around_best_candidates(1, derive_seed(seed_, 0xFA11ull + asks_));
+  src->options = opts_.fallback;
+  src->seed = derive_seed(seed_, 0xFA12ull + asks_);
+  src->version = asks_;
+  src->ids = ids_;
+  return src;
 }
 
 std::optional<engine::best_point> engine::best() const {
@@ -594,7 +615,7 @@ std::optional<engine::best_point> engine::best() const {
 std::optional<engine::recommendation> engine::recommend() {
   if (ys_.empty())
     return std::nullopt;
-  if (opts_.rule == rule_kind::random || !refit()) {
+  if (opts_.rule == rule_kind::random || !refit(false)) {
     auto b = best();
     return recommendation{b->x, b->y, 0.0, b->y};
   }

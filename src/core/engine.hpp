@@ -13,6 +13,7 @@
 #include "core/acq_optimizer.hpp"
 #include "core/acquisition.hpp"
 #include "core/executor.hpp"
+#include "core/fallback.hpp"
 #include "core/gp_fit.hpp"
 #include "core/space.hpp"
 #include "core/types.hpp"
@@ -120,6 +121,8 @@ struct engine_options {
   /// max_exact points plus those of one refit interval. 0 = never.
   /// Error against the exact GP: BENCHMARKS.md section 18.
   std::size_t max_exact = 2000;
+  /// The draws made from snapshot() (non-blocking dispatch).
+  fallback_options fallback;
 
   /// Empty if valid, else every problem, one per line, each naming the
   /// option and the rule.
@@ -239,6 +242,21 @@ public:
   /// Ids from here on are >= next (resume continues the log's numbering).
   void reserve_ids(point_id next);
 
+  /// What fallback draws need of the model of the last ask (core/fallback):
+  /// the posterior and failure model (shared, not copied: the engine never
+  /// changes a model it has built), the space, the around-best candidates
+  /// and this engine's ids, so that the draws' ids never collide with the
+  /// engine's. Points drawn from it join the engine through
+  /// restore_pending(). nullptr before the first model, when it did not
+  /// factorise, or with the random rule.
+  std::shared_ptr<const fallback_source> snapshot() const;
+
+  /// Cancellation of a running ask from another thread (the run is over;
+  /// nobody waits for its points): once `flag` reads true, the acquisition
+  /// optimiser's runs stop at their next evaluation with the best points
+  /// they have seen (acq_optimizer_options::cancel), so ask() returns soon.
+  void set_cancel(std::shared_ptr<const std::atomic<bool>> flag);
+
   const std::map<point_id, proposal>& pending() const noexcept { return pending_; }
   std::size_t num_data() const noexcept { return ys_.size(); }
   std::size_t num_failures() const noexcept { return fail_us_.size(); }
@@ -255,7 +273,9 @@ public:
   /// What to report as the result: the observed point with the lowest
   /// posterior mean (BoTorch/Ax and Trieste recommend by the model, not by
   /// the luckiest observation). With noise-free data it is the best
-  /// observation. Refits the model if the data changed.
+  /// observation. Rebuilds the posterior if the data changed, with the last
+  /// hyper-parameters once there are some (a MAP fit on thousands of points
+  /// takes a minute, and the end of a run should not wait for it).
   struct recommendation {
     vec x;              ///< space coordinates
     double mean = 0.0;  ///< posterior mean of f there
@@ -275,6 +295,8 @@ public:
 
   /// The model of the last ask (nullptr before the first fit).
   const gp* model() const noexcept { return model_.get(); }
+  /// The model of the last ask, shared (nullptr before the first fit).
+  std::shared_ptr<const gp> shared_model() const noexcept { return model_; }
   /// The success-probability model of the last ask (nullptr without
   /// failures or with learn_failures off).
   const feasibility_model* feasibility() const noexcept { return feasible_.get(); }
@@ -284,8 +306,10 @@ private:
   std::vector<proposal> random_points(std::size_t k, ask_status why);
   /// Fits what changed since the last ask: the GP (MAP) when observations
   /// were told, the classifier when observations or failures were.
-  bool refit();
-  void fit_model();
+  /// `hyper`: false keeps the last hyper-parameters whatever the schedule
+  /// says (a model exists already); the posterior is still rebuilt.
+  bool refit(bool hyper = true);
+  void fit_model(bool hyper);
   void fit_feasibility();
   mat pending_matrix() const;
   mat around_best_candidates(std::size_t q, std::uint64_t seed) const;
@@ -299,7 +323,8 @@ private:
   std::uint64_t asks_at_fit_ = 0;    ///< asks_ at the last MAP fit
   std::size_t n_at_fit_ = 0;         ///< observations at the last MAP fit
   std::size_t n_built_ = 0;          ///< observations told when model_ was built
-  point_id next_id_ = 0;
+  std::shared_ptr<id_source> ids_ = std::make_shared<id_source>();
+  std::shared_ptr<const std::atomic<bool>> cancel_;
   std::map<point_id, proposal> pending_;
   std::vector<vec> xs_;        ///< space coordinates
   std::vector<vec> us_;        ///< unit coordinates
@@ -311,9 +336,9 @@ private:
   gp_prior prior_;
   double noise_ = 0.0;
   gp_hyper hyper_;
-  std::unique_ptr<gp> model_;
+  std::shared_ptr<const gp> model_;
   std::vector<vec> fail_us_;   ///< unit coordinates of failed points
-  std::unique_ptr<feasibility_model> feasible_;
+  std::shared_ptr<const feasibility_model> feasible_;
   ask_summary last_;
 };
 

@@ -2,6 +2,7 @@
 // Basic aliases shared by the numerical core.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <random>
 
@@ -16,6 +17,25 @@ using mat_ref = Eigen::Ref<const Eigen::MatrixXd>;
 
 /// Identifier of one asked point. Unique within an engine (and within a run).
 using point_id = std::uint64_t;
+
+/// The point ids of one run: an engine takes its proposals' ids from it, and
+/// so do the fallback draws made from the engine's snapshots, possibly on
+/// another thread (core/fallback.hpp); every take() is unique. The one
+/// piece of the core that is safe to share between threads.
+class id_source {
+public:
+  point_id take() noexcept { return next_.fetch_add(1, std::memory_order_relaxed); }
+  /// Ids from here on are >= n.
+  void at_least(point_id n) noexcept {
+    point_id cur = next_.load(std::memory_order_relaxed);
+    while (cur < n && !next_.compare_exchange_weak(cur, n, std::memory_order_relaxed)) {
+    }
+  }
+  point_id next() const noexcept { return next_.load(std::memory_order_relaxed); }
+
+private:
+  std::atomic<point_id> next_{0};
+};
 
 /// The pseudo-random generator used everywhere in the core. Always seeded
 /// explicitly by the caller.

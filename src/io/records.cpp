@@ -261,15 +261,17 @@ void event_log::header(const nlohmann::json& config, const std::vector<std::stri
 
 void event_log::dispatch(std::uint64_t id, std::uint32_t attempt,
                          const std::vector<double>& x, bool initial, std::uint64_t batch,
-                         double t) {
-  file_.write_line(nlohmann::json({{"event", "dispatch"},
-                                   {"id", id},
-                                   {"attempt", attempt},
-                                   {"x", point_to_json(x, choices_)},
-                                   {"initial", initial},
-                                   {"batch", batch},
-                                   {"t", t}})
-                     .dump());
+                         double t, bool fallback) {
+  nlohmann::json j{{"event", "dispatch"},
+                   {"id", id},
+                   {"attempt", attempt},
+                   {"x", point_to_json(x, choices_)},
+                   {"initial", initial},
+                   {"batch", batch},
+                   {"t", t}};
+  if (fallback)
+    j["fallback"] = true;
+  file_.write_line(j.dump());
 }
 
 void event_log::result(const evaluation_record& r) {

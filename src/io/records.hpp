@@ -101,6 +101,7 @@ private:
 ///    "choices":[[...], ...] (only with categorical parameters)}
 /// Points ("x") hold strings for categorical coordinates.
 ///   {"event":"dispatch", "id", "attempt", "x", "initial", "batch", "t"}
+///    (and "fallback": true for a fallback point, experiment.fallback)
 ///   {"event":"result", ...evaluation_record fields...}
 ///   {"event":"resume", "t"}
 ///   {"event":"note", "text", "t"}      (cluster membership, rejections)
@@ -110,7 +111,7 @@ public:
   event_log(const std::string& path, bool fsync, point_choices choices = {});
   void header(const nlohmann::json& config, const std::vector<std::string>& names);
   void dispatch(std::uint64_t id, std::uint32_t attempt, const std::vector<double>& x,
-                bool initial, std::uint64_t batch, double t);
+                bool initial, std::uint64_t batch, double t, bool fallback = false);
   void result(const evaluation_record& r);
   void resume(double t);
   void note(const std::string& text, double t);

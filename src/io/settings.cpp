@@ -235,6 +235,12 @@ const std::vector<entry>& entries() {
     v.push_back(problem(int_key("experiment", "num-initial-points", &settings::num_initial_points,
                         0, big, "initial design, evaluated without delay and told "
                                 "before the first ask")));
+    v.push_back(string_key("experiment", "fallback", &settings::fallback,
+                           {"thompson", "none"},
+                           "evaluators that free while an ask is still being computed: "
+                           "\"thompson\" gives each a Thompson draw on the last ask's model "
+                           "at once (counted in summary.json's fallback), \"none\" makes "
+                           "them wait for the next ask"));
     v.push_back(seed_key());
     v.push_back(string_key("experiment", "initial-design", &settings::initial_design,
                            {"uniform", "sobol"}, "how the initial design is drawn"));
@@ -598,6 +604,8 @@ engine_options settings::engine() const {
   o.learn_failures = on_failure == "learn";
   o.refit_every = static_cast<std::size_t>(refit_every);
   o.max_exact = static_cast<std::size_t>(max_exact);
+  o.fallback.candidates = static_cast<std::size_t>(thompson_candidates);
+  o.fallback.scale = thompson_scale;
   o.refit_growth = refit_growth;
   parse_lengthscale_prior(lengthscale_prior, o.lengthscale_prior);
   o.qei.samples = static_cast<std::size_t>(samples);

@@ -31,6 +31,7 @@ struct settings {
   std::string initial_design = "sobol";
   double noise = 0.0;          ///< sd of noise added to built-ins
   double failure_rate = 0.0;   ///< random failures of built-ins
+  std::string fallback = "thompson"; ///< non-blocking dispatch: "thompson" | "none"
   // [acquisition]
   std::string rule = "async-joint";
   std::string function = "batch-mc-ei";

@@ -149,6 +149,11 @@ nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
   j["ask_ms"] = stat(st.ask_ms);
   j["dispatch_ms"] = stat(st.dispatch_ms);
   j["transport_ms"] = stat(st.transport_ms);
+  j["fallback"] = {{"enabled", st.fallback},
+                   {"requests", st.fallback_requests},
+                   {"points", st.fallback_points},
+                   {"empty", st.fallback_empty},
+                   {"ms", stat(st.fallback_ms)}};
   j["config"] = config;
   return j;
 }

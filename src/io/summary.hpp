@@ -51,6 +51,14 @@ struct run_stats {
   /// Result arrival -> next point received by an evaluator on the head's
   /// host, minus the ask time (ms).
   std::vector<double> transport_ms;
+  /// Non-blocking dispatch (experiment.fallback): whether it was on,
+  /// fallbacks started, points they brought, fallbacks with nothing to draw
+  /// from, and the time of each in the sampler (ms).
+  bool fallback = false;
+  std::size_t fallback_requests = 0;
+  std::size_t fallback_points = 0;
+  std::size_t fallback_empty = 0;
+  std::vector<double> fallback_ms;
 };
 
 /// The point a run reports as its result (engine::recommend): the observed

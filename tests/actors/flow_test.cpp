@@ -10,6 +10,7 @@
 #include "actors/evaluator.hpp"
 #include "actors/optimizer.hpp"
 #include "actors/pool.hpp"
+#include "actors/sampler.hpp"
 #include "core/engine.hpp"
 #include "support/caf_fixture.hpp"
 
@@ -48,7 +49,7 @@ struct flow : asyncbo::test::caf_fixture {
     eo.likelihood_variance = 1e-7;
     eo.qei.samples = 64;
     eng = std::make_shared<engine>(f.space(), eo, 1);
-    opt = keep(sys.spawn(optimizer, eng, s.batch));
+    opt = keep(sys.spawn(optimizer, eng, s.batch, false));
     auto sink = keep(sys.spawn(asyncbo::test::outcome_sink, out));
     collector_config cc;
     cc.total_points = s.initial + s.budget;
@@ -322,6 +323,42 @@ BOOST_AUTO_TEST_CASE(the_pool_reports_its_state_on_request) {
   BOOST_TEST(snap.asks == 1u);
   BOOST_TEST(snap.to_request == 2u);
   BOOST_TEST(!snap.ask_outstanding);
+}
+
+BOOST_AUTO_TEST_CASE(fallback_points_travel_in_process_and_join_the_pending_set) {
+  setup s;
+  s.rule = rule_kind::async_joint;
+  s.budget = 4;
+  build(s); // the initial design and the first ask: 4 points in flight
+  auto smp = keep(sys.spawn(sampler));
+  caf::scoped_actor self{sys};
+  // The request carries the engine's snapshot itself (a shared model, local
+  // only) and answers with points of the request's batch, flagged.
+  self->send(smp, fallback_atom::value, fallback_request{eng->snapshot(), 3, 7});
+  sched.run();
+  proposal_batch b;
+  self->receive([&](proposal_batch& x) { b = std::move(x); });
+  BOOST_REQUIRE(b.points.size() == 3u);
+  std::set<point_id> ids;
+  for (auto& [id, p] : eng->pending())
+    ids.insert(id);
+  for (auto& j : b.points) {
+    BOOST_TEST(j.fallback);
+    BOOST_TEST(j.batch == 7u);
+    BOOST_TEST(j.attempt == 0u);
+    BOOST_TEST(ids.insert(j.id).second); // never an id the engine handed out
+  }
+  // Dispatched, it joins the engine's pending set through the collector.
+  const std::size_t before = eng->pending().size();
+  caf::anon_send(col, dispatch_atom::value, b.points[0], 1.0);
+  sched.run();
+  BOOST_TEST(eng->pending().size() == before + 1);
+  BOOST_TEST(eng->pending().count(b.points[0].id) == 1u);
+  // Without a source (no model yet) there is nothing to draw: no point.
+  self->send(smp, fallback_atom::value, fallback_request{nullptr, 2, 1});
+  sched.run();
+  self->receive([&](proposal_batch& x) { b = std::move(x); });
+  BOOST_TEST(b.points.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -46,6 +46,7 @@ job sample_job() {
   p.attempt = 3;
   p.initial = true;
   p.batch = 7;
+  p.fallback = true;
   p.x = {0.125, -1e-300, 3.5e10};
   p.unit = {0.1, 0.2, 0.3};
   return p;
@@ -93,6 +94,7 @@ BOOST_AUTO_TEST_CASE(job_roundtrip) {
   BOOST_TEST(q.attempt == p.attempt);
   BOOST_TEST(q.initial == p.initial);
   BOOST_TEST(q.batch == p.batch);
+  BOOST_TEST(q.fallback);
   BOOST_TEST(q.x == p.x); // bit-exact doubles
   BOOST_TEST(q.unit == p.unit);
   check_roundtrip(sys, p);
@@ -178,7 +180,17 @@ BOOST_AUTO_TEST_CASE(batch_snapshot_stats_roundtrip) {
   st.status = io::run_status::failed;
   st.message = "x";
   st.virtual_clock = true;
+  st.fallback = true;
+  st.fallback_requests = 5;
+  st.fallback_points = 9;
+  st.fallback_empty = 1;
+  st.fallback_ms = {2.5, 7.25};
   auto st2 = roundtrip(sys, st);
+  BOOST_TEST(st2.fallback);
+  BOOST_TEST(st2.fallback_requests == 5u);
+  BOOST_TEST(st2.fallback_points == 9u);
+  BOOST_TEST(st2.fallback_empty == 1u);
+  BOOST_TEST(st2.fallback_ms == st.fallback_ms);
   BOOST_TEST(st2.virtual_clock);
   BOOST_TEST(st2.transport_ms == st.transport_ms);
   BOOST_TEST(st2.capacity_seconds == 40.0);

@@ -5,6 +5,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <map>
+#include <optional>
+#include <random>
 #include <set>
 
 #include "core/dispatch.hpp"
@@ -394,6 +396,212 @@ BOOST_AUTO_TEST_CASE(asks_split_into_engine_asks_of_at_most_batch_size) {
   BOOST_TEST(split_ask(4, 4) == std::vector<std::size_t>({4}));
   BOOST_TEST(split_ask(3, 0) == std::vector<std::size_t>({1, 1, 1}));
   BOOST_TEST(split_ask(0, 2).empty());
+}
+
+// -- non-blocking dispatch (dispatch_options::fallback) ------------------------
+
+namespace {
+
+dispatch_options fallback_opts(std::size_t batch, std::uint64_t budget) {
+  auto o = opts(batch, budget);
+  o.fallback = true;
+  return o;
+}
+
+std::vector<job> points(point_id& next, std::uint32_t k) {
+  std::vector<job> out;
+  for (std::uint32_t i = 0; i < k; ++i)
+    out.push_back(driver::point(next++));
+  return out;
+}
+
+/// Slot and job of every assignment, kept per slot.
+void assign_all(dispatcher& d, std::map<slot_id, job>& running, double now) {
+  for (auto& a : d.assign(now)) {
+    BOOST_REQUIRE(running.count(a.slot) == 0u); // never two jobs on one evaluator
+    running[a.slot] = a.work;
+  }
+}
+
+void finish_one(dispatcher& d, std::map<slot_id, job>& running, double now) {
+  auto it = running.begin();
+  BOOST_REQUIRE(it != running.end());
+  BOOST_TEST((d.result(it->first, it->second.id, 0, true, now) == result_verdict::final));
+  running.erase(it);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(evaluators_freed_during_an_ask_get_fallback_points_at_once) {
+  dispatcher d(fallback_opts(2, 20));
+  std::map<slot_id, job> running;
+  point_id next = 0;
+  for (int i = 0; i < 4; ++i)
+    d.add_evaluator(0);
+  d.start(0);
+  // One ask is one batch; the two other free evaluators get a fallback.
+  BOOST_TEST(*d.ask(0) == 2u);
+  BOOST_TEST(*d.fallback(0) == 2u);
+  BOOST_TEST(!d.fallback(0).has_value());  // one fallback at a time
+  BOOST_TEST(!d.ask(0).has_value());       // and one ask
+  d.fallback_answered(points(next, 2), 0);
+  assign_all(d, running, 0);
+  BOOST_TEST(d.busy() == 2u);              // two wait for their ask
+  d.answered(points(next, 2), 0);
+  assign_all(d, running, 0);
+  BOOST_TEST(d.busy() == 4u);
+  finish_one(d, running, 1);
+  finish_one(d, running, 1);
+  BOOST_TEST(*d.ask(1) == 2u);             // the k-of-n ask, outstanding
+  BOOST_TEST(!d.fallback(1).has_value());  // both free evaluators are its (it is fast)
+  finish_one(d, running, 2);               // a third frees while it runs
+  BOOST_TEST(*d.fallback(2) == 1u);
+  BOOST_TEST(d.to_request() == 20u - 4u - 2u - 1u);
+  d.fallback_answered(points(next, 1), 2.5);
+  assign_all(d, running, 2.5);
+  BOOST_TEST(d.busy() == 2u);
+  d.answered(points(next, 2), 3);
+  assign_all(d, running, 3);
+  BOOST_TEST(d.busy() == 4u);
+  BOOST_TEST(d.stats().fallback_requests == 2u);
+  BOOST_TEST(d.stats().fallback_points == 3u);
+  // Every dispatch's latency: 0, 0 (the first fallback and ask), 0.5 (the
+  // second fallback: 2 -> 2.5), 2 (the second ask: 1 -> 3).
+  BOOST_TEST(d.stats().dispatch_latency == std::vector<double>({0.0, 0.0, 0.5, 2.0}),
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_fallback_answer_waits_for_the_next_ask) {
+  dispatcher d(fallback_opts(1, 10));
+  std::map<slot_id, job> running;
+  point_id next = 0;
+  d.add_evaluator(0);
+  d.add_evaluator(0);
+  d.start(0);
+  BOOST_TEST(*d.ask(0) == 1u);
+  BOOST_TEST(*d.fallback(0) == 1u);
+  d.fallback_answered({}, 0);              // nothing to draw from yet
+  BOOST_TEST(d.to_request() == 10u - 1u);  // its point went back to the budget
+  BOOST_TEST(d.stats().fallback_empty == 1u);
+  BOOST_TEST(!d.fallback(0).has_value());  // not asked again at every event
+  BOOST_TEST(!d.done());
+  d.answered(points(next, 1), 0);
+  assign_all(d, running, 0);
+  BOOST_TEST(*d.ask(0) == 1u);             // the waiting evaluator's ask
+  d.answered(points(next, 1), 0);
+  assign_all(d, running, 0);
+  finish_one(d, running, 1);
+  BOOST_TEST(*d.ask(1) == 1u);
+  finish_one(d, running, 2);
+  BOOST_TEST(*d.fallback(2) == 1u);        // after an answer, fallbacks are due again
+}
+
+BOOST_AUTO_TEST_CASE(after_a_slow_ask_its_own_evaluators_get_fallbacks_and_its_points_queue) {
+  dispatcher d(fallback_opts(2, 7)); // fallback_after 0.05 of the median evaluation
+  std::map<slot_id, job> running;
+  point_id next = 0;
+  for (int i = 0; i < 3; ++i)
+    d.add_evaluator(0);
+  d.start(0);
+  BOOST_TEST(*d.ask(0) == 2u);
+  BOOST_TEST(*d.fallback(0) == 1u);
+  d.fallback_answered(points(next, 1), 0);
+  d.answered(points(next, 2), 0);
+  assign_all(d, running, 0);
+  BOOST_TEST(d.busy() == 3u);
+  finish_one(d, running, 1);               // evaluations take 1 s
+  finish_one(d, running, 1);
+  BOOST_TEST(*d.ask(1) == 2u);
+  BOOST_TEST(!d.fallback(1).has_value());  // no slow ask yet: they wait
+  d.answered(points(next, 2), 1.5);        // 0.5 s: slow against 1 s evaluations
+  BOOST_TEST(d.asks_are_slow());
+  assign_all(d, running, 1.5);
+  finish_one(d, running, 2.5);
+  finish_one(d, running, 2.5);
+  BOOST_TEST(*d.ask(2.5) == 2u);           // the last of the budget (7 = 3 + 2 + 2)
+  BOOST_TEST(d.to_request() == 0u);
+  // The ask's own evaluators get fallbacks, taken from its share.
+  BOOST_TEST(*d.fallback(2.5) == 2u);
+  d.fallback_answered(points(next, 2), 2.6);
+  assign_all(d, running, 2.6);
+  BOOST_TEST(d.busy() == 3u);
+  // The run can end without the ask: its points are surplus.
+  while (!running.empty())
+    finish_one(d, running, 3.6);
+  BOOST_TEST(d.done());
+  std::vector<job> surplus;
+  d.answered(points(next, 2), 4, &surplus);
+  BOOST_TEST(surplus.size() == 2u);
+  BOOST_TEST(d.queued() == 0u);
+  BOOST_TEST(d.stats().surplus == 2u);
+  BOOST_TEST(d.stats().fallback_points == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(without_the_option_no_fallback_is_ever_due) {
+  dispatcher d(opts(1, 10));
+  std::map<slot_id, job> running;
+  point_id next = 0;
+  d.add_evaluator(0);
+  d.add_evaluator(0);
+  d.start(0);
+  d.answered(points(next, *d.ask(0)), 0);
+  assign_all(d, running, 0);
+  finish_one(d, running, 1);
+  BOOST_TEST(*d.ask(1) == 1u);
+  finish_one(d, running, 2);
+  BOOST_TEST(!d.fallback(2).has_value());
+  BOOST_TEST(d.idle() == 2u);              // both wait for the ask
+}
+
+// Random interleavings of results, slow ask answers and fallback answers
+// (some empty, some short): the budget is asked exactly, every point is
+// dispatched once, no evaluator holds two jobs, and the run ends.
+BOOST_AUTO_TEST_CASE(random_schedules_with_fallbacks_spend_the_budget_exactly) {
+  for (std::uint64_t seed = 0; seed < 200; ++seed) {
+    std::mt19937_64 rng(seed);
+    const std::size_t workers = 1 + rng() % 9;
+    const std::size_t batch = 1 + rng() % workers;
+    const std::uint64_t budget = 1 + rng() % 60;
+    dispatcher d(fallback_opts(batch, budget));
+    std::map<slot_id, job> running;
+    point_id next = 0;
+    for (std::size_t i = 0; i < workers; ++i)
+      d.add_evaluator(0);
+    d.start(0);
+    std::optional<std::uint32_t> ask, fb;
+    std::set<point_id> dispatched;
+    std::uint64_t told = 0;
+    double now = 0;
+    for (int step = 0; step < 100000 && !d.done(); ++step) {
+      now += 1;
+      assign_all(d, running, now);
+      for (auto& [s, j] : running)
+        dispatched.insert(j.id);
+      if (!ask)
+        ask = d.ask(now);
+      if (!fb)
+        fb = d.fallback(now);
+      const auto pick = rng() % 3;
+      if (pick == 0 && !running.empty()) {
+        finish_one(d, running, now);
+        ++told;
+      } else if (pick == 1 && ask) {
+        const std::uint32_t n = rng() % 4 == 0 ? *ask - (*ask > 1 ? 1 : 0) : *ask;
+        d.answered(points(next, n), now);
+        ask.reset();
+      } else if (pick == 2 && fb) {
+        const auto r = rng() % 3;
+        d.fallback_answered(points(next, r == 0 ? 0 : r == 1 ? *fb : (*fb + 1) / 2), now);
+        fb.reset();
+      }
+    }
+    BOOST_TEST_INFO("seed " << seed << ": " << workers << " workers, batch " << batch
+                            << ", budget " << budget);
+    BOOST_TEST(d.done());
+    BOOST_TEST(told == budget);
+    BOOST_TEST(dispatched.size() == budget);
+    BOOST_TEST(d.to_request() == 0u);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

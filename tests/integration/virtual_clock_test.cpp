@@ -40,9 +40,11 @@ BOOST_AUTO_TEST_CASE(a_scripted_schedule_runs_in_simulated_time_order) {
   // ask for 2 answers at 0.5; both end at 1.5 (a tie, released in id order);
   // the first frees a worker and an ask for 1 begins at 1.5; the second
   // completes during it; its answer at 2.0 sends id 4, and an ask for the last
-  // point begins, answered at 2.5; id 4 ends at 3.0, id 5 at 3.5.
+  // point begins, answered at 2.5; id 4 ends at 3.0, id 5 at 3.5. (The
+  // tutorial's policy: no fallback points; the next case has them.)
   temp_dir d;
   auto r = run_program({binary(), "run", source_dir() + "/config/branin-async.ini",
+                        "--experiment.fallback=\"none\"",
                         "--experiment.num-workers=2", "--experiment.batch-size=1",
                         "--experiment.num-initial-points=2",
                         "--experiment.num-observations=4", "--acquisition.samples=256",
@@ -79,6 +81,53 @@ BOOST_AUTO_TEST_CASE(a_scripted_schedule_runs_in_simulated_time_order) {
   BOOST_TEST(s["wall_time_s"].get<double>() == 3.5);
   // Busy: 4 evaluator-seconds of work in 2 x 3.5 evaluator-seconds.
   BOOST_TEST(s["busy_fraction"].get<double>() == 4.0 / 7.0, boost::test_tools::tolerance(1e-9));
+}
+
+BOOST_AUTO_TEST_CASE(an_evaluator_freed_during_a_slow_ask_gets_a_fallback_point) {
+  // The schedule above with fallbacks (the default). At 0 the ask is for one
+  // point (one batch); the other evaluator's fallback finds no model yet and
+  // waits. Asks answer at 0.5 (id 2) and 1.0 (id 3); at 1.5 id 2 ends and an
+  // ask for 1 begins (id 4, answered at 2.0). At 2.0 id 3 ends while that ask
+  // is outstanding: its evaluator gets a Thompson draw on the model of the
+  // ask answered at 1.0 (id 5), charged no time, instead of waiting 0.5 s
+  // for another ask. The run ends at 3.0 instead of 3.5.
+  temp_dir d;
+  auto r = run_program({binary(), "run", source_dir() + "/config/branin-async.ini",
+                        "--experiment.num-workers=2", "--experiment.batch-size=1",
+                        "--experiment.num-initial-points=2",
+                        "--experiment.num-observations=4", "--acquisition.samples=256",
+                        "--delay.model=\"constant\"", "--delay.factor=1.0",
+                        "--delay.clock=\"virtual\"", "--delay.ask-cost=0.5",
+                        "--output.dir=" + d.path});
+  BOOST_TEST_REQUIRE(r.code == 0, r.err);
+  auto rows = parse_csv(read_file(d.path + "/observations.csv"));
+  BOOST_REQUIRE(rows.size() == 7u);
+  const std::map<std::string, std::pair<std::string, std::string>> want{
+    {"2", {"0.500000", "1.500000"}},
+    {"3", {"1.000000", "2.000000"}},
+    {"4", {"2.000000", "3.000000"}},
+    {"5", {"2.000000", "3.000000"}}};
+  for (std::size_t i = 3; i < rows.size(); ++i) {
+    BOOST_REQUIRE(want.count(rows[i][0]));
+    BOOST_TEST(rows[i][10] == want.at(rows[i][0]).first, "id " << rows[i][0]);
+    BOOST_TEST(rows[i][12] == want.at(rows[i][0]).second, "id " << rows[i][0]);
+  }
+  // The event log marks the fallback point, and only it.
+  std::set<std::uint64_t> fallback;
+  std::ifstream in(d.path + "/events.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j["event"] == "dispatch" && j.value("fallback", false))
+      fallback.insert(j["id"].get<std::uint64_t>());
+  }
+  BOOST_TEST(fallback == (std::set<std::uint64_t>{5}));
+  auto s = nlohmann::json::parse(read_file(d.path + "/summary.json"));
+  BOOST_TEST(s["wall_time_s"].get<double>() == 3.0);
+  BOOST_TEST(s["observations"] == 4);
+  BOOST_TEST(s["fallback"]["enabled"] == true);
+  BOOST_TEST(s["fallback"]["requests"] == 2);  // the one at 0 found no model
+  BOOST_TEST(s["fallback"]["empty"] == 1);
+  BOOST_TEST(s["fallback"]["points"] == 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_fixed_ask_cost_makes_runs_identical_whatever_the_thread_count) {

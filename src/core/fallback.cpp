@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+// Thompson draws on a fixed posterior with shared features.
+#include "core/fallback.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "core/acq_optimizer.hpp"
+#include "core/acquisition.hpp"
+#include "core/engine.hpp"
+
+namespace asyncbo {
+
+std::string fallback_options::validate() const {
+  if (features == 0)
+    return "fallback: features must be >= 1";
+  if (candidates == 0)
+    return "fallback: candidates must be >= 1";
+  if (!(scale > 0.0) || !std::isfinite(scale))
+    return "fallback: scale must be finite and > 0";
+  return {};
+}
+
+thompson_fallback::thompson_fallback(std::shared_ptr<const fallback_source> source)
+    : src_(std::move(source)) {
+  if (!src_ || !src_->model || !src_->model->ok())
+    throw std::invalid_argument("thompson_fallback: the source has no factorised model");
+  if (!src_->ids)
+    throw std::invalid_argument("thompson_fallback: the source has no id source");
+  if (auto err = src_->options.validate(); !err.empty())
+    throw std::invalid_argument(err);
+  const gp& model = *src_->model;
+  const auto D = Eigen::Index(model.dim());
+  if (Eigen::Index(src_->space.unit_dim()) != D
+      || (src_->near.cols() > 0 && src_->near.rows() != D))
+    throw std::invalid_argument("thompson_fallback: the space or the near candidates do not "
+                                "match the model's dimension");
+  const auto m = Eigen::Index(src_->options.features);
+  rng_type rng(derive_seed(src_->seed, 0));
+  matern_features features_of(model.hyper());
+  omega_.resize(D, m);
+  phase_.resize(m);
+  for (Eigen::Index j = 0; j < m; ++j)
+    features_of.draw(rng, omega_.col(j), phase_[j]);
+  phi_x_ = ((omega_.transpose() * model.X()).colwise() + phase_).array().cos().matrix();
+
+  // Candidates: scrambled Sobol points and the around-best ones, snapped,
+  // without those the failure model deems more likely to fail than not.
+  sobol_sequence seq(std::size_t(D), true, derive_seed(src_->seed, 1));
+  mat all(D, Eigen::Index(src_->options.candidates) + src_->near.cols());
+  all.leftCols(Eigen::Index(src_->options.candidates)) = seq.take(src_->options.candidates);
+  if (src_->near.cols() > 0)
+    all.rightCols(src_->near.cols()) = src_->near;
+  std::vector<Eigen::Index> keep;
+  for (Eigen::Index j = 0; j < all.cols(); ++j) {
+    all.col(j) = src_->space.snap_unit(all.col(j));
+    if (!src_->feasible || src_->feasible->success(all.col(j)) >= 0.5)
+      keep.push_back(j);
+  }
+  if (keep.empty())
+    for (Eigen::Index j = 0; j < all.cols(); ++j)
+      keep.push_back(j);
+  cand_.resize(D, Eigen::Index(keep.size()));
+  for (std::size_t j = 0; j < keep.size(); ++j)
+    cand_.col(Eigen::Index(j)) = all.col(keep[j]);
+  phi_c_ = ((omega_.transpose() * cand_).colwise() + phase_).array().cos().matrix();
+  k_cx_ = model.kernel().cross(cand_, model.X());
+}
+
+std::vector<proposal> thompson_fallback::draw(std::size_t k) {
+  std::vector<proposal> out;
+  if (k == 0)
+    return out;
+  const gp& model = *src_->model;
+  const gp_hyper& h = model.hyper();
+  const auto n = Eigen::Index(model.size());
+  const auto m = omega_.cols();
+  const auto K = Eigen::Index(k);
+  const double amplitude = std::sqrt(2.0 * h.variance / double(m));
+  const double noise_sd = std::sqrt(model.noise_variance() + model.jitter());
+  const double s = src_->options.scale;
+
+  // Weights and noise of k draws, each from its own stream.
+  mat W(m, K), E(n, K);
+  std::vector<std::uint64_t> seeds(k);
+  for (Eigen::Index j = 0; j < K; ++j) {
+    seeds[std::size_t(j)] = derive_seed(src_->seed, 2 + draws_++);
+    rng_type rng(seeds[std::size_t(j)]);
+    matern_features normals(h);
+    for (Eigen::Index i = 0; i < m; ++i)
+      W(i, j) = amplitude * normals.normal(rng);
+    for (Eigen::Index i = 0; i < n; ++i)
+      E(i, j) = noise_sd * normals.normal(rng);
+  }
+  // V = (K + s_n^2 I)^-1 (y - c - Phi^T W - E), all draws at once.
+  mat V = -(phi_x_.transpose() * W) - E;
+  V.colwise() += (model.y().array() - h.mean).matrix();
+  model.solve_lower(V);
+  model.solve_upper(V);
+  if (s != 1.0) {
+    W *= s;
+    V *= s;
+    V.colwise() += (1.0 - s) * model.alpha();
+  }
+  const mat values = ((phi_c_.transpose() * W + k_cx_ * V).array() + h.mean).matrix(); // C x k
+
+  acq_optimizer_options o;
+  o.screening_points = 1;
+  o.restarts = 1;
+  o.recovery_runs = 0;
+  for (Eigen::Index j = 0; j < K; ++j) {
+    Eigen::Index best = 0;
+    const double best_value = values.col(j).minCoeff(&best);
+    vec u = cand_.col(best);
+    if (src_->options.refine) {
+      const posterior_sample path(model, omega_, phase_, W.col(j), V.col(j));
+      auto res = maximize_acquisition(path, o, derive_seed(seeds[std::size_t(j)], 1), nullptr,
+                                      cand_.col(best), &src_->space);
+      vec r = src_->space.snap_unit(res.x);
+      if (path.value(r, nullptr) <= best_value)
+        u = std::move(r);
+    }
+    proposal p;
+    p.id = src_->ids->take();
+    p.x = src_->space.from_unit(u);
+    p.unit = src_->space.to_unit(p.x);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+} // namespace asyncbo

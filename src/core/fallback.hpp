@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+// Fallback proposals: cheap Thompson draws on a fixed posterior, for the
+// evaluators that would otherwise wait while an ask is still being computed
+// (non-blocking dispatch, docs/design.md).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/feasibility.hpp"
+#include "core/gp.hpp"
+#include "core/space.hpp"
+#include "core/types.hpp"
+
+namespace asyncbo {
+
+struct proposal;
+
+/// Options of the fallback draws (engine_options::fallback).
+struct fallback_options {
+  std::size_t features = 1024;   ///< random Fourier features, shared by all draws
+  std::size_t candidates = 1024; ///< scrambled Sobol screening points
+  double scale = 1.0;            ///< posterior_sample's widening
+  /// One L-BFGS-B run from each draw's best candidate.
+  bool refine = true;
+
+  /// Empty if valid, else the option and the rule ("fallback: ...").
+  std::string validate() const;
+};
+
+/// What fallback draws need of an engine at one moment: immutable, shared by
+/// the engine's thread and the one that draws. Made by
+/// engine::snapshot() after an ask.
+struct fallback_source {
+  explicit fallback_source(search_space s) : space(std::move(s)) {}
+
+  std::shared_ptr<const gp> model;                  ///< the posterior of that ask
+  std::shared_ptr<const feasibility_model> feasible; ///< may be null
+  search_space space;
+  mat near;                    ///< around-best candidates (unit, unit_dim x m)
+  fallback_options options;
+  std::uint64_t seed = 0;
+  std::uint64_t version = 0;   ///< the engine ask it was taken after
+  std::shared_ptr<id_source> ids; ///< the engine's ids
+};
+
+/// Thompson sampling on a fixed posterior, made cheap by sharing everything
+/// that does not depend on the draw. Each proposal is the minimiser of one
+/// pathwise posterior draw (posterior_sample, Wilson et al. 2020)
+///
+///   f_j(x) = c + phi(x)^T w_j + k(x, X) v_j,
+///   v_j = (K + s_n^2 I)^-1 (y - c - Phi w_j - e_j),
+///
+/// with one set of random features phi for all draws of this object and its
+/// own weights w_j and noise e_j per draw. Built once (O(m n D + C n D): the
+/// features at the data and at the C candidates, the kernel between them),
+/// k draws cost two triangular solves with k right-hand sides and two
+/// matrix products, then one L-BFGS-B run each from its best candidate.
+/// Against the engine's Thompson points (thompson_every), which draw their
+/// own features and screen with 2 + d runs each, a draw here is about 30x
+/// cheaper at n = 2 000 (BENCHMARKS.md section 20) and coarser: the
+/// draws share features, so their prior parts are correlated, and the
+/// pending points are not conditioned on (independent draws spread a batch
+/// by themselves; Kandasamy et al. 2018, asynchronous parallel TS).
+///
+/// Candidates with a success probability below 1/2 (the engine's failure
+/// model, if any) are not screened, unless none is left. Categorical
+/// choices are never relaxed (maximize_acquisition with the space).
+///
+/// Not thread-safe itself (draw() advances a counter): one thread draws;
+/// the source it reads is shared read-only.
+class thompson_fallback {
+public:
+  /// Throws std::invalid_argument if the source has no usable model or its
+  /// options are invalid.
+  explicit thompson_fallback(std::shared_ptr<const fallback_source> source);
+
+  const fallback_source& source() const noexcept { return *src_; }
+  std::size_t candidates() const noexcept { return static_cast<std::size_t>(cand_.cols()); }
+
+  /// k proposals (not initial), ids taken from the source's id_source. The
+  /// j-th draw of this object, counted over calls, uses its own stream of
+  /// the source's seed: the same calls give the same points.
+  std::vector<proposal> draw(std::size_t k);
+
+private:
+  std::shared_ptr<const fallback_source> src_;
+  mat omega_;    ///< D x m
+  vec phase_;    ///< m
+  mat phi_x_;    ///< m x n: cos(omega^T X + b) at the data
+  mat phi_c_;    ///< m x C: the same at the candidates
+  mat k_cx_;     ///< C x n: the kernel between candidates and data
+  mat cand_;     ///< D x C unit candidates (snapped)
+  std::uint64_t draws_ = 0;
+};
+
+} // namespace asyncbo

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+// Fallback draws (core/fallback): where they land, their ids beside the
+// engine's, reproducibility, categorical choices, and the options.
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "core/engine.hpp"
+#include "core/fallback.hpp"
+#include "core/objectives.hpp"
+
+using namespace asyncbo;
+
+namespace {
+
+/// A noise-free 1-D GP of (x - 0.3)^2 on n evenly spread points.
+std::shared_ptr<fallback_source> quadratic_source(std::size_t n, std::uint64_t seed) {
+  mat X(1, static_cast<Eigen::Index>(n));
+  vec y(static_cast<Eigen::Index>(n));
+  for (Eigen::Index i = 0; i < X.cols(); ++i) {
+    X(0, i) = (double(i) + 0.5) / double(n);
+    y[i] = (X(0, i) - 0.3) * (X(0, i) - 0.3);
+  }
+  gp_hyper h;
+  h.variance = 0.1;
+  h.lengthscales = vec::Constant(1, 0.3);
+  h.mean = y.mean();
+  auto src = std::make_shared<fallback_source>(search_space({{"x", 0.0, 1.0}}));
+  src->model = std::make_shared<const gp>(X, y, h, 1e-8);
+  src->seed = seed;
+  src->ids = std::make_shared<id_source>();
+  src->options.candidates = 256;
+  src->options.features = 512;
+  return src;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(fallback_draws)
+
+BOOST_AUTO_TEST_CASE(a_confident_posterior_puts_every_draw_at_its_minimum) {
+  thompson_fallback tf(quadratic_source(20, 1));
+  const auto ps = tf.draw(40);
+  BOOST_REQUIRE(ps.size() == 40u);
+  for (auto& p : ps) {
+    BOOST_TEST(std::abs(p.x[0] - 0.3) < 0.03);
+    BOOST_TEST(!p.initial);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_uncertain_posterior_gives_spread_draws) {
+  // Two observations: the draws disagree about where the minimum is.
+  thompson_fallback tf(quadratic_source(2, 2));
+  const auto ps = tf.draw(40);
+  double lo = 1.0, hi = 0.0;
+  for (auto& p : ps) {
+    BOOST_TEST((p.x[0] >= 0.0 && p.x[0] <= 1.0));
+    lo = std::min(lo, p.x[0]);
+    hi = std::max(hi, p.x[0]);
+  }
+  BOOST_TEST(hi - lo > 0.3);
+}
+
+BOOST_AUTO_TEST_CASE(refinement_lowers_each_draw_below_its_best_candidate) {
+  // The same draws with and without the L-BFGS-B run: refined points are
+  // closer to the minimum than the best of 8 candidates can be.
+  auto coarse = quadratic_source(20, 3);
+  coarse->options.candidates = 8;
+  coarse->options.refine = false;
+  auto fine = std::make_shared<fallback_source>(*coarse);
+  fine->options.refine = true;
+  thompson_fallback a(coarse), b(fine);
+  const auto pa = a.draw(10), pb = b.draw(10);
+  double ea = 0.0, eb = 0.0;
+  for (std::size_t i = 0; i < 10; ++i) {
+    ea += std::abs(pa[i].x[0] - 0.3);
+    eb += std::abs(pb[i].x[0] - 0.3);
+  }
+  BOOST_TEST(eb < 0.25 * ea);
+}
+
+BOOST_AUTO_TEST_CASE(the_same_calls_give_the_same_points_and_ids_never_repeat) {
+  auto src = quadratic_source(3, 4);
+  thompson_fallback a(src), b(src);
+  const auto pa = a.draw(3);
+  const auto pb = b.draw(3);
+  std::set<point_id> ids;
+  for (std::size_t i = 0; i < 3; ++i) {
+    BOOST_TEST(pa[i].x[0] == pb[i].x[0]);
+    ids.insert(pa[i].id);
+    ids.insert(pb[i].id);
+  }
+  BOOST_TEST(ids.size() == 6u); // one id source, shared
+  // Later calls continue the streams: not the first draws again.
+  const auto pc = a.draw(3);
+  bool differs = false;
+  for (std::size_t i = 0; i < 3; ++i)
+    differs = differs || pc[i].x[0] != pa[i].x[0];
+  BOOST_TEST(differs);
+}
+
+BOOST_AUTO_TEST_CASE(draws_from_an_engine_snapshot_share_its_ids_and_join_its_pending_set) {
+  const auto& f = *find_test_function("scaled-branin");
+  engine_options o;
+  o.likelihood_variance = 1e-7;
+  o.qei.samples = 128;
+  engine e(f.space(), o, 5);
+  BOOST_TEST(!e.snapshot()); // no model yet
+  std::vector<observation> obs;
+  for (auto& p : e.initial_design(6))
+    obs.push_back({p.id, p.x, f(p.x)});
+  e.tell(obs);
+  const auto first = e.ask(2);
+  auto src = e.snapshot();
+  BOOST_REQUIRE(src);
+  thompson_fallback tf(src);
+  const auto fb = tf.draw(3);
+  std::set<point_id> ids;
+  for (auto& p : first)
+    ids.insert(p.id);
+  for (auto& p : fb) {
+    BOOST_CHECK_NO_THROW(f.space().check_point(p.x, "x"));
+    ids.insert(p.id);
+    e.restore_pending(p.id, p.x);
+  }
+  for (auto& p : e.ask(2))
+    ids.insert(p.id);
+  BOOST_TEST(ids.size() == 7u);          // engine and sampler never collide
+  BOOST_TEST(e.pending().size() == 7u);  // the draws are pending like asked points
+  e.tell({{fb[0].id, fb[0].x, f(fb[0].x)}});
+  BOOST_TEST(e.pending().count(fb[0].id) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(categorical_choices_are_never_relaxed) {
+  const auto& f = *find_test_function("mixed-branin");
+  engine_options o;
+  o.likelihood_variance = 1e-7;
+  o.qei.samples = 64;
+  engine e(f.space(), o, 6);
+  std::vector<observation> obs;
+  for (auto& p : e.initial_design(10))
+    obs.push_back({p.id, p.x, f(p.x)});
+  e.tell(obs);
+  e.ask(1);
+  thompson_fallback tf(e.snapshot());
+  const auto mask = f.space().categorical_mask();
+  for (auto& p : tf.draw(8))
+    for (std::size_t d = 0; d < mask.size(); ++d)
+      if (mask[d])
+        BOOST_TEST((p.unit[Eigen::Index(d)] == 0.0 || p.unit[Eigen::Index(d)] == 1.0));
+}
+
+BOOST_AUTO_TEST_CASE(options_and_sources_are_validated) {
+  fallback_options o;
+  BOOST_TEST(o.validate().empty());
+  o.features = 0;
+  BOOST_TEST(o.validate() == "fallback: features must be >= 1");
+  o = {};
+  o.candidates = 0;
+  BOOST_TEST(o.validate() == "fallback: candidates must be >= 1");
+  o = {};
+  o.scale = 0.0;
+  BOOST_TEST(o.validate() == "fallback: scale must be finite and > 0");
+  auto src = quadratic_source(3, 7);
+  src->ids.reset();
+  BOOST_CHECK_THROW(thompson_fallback{src}, std::invalid_argument);
+  BOOST_CHECK_THROW(thompson_fallback{nullptr}, std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

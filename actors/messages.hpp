@@ -239,6 +239,14 @@ struct fallback_request {
   std::shared_ptr<const fallback_source> source;
   std::uint32_t k = 0;
   std::uint64_t batch = 0;  ///< the ask the source came with (the jobs' batch)
+  /// Results told, in the pool's order, from row `from` on (unit points,
+  /// one after the other, and their values); the source's model holds the
+  /// first `told_at_source`. The sampler extends its posterior by those it
+  /// lacks.
+  std::vector<double> units;
+  std::vector<double> values;
+  std::uint64_t from = 0;
+  std::uint64_t told_at_source = 0;
 };
 
 /// The pool's state: attached to every record (the progress line) and the

@@ -225,6 +225,10 @@ void on_result(self_ptr self, slot_id slot, result_msg r) {
     *why += "; the last (point " + std::to_string(rec.id) + ", attempt "
             + std::to_string(rec.attempt) + ", " + rec.worker + "): "
             + to_string(rec.status) + ": " + rec.reason;
+  if (st.cfg.sampler && rec.ok() && rec.final && !j->unit.empty()) {
+    st.told_units.insert(st.told_units.end(), j->unit.begin(), j->unit.end());
+    st.told_values.push_back(rec.value);
+  }
   self->send(st.collector, result_atom::value, std::move(rec), st.snapshot());
   if (why) {
     finish(self, io::run_status::failed, *why);
@@ -269,22 +273,26 @@ void maybe_ask(self_ptr self) {
   const auto t = begin_event(st);
   const double started = st.now();
   const std::uint64_t n = ++st.asks_started;
+  const std::size_t told = st.told_values.size();
   self->request(st.collector, caf::infinite, ask_atom::value, *k)
     .then(
-      [self, t, started, n](proposal_batch& b) {
+      [self, t, started, n, told](proposal_batch& b) {
         // Virtual clock: the answer comes ask-cost (or the measured time)
         // after the ask began; results before then are told first.
         const double cost
           = self->state.cfg.ask_cost >= 0.0 ? self->state.cfg.ask_cost : b.ask_ms / 1000.0;
-        when(self, t, started + cost, {1, n}, [self, b = std::move(b)]() mutable {
+        when(self, t, started + cost, {1, n}, [self, told, b = std::move(b)]() mutable {
           auto& st = self->state;
           if (st.disp->stopped())
             return;
           st.ask_ms.push_back(b.ask_ms);
           st.last_ask_ms = b.ask_ms;
           st.recommended_mean = b.recommended_mean;
-          if (b.source)
+          if (b.source) {
             st.source = std::move(b.source);
+            st.source_told = told; // the model holds every result told before the ask
+            st.source_new = true;
+          }
           for (auto& p : b.points)
             st.last_batch = std::max(st.last_batch, p.batch);
           std::vector<std::pair<std::uint64_t, std::uint32_t>> keys;
@@ -313,8 +321,21 @@ void maybe_fallback(self_ptr self) {
   const auto t = begin_event(st);
   const double started = st.now();
   const std::uint64_t n = ++st.asks_started;
-  self->request(st.cfg.sampler, caf::infinite, fallback_atom::value,
-                fallback_request{st.source, *k, st.last_batch})
+  fallback_request req{st.source, *k, st.last_batch, {}, {}, 0, st.source_told};
+  if (st.source) {
+    // From what the sampler lacks: what it was not sent yet, or, if it
+    // builds on a new source, what that source lacks.
+    const std::size_t D = st.source->space.unit_dim();
+    const std::size_t from = st.source_new ? std::min(st.sent, st.source_told) : st.sent;
+    if (from < st.told_values.size() && st.told_units.size() == D * st.told_values.size()) {
+      req.units.assign(st.told_units.begin() + std::ptrdiff_t(D * from), st.told_units.end());
+      req.values.assign(st.told_values.begin() + std::ptrdiff_t(from), st.told_values.end());
+    }
+    req.from = from;
+    st.sent = st.told_values.size();
+    st.source_new = false;
+  }
+  self->request(st.cfg.sampler, caf::infinite, fallback_atom::value, std::move(req))
     .then(
       [self, t, started, n](proposal_batch& b) {
         const double cost = self->state.cfg.ask_cost >= 0.0 ? 0.0 : b.ask_ms / 1000.0;

@@ -225,6 +225,7 @@ pool_config make_pool_config(const io::settings& s, const resolved_objective& ob
   d.max_retries = static_cast<std::uint32_t>(s.max_retries);
   d.max_failure_fraction = s.max_failure_fraction;
   d.fallback = s.fallback == "thompson";
+  d.fallback_after = s.fallback_after;
   p.spec = obj.spec;
   p.virtual_clock = s.virtual_clock();
   p.ask_cost = s.ask_cost;

@@ -2,6 +2,7 @@
 // Thompson draws on a fixed posterior with shared features.
 #include "core/fallback.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -29,7 +30,8 @@ thompson_fallback::thompson_fallback(std::shared_ptr<const fallback_source> sour
     throw std::invalid_argument("thompson_fallback: the source has no id source");
   if (auto err = src_->options.validate(); !err.empty())
     throw std::invalid_argument(err);
-  const gp& model = *src_->model;
+  model_ = src_->model;
+  const gp& model = *model_;
   const auto D = Eigen::Index(model.dim());
   if (Eigen::Index(src_->space.unit_dim()) != D
       || (src_->near.cols() > 0 && src_->near.rows() != D))
@@ -67,11 +69,54 @@ thompson_fallback::thompson_fallback(std::shared_ptr<const fallback_source> sour
   k_cx_ = model.kernel().cross(cand_, model.X());
 }
 
+bool thompson_fallback::can_continue(const fallback_source& newer) const {
+  if (!newer.model || !newer.model->ok() || newer.feasible != src_->feasible
+      || newer.ids != src_->ids || newer.options.features != src_->options.features
+      || newer.options.candidates != src_->options.candidates
+      || newer.options.scale != src_->options.scale
+      || newer.options.refine != src_->options.refine)
+    return false;
+  const gp_hyper& a = model_->hyper();
+  const gp_hyper& b = newer.model->hyper();
+  return a.variance == b.variance && a.mean == b.mean && a.lengthscales == b.lengthscales
+         && model_->noise_variance() == newer.model->noise_variance()
+         && double(data()) <= 1.25 * double(newer.model->size()) + 64.0;
+}
+
+void thompson_fallback::observe(const mat& X, const vec& y) {
+  if (X.cols() == 0)
+    return;
+  if (X.rows() != omega_.rows() || X.cols() != y.size())
+    throw std::invalid_argument("thompson_fallback::observe: " + std::to_string(X.rows())
+                                + "x" + std::to_string(X.cols()) + " points and "
+                                + std::to_string(y.size()) + " values for a model in "
+                                + std::to_string(omega_.rows()) + " dimensions");
+  const auto w = wait_x_.cols();
+  wait_x_.conservativeResize(X.rows(), w + X.cols());
+  wait_x_.rightCols(X.cols()) = X;
+  wait_y_.conservativeResize(w + y.size());
+  wait_y_.tail(y.size()) = y;
+  if (std::size_t(wait_x_.cols()) < std::max<std::size_t>(1, model_->size() / 64))
+    return;
+  auto next = std::make_shared<const gp>(model_->extended(wait_x_, wait_y_));
+  const mat Xn = std::move(wait_x_);
+  wait_x_ = mat(Xn.rows(), 0);
+  wait_y_ = vec(0);
+  if (!next->ok())
+    return; // keep drawing on the last model that factorised
+  model_ = std::move(next);
+  const auto n0 = phi_x_.cols(), k = Xn.cols();
+  phi_x_.conservativeResize(Eigen::NoChange, n0 + k);
+  phi_x_.rightCols(k) = ((omega_.transpose() * Xn).colwise() + phase_).array().cos().matrix();
+  k_cx_.conservativeResize(Eigen::NoChange, n0 + k);
+  k_cx_.rightCols(k) = model_->kernel().cross(cand_, Xn);
+}
+
 std::vector<proposal> thompson_fallback::draw(std::size_t k) {
   std::vector<proposal> out;
   if (k == 0)
     return out;
-  const gp& model = *src_->model;
+  const gp& model = *model_;
   const gp_hyper& h = model.hyper();
   const auto n = Eigen::Index(model.size());
   const auto m = omega_.cols();

@@ -53,7 +53,8 @@ struct fallback_source {
 ///   v_j = (K + s_n^2 I)^-1 (y - c - Phi w_j - e_j),
 ///
 /// with one set of random features phi for all draws of this object and its
-/// own weights w_j and noise e_j per draw. Built once (O(m n D + C n D): the
+/// own weights w_j and noise e_j per draw, on the source's posterior
+/// extended by the observations told since (observe()). Built once (O(m n D + C n D): the
 /// features at the data and at the C candidates, the kernel between them),
 /// k draws cost two triangular solves with k right-hand sides and two
 /// matrix products, then one L-BFGS-B run each from its best candidate.
@@ -79,6 +80,27 @@ public:
   const fallback_source& source() const noexcept { return *src_; }
   std::size_t candidates() const noexcept { return static_cast<std::size_t>(cand_.cols()); }
 
+  /// Observations told since the source was taken (unit points, D x k, and
+  /// their values): the posterior is extended by them with the source's
+  /// hyper-parameters (gp::extended, O(n^2 k)), and the features and kernel
+  /// at the candidates gain their columns, so draws see the latest data, not
+  /// only the data of the last ask. An extension copies the n x n factor,
+  /// so observations wait until there are at least n / 64 of them (at
+  /// n = 2 000, 31: half a second of results at 64 workers). Throws
+  /// std::invalid_argument for a wrong size.
+  void observe(const mat& X, const vec& y);
+  /// Observations in the model the draws use, and waiting to join it.
+  std::size_t data() const noexcept {
+    return model_->size() + static_cast<std::size_t>(wait_y_.size());
+  }
+
+  /// True if drawing on here (extended by what was told since) is as good
+  /// as building on `newer`, a later snapshot of the same engine: the same
+  /// hyper-parameters, noise and failure model, and not much more data than
+  /// newer's model holds (a subset model, engine_options::max_exact).
+  /// Building costs O(m n D + C n D); extending, O(n^2 k).
+  bool can_continue(const fallback_source& newer) const;
+
   /// k proposals (not initial), ids taken from the source's id_source. The
   /// j-th draw of this object, counted over calls, uses its own stream of
   /// the source's seed: the same calls give the same points.
@@ -86,12 +108,15 @@ public:
 
 private:
   std::shared_ptr<const fallback_source> src_;
+  std::shared_ptr<const gp> model_;  ///< the source's, extended by observe()
   mat omega_;    ///< D x m
   vec phase_;    ///< m
   mat phi_x_;    ///< m x n: cos(omega^T X + b) at the data
   mat phi_c_;    ///< m x C: the same at the candidates
   mat k_cx_;     ///< C x n: the kernel between candidates and data
   mat cand_;     ///< D x C unit candidates (snapped)
+  mat wait_x_;   ///< observations not yet in the model
+  vec wait_y_;
   std::uint64_t draws_ = 0;
 };
 

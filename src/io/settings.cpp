@@ -241,6 +241,10 @@ const std::vector<entry>& entries() {
                            "\"thompson\" gives each a Thompson draw on the last ask's model "
                            "at once (counted in summary.json's fallback), \"none\" makes "
                            "them wait for the next ask"));
+    v.push_back(real_key("experiment", "fallback-after", &settings::fallback_after, 0.0, false,
+                         "with fallback: once an ask took longer than this fraction of "
+                         "the median evaluation, the workers an ask is for get fallback "
+                         "points too (its points go to the next ones)"));
     v.push_back(seed_key());
     v.push_back(string_key("experiment", "initial-design", &settings::initial_design,
                            {"uniform", "sobol"}, "how the initial design is drawn"));

@@ -32,6 +32,7 @@ struct settings {
   double noise = 0.0;          ///< sd of noise added to built-ins
   double failure_rate = 0.0;   ///< random failures of built-ins
   std::string fallback = "thompson"; ///< non-blocking dispatch: "thompson" | "none"
+  double fallback_after = 0.05;      ///< of the median evaluation (dispatch_options)
   // [acquisition]
   std::string rule = "async-joint";
   std::string function = "batch-mc-ei";

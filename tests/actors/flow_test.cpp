@@ -334,7 +334,11 @@ BOOST_AUTO_TEST_CASE(fallback_points_travel_in_process_and_join_the_pending_set)
   caf::scoped_actor self{sys};
   // The request carries the engine's snapshot itself (a shared model, local
   // only) and answers with points of the request's batch, flagged.
-  self->send(smp, fallback_atom::value, fallback_request{eng->snapshot(), 3, 7});
+  fallback_request req;
+  req.source = eng->snapshot();
+  req.k = 3;
+  req.batch = 7;
+  self->send(smp, fallback_atom::value, req);
   sched.run();
   proposal_batch b;
   self->receive([&](proposal_batch& x) { b = std::move(x); });
@@ -355,7 +359,9 @@ BOOST_AUTO_TEST_CASE(fallback_points_travel_in_process_and_join_the_pending_set)
   BOOST_TEST(eng->pending().size() == before + 1);
   BOOST_TEST(eng->pending().count(b.points[0].id) == 1u);
   // Without a source (no model yet) there is nothing to draw: no point.
-  self->send(smp, fallback_atom::value, fallback_request{nullptr, 2, 1});
+  req.source = nullptr;
+  req.k = 2;
+  self->send(smp, fallback_atom::value, req);
   sched.run();
   self->receive([&](proposal_batch& x) { b = std::move(x); });
   BOOST_TEST(b.points.empty());

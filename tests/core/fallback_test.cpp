@@ -63,6 +63,24 @@ BOOST_AUTO_TEST_CASE(an_uncertain_posterior_gives_spread_draws) {
   BOOST_TEST(hi - lo > 0.3);
 }
 
+BOOST_AUTO_TEST_CASE(observations_told_since_the_snapshot_sharpen_the_draws) {
+  // The snapshot knows two points; eighteen more arrive before the draws.
+  thompson_fallback tf(quadratic_source(2, 8));
+  BOOST_TEST(tf.data() == 2u);
+  mat X(1, 18);
+  vec y(18);
+  for (Eigen::Index i = 0; i < 18; ++i) {
+    X(0, i) = (double(i) + 0.3) / 18.0;
+    y[i] = (X(0, i) - 0.3) * (X(0, i) - 0.3);
+  }
+  tf.observe(X, y);
+  BOOST_TEST(tf.data() == 20u);
+  for (auto& p : tf.draw(20))
+    BOOST_TEST(std::abs(p.x[0] - 0.3) < 0.03);
+  BOOST_CHECK_THROW(tf.observe(mat(2, 1), vec(1)), std::invalid_argument);
+  BOOST_CHECK_THROW(tf.observe(mat(1, 2), vec(1)), std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_CASE(refinement_lowers_each_draw_below_its_best_candidate) {
   // The same draws with and without the L-BFGS-B run: refined points are
   // closer to the minimum than the best of 8 candidates can be.

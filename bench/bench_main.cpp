@@ -201,6 +201,72 @@ int cmd_ask(const args& a) {
   return 0;
 }
 
+/// Fallback draws (core/fallback) against the engine's own Thompson points
+/// on the same model: a model of n points is fitted by one ask, then
+/// thompson_fallback is built on its snapshot and serves 8 requests of k
+/// points, repeated (draw_ms: median and mean per request);
+/// beside it, an ask of one point with thompson_every = 1 (a Thompson point
+/// of the engine: its own features, 2 + d refinement runs).
+int cmd_fallback(const args& a) {
+  const std::size_t D = a.num("dim", 6), N = a.num("n", 1000), K = a.num("k", 2),
+                    R = a.num("repeats", 10);
+  const std::uint64_t seed = a.num("seed", 1);
+  const auto& f = function_for(D);
+  engine_options o;
+  o.likelihood_variance = 1e-7;
+  o.qei.samples = 256;
+  std::vector<observation> obs;
+  mat pend;
+  make_data(f, N, seed, obs, pend, 0);
+  engine e(f.space(), o, seed);
+  e.tell(obs);
+  e.ask(1);
+  auto src = e.snapshot();
+  if (!src)
+    throw std::runtime_error("no model to draw from");
+  using clock = std::chrono::steady_clock;
+  auto ms_since = [](clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(clock::now() - t).count();
+  };
+  std::vector<double> build, draw, thompson;
+  for (std::size_t r = 0; r < R; ++r) {
+    auto t0 = clock::now();
+    thompson_fallback tf(src);
+    build.push_back(ms_since(t0));
+    // Successive requests, as the sampler serves them (draws are made in
+    // blocks: some requests pay for a block, the others only refine).
+    for (int call = 0; call < 8; ++call) {
+      t0 = clock::now();
+      tf.draw(K);
+      draw.push_back(ms_since(t0));
+    }
+  }
+  engine_options ot = o;
+  ot.thompson_every = 1;
+  engine et(f.space(), ot, seed);
+  et.tell(obs);
+  et.ask(1);
+  for (std::size_t r = 0; r < std::min<std::size_t>(R, 3); ++r) {
+    et.tell({{std::nullopt, obs[r].x, obs[r].y}}); // new data: the next ask rebuilds
+    et.ask(1);
+    thompson.push_back(et.last_ask().acq_ms);
+  }
+  nlohmann::json out = {{"command", "fallback"},
+                        {"function", f.name},
+                        {"dim", D},
+                        {"n", N},
+                        {"k", K},
+                        {"repeats", R},
+                        {"seed", seed},
+                        {"build_ms", median(build)},
+                        {"draw_ms", median(draw)},
+                        {"draw_ms_mean", std::accumulate(draw.begin(), draw.end(), 0.0)
+                                           / double(draw.size())},
+                        {"engine_thompson_point_ms", median(thompson)}};
+  std::cout << out.dump() << std::endl;
+  return 0;
+}
+
 int cmd_qei_error(const args& a) {
   const std::size_t D = a.num("dim", 2), N = a.num("n", 30), Q = a.num("q", 2),
                     P = a.num("pending", 2), S = a.num("samples", 10000),
@@ -609,7 +675,10 @@ int main(int argc, char** argv) {
                  "  [--rule R] [--function F] [--restarts K] [--screening M]\n"
                  "  [--screening-samples M] [--threads T]\n"
                  "  ask: [--steady] [--refit-every K]  (steady: q results told to a fitted\n"
-                 "  model, then the next batch asked; K: model.refit-every)\n";
+                 "  model, then the next batch asked; K: model.refit-every)\n"
+                 "       asyncbo-bench fallback --dim D --n N --k K --repeats R --seed S\n"
+                 "  (fallback draws: build and k draws on a fitted model, beside one\n"
+                 "  Thompson point of the engine)\n";
     return argc < 2 ? 2 : 0;
   }
   // Commands that take CONFIG and --section.key=value overrides.
@@ -641,6 +710,8 @@ int main(int argc, char** argv) {
       return cmd_ask(a);
     if (cmd == "qei-error")
       return cmd_qei_error(a);
+    if (cmd == "fallback")
+      return cmd_fallback(a);
     std::cerr << "asyncbo-bench: unknown command '" << cmd << "'\n";
     return 2;
   } catch (const std::exception& e) {

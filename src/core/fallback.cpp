@@ -19,6 +19,8 @@ std::string fallback_options::validate() const {
     return "fallback: candidates must be >= 1";
   if (!(scale > 0.0) || !std::isfinite(scale))
     return "fallback: scale must be finite and > 0";
+  if (block == 0)
+    return "fallback: block must be >= 1";
   return {};
 }
 
@@ -105,6 +107,7 @@ void thompson_fallback::observe(const mat& X, const vec& y) {
   if (!next->ok())
     return; // keep drawing on the last model that factorised
   model_ = std::move(next);
+  stock_.clear(); // drawn on the model before these results
   const auto n0 = phi_x_.cols(), k = Xn.cols();
   phi_x_.conservativeResize(Eigen::NoChange, n0 + k);
   phi_x_.rightCols(k) = ((omega_.transpose() * Xn).colwise() + phase_).array().cos().matrix();
@@ -112,10 +115,7 @@ void thompson_fallback::observe(const mat& X, const vec& y) {
   k_cx_.rightCols(k) = model_->kernel().cross(cand_, Xn);
 }
 
-std::vector<proposal> thompson_fallback::draw(std::size_t k) {
-  std::vector<proposal> out;
-  if (k == 0)
-    return out;
+void thompson_fallback::refill(std::size_t k) {
   const gp& model = *model_;
   const gp_hyper& h = model.hyper();
   const auto n = Eigen::Index(model.size());
@@ -137,7 +137,8 @@ std::vector<proposal> thompson_fallback::draw(std::size_t k) {
     for (Eigen::Index i = 0; i < n; ++i)
       E(i, j) = noise_sd * normals.normal(rng);
   }
-  // V = (K + s_n^2 I)^-1 (y - c - Phi^T W - E), all draws at once.
+  // V = (K + s_n^2 I)^-1 (y - c - Phi^T W - E), all draws at once: the two
+  // triangular solves read the n x n factor once for all k.
   mat V = -(phi_x_.transpose() * W) - E;
   V.colwise() += (model.y().array() - h.mean).matrix();
   model.solve_lower(V);
@@ -148,21 +149,36 @@ std::vector<proposal> thompson_fallback::draw(std::size_t k) {
     V.colwise() += (1.0 - s) * model.alpha();
   }
   const mat values = ((phi_c_.transpose() * W + k_cx_ * V).array() + h.mean).matrix(); // C x k
+  for (Eigen::Index j = 0; j < K; ++j) {
+    stocked d;
+    d.best_value = values.col(j).minCoeff(&d.best);
+    d.w = W.col(j);
+    d.v = V.col(j);
+    d.seed = seeds[std::size_t(j)];
+    stock_.push_back(std::move(d));
+  }
+}
 
+std::vector<proposal> thompson_fallback::draw(std::size_t k) {
+  std::vector<proposal> out;
+  if (k == 0)
+    return out;
+  if (stock_.size() < k)
+    refill(std::max(k - stock_.size(), src_->options.block));
   acq_optimizer_options o;
   o.screening_points = 1;
   o.restarts = 1;
   o.recovery_runs = 0;
-  for (Eigen::Index j = 0; j < K; ++j) {
-    Eigen::Index best = 0;
-    const double best_value = values.col(j).minCoeff(&best);
-    vec u = cand_.col(best);
+  for (std::size_t j = 0; j < k; ++j) {
+    stocked d = std::move(stock_.front());
+    stock_.pop_front();
+    vec u = cand_.col(d.best);
     if (src_->options.refine) {
-      const posterior_sample path(model, omega_, phase_, W.col(j), V.col(j));
-      auto res = maximize_acquisition(path, o, derive_seed(seeds[std::size_t(j)], 1), nullptr,
-                                      cand_.col(best), &src_->space);
+      const posterior_sample path(*model_, omega_, phase_, std::move(d.w), std::move(d.v));
+      auto res = maximize_acquisition(path, o, derive_seed(d.seed, 1), nullptr,
+                                      cand_.col(d.best), &src_->space);
       vec r = src_->space.snap_unit(res.x);
-      if (path.value(r, nullptr) <= best_value)
+      if (path.value(r, nullptr) <= d.best_value)
         u = std::move(r);
     }
     proposal p;

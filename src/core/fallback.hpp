@@ -4,6 +4,7 @@
 // (non-blocking dispatch, docs/design.md).
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ struct fallback_options {
   double scale = 1.0;            ///< posterior_sample's widening
   /// One L-BFGS-B run from each draw's best candidate.
   bool refine = true;
+  /// Draws are made this many at a time and kept until asked for (until
+  /// the model changes): the triangular solves read the n x n factor once
+  /// per block, not once per request.
+  std::size_t block = 16;
 
   /// Empty if valid, else the option and the rule ("fallback: ...").
   std::string validate() const;
@@ -59,8 +64,8 @@ struct fallback_source {
 /// k draws cost two triangular solves with k right-hand sides and two
 /// matrix products, then one L-BFGS-B run each from its best candidate.
 /// Against the engine's Thompson points (thompson_every), which draw their
-/// own features and screen with 2 + d runs each, a draw here is about 30x
-/// cheaper at n = 2 000 (BENCHMARKS.md section 20) and coarser: the
+/// own features and screen with 2 + d runs each, a draw here is 15-18x
+/// cheaper at n = 500-2 000 (BENCHMARKS.md section 20) and coarser: the
 /// draws share features, so their prior parts are correlated, and the
 /// pending points are not conditioned on (independent draws spread a batch
 /// by themselves; Kandasamy et al. 2018, asynchronous parallel TS).
@@ -117,6 +122,15 @@ private:
   mat cand_;     ///< D x C unit candidates (snapped)
   mat wait_x_;   ///< observations not yet in the model
   vec wait_y_;
+  /// Draws made but not handed out: weights, update weights, best candidate.
+  struct stocked {
+    vec w, v;
+    Eigen::Index best = 0;
+    double best_value = 0.0;
+    std::uint64_t seed = 0;
+  };
+  std::deque<stocked> stock_;
+  void refill(std::size_t k);
   std::uint64_t draws_ = 0;
 };
 

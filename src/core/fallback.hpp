@@ -61,11 +61,13 @@ struct fallback_source {
 /// own weights w_j and noise e_j per draw, on the source's posterior
 /// extended by the observations told since (observe()). Built once (O(m n D + C n D): the
 /// features at the data and at the C candidates, the kernel between them),
-/// k draws cost two triangular solves with k right-hand sides and two
-/// matrix products, then one L-BFGS-B run each from its best candidate.
+/// draws are made in blocks (two triangular solves with `block` right-hand
+/// sides and two matrix products), then each costs one L-BFGS-B run from
+/// its best candidate when it is handed out.
 /// Against the engine's Thompson points (thompson_every), which draw their
-/// own features and screen with 2 + d runs each, a draw here is 15-18x
-/// cheaper at n = 500-2 000 (BENCHMARKS.md section 20) and coarser: the
+/// own features and screen with 2 + d runs each, a draw here costs 2-5 ms
+/// instead of 85-245 ms at n = 500-2 000 (BENCHMARKS.md section 20) and is
+/// coarser: the
 /// draws share features, so their prior parts are correlated, and the
 /// pending points are not conditioned on (independent draws spread a batch
 /// by themselves; Kandasamy et al. 2018, asynchronous parallel TS).

@@ -17,26 +17,8 @@ sampler_actor::behavior_type sampler(sampler_actor::stateful_pointer<sampler_sta
       const auto t0 = std::chrono::steady_clock::now();
       try {
         if (req.source && req.k > 0) {
-          // A newer snapshot with the same hyper-parameters adds nothing
-          // the results below do not: keep extending (cheap) instead of
-          // building on it (a build costs tens of ms at n = 2 000).
-          if (!st.draws
-              || (&st.draws->source() != req.source.get()
-                  && !st.draws->can_continue(*req.source))) {
-            st.draws = std::make_unique<thompson_fallback>(req.source);
-            st.have = req.told_at_source;
-            ++st.builds;
-          }
-          const std::uint64_t n = req.values.size();
-          if (n > 0 && st.have >= req.from && st.have < req.from + n) {
-            const auto skip = static_cast<Eigen::Index>(st.have - req.from);
-            const auto k = static_cast<Eigen::Index>(n) - skip;
-            const auto D = static_cast<Eigen::Index>(req.units.size() / n);
-            st.draws->observe(Eigen::Map<const mat>(req.units.data() + skip * D, D, k),
-                              Eigen::Map<const vec>(req.values.data() + skip, k));
-            st.have = req.from + n;
-          }
-          for (auto& p : st.draws->draw(req.k)) {
+          for (auto& p : st.server.serve(req.source, req.told_at_source, req.from, req.units,
+                                         req.values, req.k)) {
             job j = to_job(p, req.batch);
             j.fallback = true;
             out.points.push_back(std::move(j));

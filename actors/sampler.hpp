@@ -12,19 +12,15 @@ namespace asyncbo::actors {
 
 struct sampler_state {
   static inline const char* name = "asyncbo.sampler";
-  /// The draws of the last source seen; rebuilt when a request brings a
-  /// newer one (one build per answered ask at most).
-  std::unique_ptr<thompson_fallback> draws;
-  /// Results (in the pool's order) the draws' model holds or waits for.
-  std::uint64_t have = 0;
-  std::size_t builds = 0;
+  fallback_server server;   ///< the draws (core/fallback)
   std::size_t failures = 0;
 };
 
 /// Answers fallback requests with k points of a thompson_fallback built on
 /// the request's source and extended by the results the request brings
-/// (jobs of attempt 0, flagged fallback, of the request's batch). A request without a source, or whose draw throws, gets no
-/// point: the dispatcher then waits for the ask (core/dispatch).
+/// (fallback_server; jobs of attempt 0, flagged fallback, of the request's
+/// batch). A request without a source, or whose draw throws, gets no point:
+/// the dispatcher then waits for the ask (core/dispatch).
 sampler_actor::behavior_type sampler(sampler_actor::stateful_pointer<sampler_state> self);
 
 } // namespace asyncbo::actors

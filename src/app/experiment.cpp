@@ -353,7 +353,7 @@ run_outcome run_runtime(const run_request& req, signal_watch& signals,
     configure_cluster(cfg, s);
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
-  const bool fallback = s.fallback == "thompson";
+  const bool fallback = pcfg.dispatch.fallback;
   // An ask still running when the run ends stops early: the summary's
   // recommendation waits for the optimizer.
   pcfg.cancel = std::make_shared<std::atomic<bool>>(false);

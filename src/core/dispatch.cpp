@@ -162,12 +162,11 @@ std::optional<std::uint32_t> dispatcher::ask(double now) {
 double dispatcher::answered(std::vector<job> points, double now, std::vector<job>* surplus) {
   ask_outstanding_ = false;
   fallback_blocked_ = false;
-  last_ask_s_ = now - ask_started_;
   if (!durations_.empty()) {
     std::vector<double> d = durations_;
     auto mid = d.begin() + std::ptrdiff_t(d.size() / 2);
     std::nth_element(d.begin(), mid, d.end());
-    slow_ = last_ask_s_ > opts_.fallback_after * *mid;
+    slow_ = now - ask_started_ > opts_.fallback_after * *mid;
   }
   if (stopped_)
     return ask_trigger_;
@@ -200,9 +199,8 @@ std::optional<std::uint32_t> dispatcher::fallback(double) {
   // Slow asks: the ask's evaluators do not wait for it either; its points
   // will go to the next ones, and at the end of the budget a fallback takes
   // them (the ask's points are then surplus).
-  const bool slow = slow_;
-  const std::uint64_t taken = queue_.size() + (slow ? 0 : asked_);
-  const std::uint64_t budget = to_request_ + (slow ? asked_ : 0);
+  const std::uint64_t taken = queue_.size() + (slow_ ? 0 : asked_);
+  const std::uint64_t budget = to_request_ + (slow_ ? asked_ : 0);
   if (idle_.size() <= taken || budget == 0)
     return std::nullopt;
   const auto k
@@ -211,7 +209,7 @@ std::optional<std::uint32_t> dispatcher::fallback(double) {
   to_request_ -= from_budget;
   asked_ -= k - from_budget;
   // The ask's evaluators were served here: its latency is not a wait.
-  if (slow)
+  if (slow_)
     ask_served_ = true;
   fallback_outstanding_ = true;
   fallback_trigger_ = free_since_;

@@ -97,7 +97,7 @@ struct dispatch_stats {
   std::uint64_t fallback_points = 0;   ///< points they brought
   std::uint64_t fallback_empty = 0;    ///< fallbacks answered with no point
   /// Points an ask brought after fallbacks had taken its evaluators and the
-  /// budget (answered() returns them: the caller forgets them).
+  /// budget: never dispatched (answered() hands them out if asked to).
   std::uint64_t surplus = 0;
 };
 
@@ -247,7 +247,6 @@ private:
   double ask_started_ = 0.0;
   bool slow_ = false;
   bool ask_served_ = false;          ///< a fallback took the ask's evaluators
-  double last_ask_s_ = 0.0;          ///< duration of the last answered ask
   std::vector<double> durations_;    ///< of final ok results
   double capacity_t_ = 0.0;
   dispatch_stats stats_;

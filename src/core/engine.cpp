@@ -597,7 +597,6 @@ std::shared_ptr<const fallback_source> engine::snapshot() const {
   src->near = around_best_candidates(1, derive_seed(seed_, 0xFA11ull + asks_));
   src->options = opts_.fallback;
   src->seed = derive_seed(seed_, 0xFA12ull + asks_);
-  src->version = asks_;
   src->ids = ids_;
   return src;
 }

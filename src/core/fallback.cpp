@@ -190,4 +190,25 @@ std::vector<proposal> thompson_fallback::draw(std::size_t k) {
   return out;
 }
 
+std::vector<proposal> fallback_server::serve(const std::shared_ptr<const fallback_source>& source,
+                                             std::uint64_t told_at_source, std::uint64_t from,
+                                             const std::vector<double>& units,
+                                             const std::vector<double>& values, std::size_t k) {
+  if (!draws_ || (&draws_->source() != source.get() && !draws_->can_continue(*source))) {
+    draws_ = std::make_unique<thompson_fallback>(source);
+    have_ = told_at_source;
+    ++builds_;
+  }
+  const std::uint64_t n = values.size();
+  if (n > 0 && have_ >= from && have_ < from + n) {
+    const auto skip = static_cast<Eigen::Index>(have_ - from);
+    const auto fresh = static_cast<Eigen::Index>(n) - skip;
+    const auto D = static_cast<Eigen::Index>(units.size() / n);
+    draws_->observe(Eigen::Map<const mat>(units.data() + skip * D, D, fresh),
+                    Eigen::Map<const vec>(values.data() + skip, fresh));
+    have_ = from + n;
+  }
+  return draws_->draw(k);
+}
+
 } // namespace asyncbo

@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_CASE(killing_a_worker_mid_run_loses_nothing) {
   auto head = kids.add(start_program(
     {binary(), "run", source_dir() + "/config/branin-async.ini", "--experiment.num-workers=0",
      // batch 1 keeps every evaluator busy, so the killed worker holds points
-     "--experiment.batch-size=1", "--cluster.port=0", "--delay.time-scale=0.1",
+     "--experiment.batch-size=1", "--cluster.port=0", "--delay.time-scale=0.2",
      "--acquisition.samples=512",
      "--output.dir=" + out, "--cluster.heartbeat=0.2"},
     d.path + "/head.out", d.path + "/head.err"));
@@ -67,13 +67,25 @@ BOOST_AUTO_TEST_CASE(killing_a_worker_mid_run_loses_nothing) {
                                      "--worker.evaluators=2", "--cluster.heartbeat=0.2"};
   auto w1 = kids.add(start_program(worker, d.path + "/w1.out", d.path + "/w1.err"));
   auto w2 = kids.add(start_program(worker, d.path + "/w2.out", d.path + "/w2.err"));
-  // Kill worker 1 once a third of the evaluations are in.
-  for (int i = 0; i < 3000; ++i) {
+  // Kill worker 1 once a third of the evaluations are in and both of its
+  // evaluators have returned results (a worker that joined late, under a
+  // loaded CI machine, would otherwise hold nothing when it is killed). Its
+  // evaluators are then rarely both between jobs: an ask (tens of
+  // milliseconds) against an evaluation of 0.6 (x1 + x2) seconds.
+  const std::string w1_tag = ":" + std::to_string(w1) + "/";
+  bool active = false;
+  for (int i = 0; i < 3000 && !active; ++i) {
     auto csv = read_file(out + "/observations.csv");
-    if (std::count(csv.begin(), csv.end(), '\n') >= 12)
-      break;
-    ::usleep(10000);
+    std::set<std::string> w1_evaluators;
+    for (auto& row : parse_csv(csv))
+      if (row.size() > 8 && row[8].find(w1_tag) != std::string::npos)
+        w1_evaluators.insert(row[8]);
+    active = std::count(csv.begin(), csv.end(), '\n') >= 12 && w1_evaluators.size() == 2;
+    if (!active)
+      ::usleep(10000);
   }
+  BOOST_TEST_REQUIRE(active, "worker 1 never returned results from both evaluators: "
+                               << read_file(out + "/observations.csv"));
   ::kill(w1, SIGKILL);
   BOOST_TEST(kids.wait(w1, 5) == 128 + SIGKILL);
   BOOST_TEST_REQUIRE(kids.wait(head, 60) == 0, read_file(d.path + "/head.err"));

@@ -10,6 +10,7 @@
 
 #include "core/space.hpp"
 #include "core/special.hpp"
+#include "core/vmath.hpp"
 
 namespace asyncbo {
 
@@ -212,18 +213,35 @@ double batch_mc_ei::eval(const vec_ref& x, vec* grad, std::size_t S,
   }
   // l_s = log softplus_tau(z_s) = log tau + log softplus(z_s / tau); then
   // log-mean-exp over samples.
+  // special::log_softplus's three branches, with the logarithms of the
+  // improving samples (u > 35: log softplus(u) = log u) and the weights'
+  // exponentials on the vector units (core/vmath); only |u| <= 35, a sliver
+  // of samples at the default temperature, takes the scalar path.
   const double inv_tau = 1.0 / tau_;
-  std::vector<double> l(S);
+  std::vector<double> l(S), t(S);
+  for (std::size_t s = 0; s < S; ++s) {
+    const double u = z[s] * inv_tau;
+    t[s] = u > 35.0 ? u : 1.0;
+  }
+  vmath::log(t.data(), l.data(), S);
   double lmax = -std::numeric_limits<double>::infinity();
   for (std::size_t s = 0; s < S; ++s) {
-    double u = z[s] * inv_tau;
-    l[s] = u < -35.0 ? u : special::log_softplus(u);
+    const double u = z[s] * inv_tau;
+    if (u < -35.0)
+      l[s] = u;
+    else if (u <= 35.0)
+      l[s] = special::log_softplus(u);
     lmax = std::max(lmax, l[s]);
   }
+  // w_s = exp(l_s - lmax) <= 1. Below -708 a weight cannot change the sum
+  // (>= 1) and is set to 0, which also keeps exp's arguments in the range
+  // where the vector version has no scalar fallback.
+  for (std::size_t s = 0; s < S; ++s)
+    t[s] = std::max(l[s] - lmax, -708.0);
+  vmath::exp(t.data(), t.data(), S);
   double sum = 0.0;
   for (std::size_t s = 0; s < S; ++s) {
-    double d = l[s] - lmax;
-    l[s] = d > -745.0 ? std::exp(d) : 0.0; // l now holds the weights w_s
+    l[s] = l[s] - lmax > -708.0 ? t[s] : 0.0; // l now holds the weights w_s
     sum += l[s];
   }
   const double lme = lmax + std::log(sum) + std::log(tau_) - std::log(double(S));
@@ -411,10 +429,9 @@ posterior_sample::posterior_sample(const gp& model, std::size_t features, std::u
   const mat& X = model.X();
   const double noise_sd = std::sqrt(model.noise_variance() + model.jitter());
   mat r(X.cols(), 1);
-  const mat phases = (omega_.transpose() * X).colwise() + phase_; // m x n
+  const mat phi = matern_features::values(omega_, phase_, X); // m x n
   for (Eigen::Index i = 0; i < X.cols(); ++i)
-    r(i, 0) = model.y()[i] - h.mean - weight_.dot(phases.col(i).array().cos().matrix())
-              - noise_sd * features_of.normal(rng);
+    r(i, 0) = model.y()[i] - h.mean - weight_.dot(phi.col(i)) - noise_sd * features_of.normal(rng);
   model.solve_lower(r);
   model.solve_upper(r);
   v_ = r.col(0);
@@ -424,6 +441,12 @@ posterior_sample::posterior_sample(const gp& model, std::size_t features, std::u
     weight_ *= scale;
     v_ = model.alpha() + scale * (v_ - model.alpha());
   }
+}
+
+mat matern_features::values(const mat& omega, const vec& phase, const mat_ref& X) {
+  mat phi = (omega.transpose() * X).colwise() + phase;
+  vmath::cos(phi.data(), phi.data(), std::size_t(phi.size()));
+  return phi;
 }
 
 void matern_features::draw(rng_type& rng, Eigen::Ref<vec> omega, double& phase) {
@@ -452,13 +475,16 @@ posterior_sample::posterior_sample(const gp& model, mat omega, vec phase, vec we
 
 double posterior_sample::value(const vec_ref& x, vec* grad) const {
   const vec arg = (omega_.transpose() * x) + phase_;
-  double f = model_.hyper().mean + weight_.dot(arg.array().cos().matrix());
-  const matern52& k = model_.kernel();
-  const mat& X = model_.X();
-  for (Eigen::Index i = 0; i < X.cols(); ++i)
-    f += k(x, X.col(i)) * v_[i];
+  const std::size_t m = std::size_t(arg.size());
+  vec trig(arg.size());
+  vmath::cos(arg.data(), trig.data(), m);
+  double f = model_.hyper().mean + weight_.dot(trig);
+  vec k;
+  model_.kernel().row(x, model_.X(), k);
+  f += k.dot(v_);
   if (grad) {
-    *grad = omega_ * (-weight_.array() * arg.array().sin()).matrix();
+    vmath::sin(arg.data(), trig.data(), m);
+    *grad = omega_ * (-weight_.array() * trig.array()).matrix();
     *grad += model_.weighted_kernel_grad(x, v_);
   }
   return f;

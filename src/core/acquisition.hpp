@@ -108,6 +108,9 @@ public:
   explicit matern_features(const gp_hyper& h) : h_(h) {}
   void draw(rng_type& rng, Eigen::Ref<vec> omega, double& phase);
   double normal(rng_type& rng) { return normal_(rng); }
+  /// The features' values cos(omega^T x + phase) at every column x of X
+  /// (m x n, m = phase.size()), the cosines on the vector units (core/vmath).
+  static mat values(const mat& omega, const vec& phase, const mat_ref& X);
 
 private:
   const gp_hyper& h_;

@@ -46,7 +46,7 @@ thompson_fallback::thompson_fallback(std::shared_ptr<const fallback_source> sour
   phase_.resize(m);
   for (Eigen::Index j = 0; j < m; ++j)
     features_of.draw(rng, omega_.col(j), phase_[j]);
-  phi_x_ = ((omega_.transpose() * model.X()).colwise() + phase_).array().cos().matrix();
+  phi_x_ = matern_features::values(omega_, phase_, model.X());
 
   // Candidates: scrambled Sobol points and the around-best ones, snapped,
   // without those the failure model deems more likely to fail than not.
@@ -67,7 +67,7 @@ thompson_fallback::thompson_fallback(std::shared_ptr<const fallback_source> sour
   cand_.resize(D, Eigen::Index(keep.size()));
   for (std::size_t j = 0; j < keep.size(); ++j)
     cand_.col(Eigen::Index(j)) = all.col(keep[j]);
-  phi_c_ = ((omega_.transpose() * cand_).colwise() + phase_).array().cos().matrix();
+  phi_c_ = matern_features::values(omega_, phase_, cand_);
   k_cx_ = model.kernel().cross(cand_, model.X());
 }
 
@@ -110,7 +110,7 @@ void thompson_fallback::observe(const mat& X, const vec& y) {
   stock_.clear(); // drawn on the model before these results
   const auto n0 = phi_x_.cols(), k = Xn.cols();
   phi_x_.conservativeResize(Eigen::NoChange, n0 + k);
-  phi_x_.rightCols(k) = ((omega_.transpose() * Xn).colwise() + phase_).array().cos().matrix();
+  phi_x_.rightCols(k) = matern_features::values(omega_, phase_, Xn);
   k_cx_.conservativeResize(Eigen::NoChange, n0 + k);
   k_cx_.rightCols(k) = model_->kernel().cross(cand_, Xn);
 }

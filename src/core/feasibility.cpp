@@ -158,10 +158,8 @@ double feasibility_model::log_success(const vec_ref& x, vec* grad) const {
       grad->setZero(dim());
     return std::log(flat_rate_);
   }
-  const Eigen::Index n = X_.cols();
-  vec k(n);
-  for (Eigen::Index i = 0; i < n; ++i)
-    k[i] = kern_(x, X_.col(i));
+  vec k;
+  kern_.row(x, X_, k);
   const double mu = mean_ + k.dot(grad_loglik_);
   // v = L^-1 W^(1/2) k;  s^2 = k(x, x) - v^T v  (R&W algorithm 3.2).
   vec v = sqrt_w_.cwiseProduct(k);
@@ -176,12 +174,9 @@ double feasibility_model::log_success(const vec_ref& x, vec* grad) const {
     vec u = v;
     llt_.matrixU().solveInPlace(u);
     u = u.cwiseProduct(sqrt_w_);
-    const vec inv_l2 = kern_.inv_sq_lengthscales();
     vec dmu = vec::Zero(dim()), ds2 = vec::Zero(dim());
-    for (Eigen::Index i = 0; i < n; ++i) {
-      kern_.add_grad(x, X_.col(i), grad_loglik_[i], inv_l2, dmu);
-      kern_.add_grad(x, X_.col(i), -2.0 * u[i], inv_l2, ds2);
-    }
+    kern_.add_weighted_grad(x, X_, grad_loglik_, dmu);
+    kern_.add_weighted_grad(x, X_, -2.0 * u, ds2);
     if (kern_.variance - v.squaredNorm() <= 0.0)
       ds2.setZero();
     const vec dt = dmu / denom - (0.5 * mu / (denom * denom * denom)) * ds2;

@@ -133,10 +133,9 @@ void gp::solve_upper(mat& v) const {
 void gp::predict(const vec_ref& x, double& mean, double& var, vec* dmean,
                  vec* dvar) const {
   require_ok();
-  const Eigen::Index n = X_.cols();
-  mat k(n, 1);
-  for (Eigen::Index i = 0; i < n; ++i)
-    k(i, 0) = kern_(x, X_.col(i));
+  vec kx;
+  kern_.row(x, X_, kx);
+  mat k = kx;
   mean = h_.mean + k.col(0).dot(alpha_);
   mat v = k;
   L_.triangularView<Eigen::Lower>().solveInPlace(v);
@@ -156,9 +155,9 @@ void gp::predict(const vec_ref& x, double& mean, double& var, vec* dmean,
 
 double gp::mean_at(const vec_ref& x, vec* dmean) const {
   require_ok();
-  double m = h_.mean;
-  for (Eigen::Index i = 0; i < X_.cols(); ++i)
-    m += kern_(x, X_.col(i)) * alpha_[i];
+  vec k;
+  kern_.row(x, X_, k);
+  const double m = h_.mean + k.dot(alpha_);
   if (dmean)
     *dmean = weighted_kernel_grad(x, alpha_);
   return m;
@@ -183,10 +182,7 @@ vec gp::mean_at_data() const {
 
 vec gp::weighted_kernel_grad(const vec_ref& x, const vec_ref& u) const {
   vec out = vec::Zero(dim());
-  const vec inv_l2 = kern_.inv_sq_lengthscales();
-  for (Eigen::Index i = 0; i < X_.cols(); ++i)
-    if (u[i] != 0.0)
-      kern_.add_grad(x, X_.col(i), u[i], inv_l2, out);
+  kern_.add_weighted_grad(x, X_, u, out);
   return out;
 }
 

@@ -133,6 +133,9 @@ private:
   const gp_prior& prior_;
   double noise_;
   std::vector<mat> sqdiff_; ///< per dimension, (X_di - X_dj)^2
+  // Evaluation scratch (K and then its factor, scaled distances r,
+  // exp(-sqrt(5) r), K^-1 - alpha alpha^T): one loss object per thread.
+  mutable mat K_, R_, E_, W_;
 };
 
 /// MAP fit: screens the current hyper-parameters `h` plus

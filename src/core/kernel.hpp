@@ -37,6 +37,46 @@ struct matern52 {
     return -variance * (5.0 / 3.0) * (1.0 + sr) * std::exp(-sr);
   }
 
+  /// out[i] = from_r(r[i]) for i < n, with the exponentials on the vector
+  /// units (core/vmath). r and out must not overlap.
+  void from_r(const double* r, double* out, std::size_t n) const;
+
+  /// out[i] = g_of_r(r[i]) for i < n; r and out must not overlap.
+  void g_of_r(const double* r, double* out, std::size_t n) const;
+
+  /// Scaled distances r[i] = |(x - X_i) / l| to every column of X.
+  template <class A>
+  void distances(const A& x, const mat_ref& X, double* r) const {
+    const vec xs = x.array() / lengthscales.array();
+    for (Eigen::Index i = 0; i < X.cols(); ++i)
+      r[i] = (xs.array() - X.col(i).array() / lengthscales.array()).matrix().norm();
+  }
+
+  /// k[i] = k(x, X_i) for every column of X (k has X.cols() entries).
+  template <class A>
+  void row(const A& x, const mat_ref& X, vec& k) const {
+    vec r(X.cols());
+    distances(x, X, r.data());
+    k.resize(X.cols());
+    from_r(r.data(), k.data(), std::size_t(X.cols()));
+  }
+
+  /// out += sum_i u_i dk(x, X_i)/dx, with the exponentials vectorised; the
+  /// array form of add_grad.
+  template <class A>
+  void add_weighted_grad(const A& x, const mat_ref& X, const vec_ref& u, vec& out) const {
+    const Eigen::Index n = X.cols();
+    vec r(n), g(n);
+    distances(x, X, r.data());
+    g_of_r(r.data(), g.data(), std::size_t(n));
+    const vec inv_l2 = inv_sq_lengthscales();
+    vec acc = vec::Zero(x.size());
+    for (Eigen::Index i = 0; i < n; ++i)
+      if (u[i] != 0.0)
+        acc += (u[i] * g[i]) * (x - X.col(i));
+    out += acc.cwiseProduct(inv_l2);
+  }
+
   /// Squared scaled distance between columns.
   template <class A, class B>
   double r2(const A& a, const B& b) const {

@@ -66,9 +66,30 @@ std::string qei_options::validate() const {
 struct batch_mc_ei::joint {
   mat Xq;  ///< D x q
   vec mu;  ///< B
-  mat L;   ///< B x B lower Cholesky factor of Sigma + jitter I
+  mat Lqp; ///< q x P, the free rows' pending block of the joint factor
+  mat Lqq; ///< q x q, lower: chol(Sqq - Lqp Lqp^T + jitter I)
   mat Wq;  ///< n x q, K^-1 K(X, Xq)
 };
+
+namespace {
+
+/// Lower Cholesky factor of S + jit I, raising jit (x100, at least 1e-10 of
+/// the kernel variance) up to 4 times; false if all fail.
+bool jittered_cholesky(const mat& S, double jit, double variance, mat& L) {
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    mat Sj = S;
+    Sj.diagonal().array() += jit;
+    Eigen::LLT<mat> llt(Sj);
+    if (llt.info() == Eigen::Success) {
+      L = llt.matrixL();
+      return true;
+    }
+    jit = std::max(jit * 100.0, 1e-10 * variance);
+  }
+  return false;
+}
+
+} // namespace
 
 batch_mc_ei::batch_mc_ei(const gp& model, double eta, const mat& pending,
                          std::size_t q, const qei_options& opts,
@@ -99,6 +120,21 @@ batch_mc_ei::batch_mc_ei(const gp& model, double eta, const mat& pending,
     model.solve_upper(Wp_);
     Spp_ = model.kernel().gram(Xp_);
     Spp_.noalias() -= Vp_.transpose() * Vp_;
+    for (Eigen::Index i = 0; i < Eigen::Index(P_); ++i)
+      Spp_(i, i) = std::max(Spp_(i, i), 1e-12);
+  }
+  pmin_ = vec::Constant(Eigen::Index(opts.samples), std::numeric_limits<double>::infinity());
+  if (P_ > 0) {
+    if (!jittered_cholesky(Spp_, jitter_abs_, s2, Lpp_)) {
+      // No factor even with jitter: every evaluation reports failure, as
+      // a joint factor that cannot be built did before.
+      Lpp_.resize(0, 0);
+      return;
+    }
+    const mat fp = (Lpp_.triangularView<Eigen::Lower>() * eps_.topRows(Eigen::Index(P_)))
+                     .colwise()
+                   + mu_p_; // P x S
+    pmin_ = fp.colwise().minCoeff().transpose();
   }
 }
 
@@ -122,30 +158,28 @@ bool batch_mc_ei::build_joint(const vec_ref& x, joint& j, bool with_w) const {
   // The products below have q or P (a handful) rows and columns: Eigen's
   // GEMM would spend more time packing than multiplying (measured with
   // callgrind, BENCHMARKS.md section 13), so they are coefficient-wise.
-  mat S(B, B);
-  S.bottomRightCorner(q_, q_) = model_.kernel().gram(j.Xq);
-  S.bottomRightCorner(q_, q_) -= Vq.transpose().lazyProduct(Vq);
+  //
+  // Block Cholesky of the joint covariance [[Spp, Sqp^T], [Sqp, Sqq]] with
+  // the pending block Lpp fixed for the ask: Lqp = Sqp Lpp^-T and
+  // Lqq = chol(Sqq - Lqp Lqp^T), O(q P^2 + q^3) instead of O(B^3).
+  mat Sqq = model_.kernel().gram(j.Xq);
+  Sqq -= Vq.transpose().lazyProduct(Vq);
+  for (std::size_t i = 0; i < q_; ++i)
+    Sqq(i, i) = std::max(Sqq(i, i), 1e-12);
   if (P_ > 0) {
-    S.topLeftCorner(P_, P_) = Spp_;
-    mat Spq = model_.kernel().cross(Xp_, j.Xq);
-    Spq -= Vp_.transpose().lazyProduct(Vq);
-    S.topRightCorner(P_, q_) = Spq;
-    S.bottomLeftCorner(q_, P_) = Spq.transpose();
+    if (Lpp_.rows() == 0)
+      return false; // the pending block did not factorise
+    mat Sqp = model_.kernel().cross(j.Xq, Xp_);
+    Sqp -= Vq.transpose().lazyProduct(Vp_);
+    // Lqp^T = Lpp^-1 Sqp^T
+    mat LqpT = Sqp.transpose();
+    Lpp_.triangularView<Eigen::Lower>().solveInPlace(LqpT);
+    j.Lqp = LqpT.transpose();
+    Sqq -= j.Lqp.lazyProduct(LqpT);
+  } else {
+    j.Lqp.resize(Eigen::Index(q_), 0);
   }
-  for (std::size_t i = 0; i < B; ++i)
-    S(i, i) = std::max(S(i, i), 1e-12);
-  double jit = jitter_abs_;
-  for (int attempt = 0; attempt < 4; ++attempt) {
-    mat Sj = S;
-    Sj.diagonal().array() += jit;
-    Eigen::LLT<mat> llt(Sj);
-    if (llt.info() == Eigen::Success) {
-      j.L = llt.matrixL();
-      return true;
-    }
-    jit = std::max(jit * 100.0, 1e-10 * model_.hyper().variance);
-  }
-  return false;
+  return jittered_cholesky(Sqq, jitter_abs_, model_.hyper().variance, j.Lqq);
 }
 
 double batch_mc_ei::value(const vec_ref& x) const {
@@ -182,24 +216,46 @@ double batch_mc_ei::eval(const vec_ref& x, vec* grad, std::size_t S,
     return smooth ? -1e300 : 0.0;
   }
   // Forward pass, fused per sample s (eps_ is column-major, so sample s is
-  // the B contiguous values at E + s B):
-  //   f_b = mu_b + sum_{c <= b} L_bc e_sc,  m_s = min_b f_b,  z_s = eta - m_s.
-  const double* E = eps_.data(); // column-major: each sample is contiguous
-  const double* L = j.L.data(); // column-major B x B
-  const double* mu = j.mu.data();
+  // the B contiguous values at E + s B, pending first):
+  //   f_i = mu_i + sum_c Lqp_ic e_sc + sum_{c <= i} Lqq_ic e_s(P+c),
+  //   m_s = min(pmin_s, min_i f_i),  z_s = eta - m_s,
+  // argmin -1 when a pending point holds the minimum (no gradient: the
+  // pending samples do not depend on x).
+  const double* E = eps_.data();
+  const double* Lp = j.Lqp.data(); // column-major q x P
+  const double* Lq = j.Lqq.data(); // column-major q x q
+  const double* mu = j.mu.data() + P_;
+  const double* pmin = pmin_.data();
   std::vector<double> z(S);
   std::vector<int> argmin(S);
+  // With many pending points the q x P block dominates: one GEMM over all
+  // samples (q x P times P x S) beats the fused loop from about 8 pending
+  // points on (BENCHMARKS.md section 21); below, the loop keeps the values
+  // in registers.
+  const bool gemm = P_ >= 8;
+  mat FP;
+  if (gemm) {
+    FP.resize(Eigen::Index(q_), Eigen::Index(S));
+    Eigen::Map<const mat, 0, Eigen::OuterStride<>> EP(E, Eigen::Index(P_), Eigen::Index(S),
+                                                      Eigen::OuterStride<>(Eigen::Index(B)));
+    FP.noalias() = j.Lqp * EP;
+  }
   for (std::size_t s = 0; s < S; ++s) {
     const double* e = E + s * B;
-    double m = std::numeric_limits<double>::infinity();
-    int am = 0;
-    for (std::size_t b = 0; b < B; ++b) {
-      double f = mu[b];
-      for (std::size_t c = 0; c <= b; ++c)
-        f += L[b + c * B] * e[c];
+    double m = pmin[s];
+    int am = -1;
+    for (std::size_t i = 0; i < q_; ++i) {
+      double f = mu[i];
+      if (gemm)
+        f += FP(Eigen::Index(i), Eigen::Index(s));
+      else
+        for (std::size_t c = 0; c < P_; ++c)
+          f += Lp[i + c * q_] * e[c];
+      for (std::size_t c = 0; c <= i; ++c)
+        f += Lq[i + c * q_] * e[P_ + c];
       if (f < m) {
         m = f;
-        am = static_cast<int>(b);
+        am = static_cast<int>(i);
       }
     }
     z[s] = eta_ - m;
@@ -250,29 +306,46 @@ double batch_mc_ei::eval(const vec_ref& x, vec* grad, std::size_t S,
   // -- reverse pass -----------------------------------------------------------
   // dlme/dl_s = w_s / sum; dl_s/dz_s = d_log_softplus(u_s) / tau;
   // dz_s/df_b = -1 for b = argmin_s. Accumulate mubar and Lbar.
-  vec mubar = vec::Zero(B);
-  mat Lbar = mat::Zero(B, B);
+  // Only the free rows of the factor depend on x: mubar_q, Lqp_bar, Lqq_bar.
+  vec mubar = vec::Zero(Eigen::Index(q_));
+  mat Lqp_bar = mat::Zero(Eigen::Index(q_), Eigen::Index(P_));
+  mat Lqq_bar = mat::Zero(Eigen::Index(q_), Eigen::Index(q_));
   const double scale = -inv_tau / sum;
   for (std::size_t s = 0; s < S; ++s) {
     const double w = l[s];
-    if (w == 0.0)
+    if (w == 0.0 || argmin[s] < 0)
       continue;
     const double u = z[s] * inv_tau;
     const double c = scale * w * (u < -35.0 ? 1.0 : special::d_log_softplus(u));
-    const int b = argmin[s];
+    const int i = argmin[s];
     const double* e = E + s * B;
-    mubar[b] += c;
-    for (int c2 = 0; c2 <= b; ++c2)
-      Lbar(b, c2) += c * e[c2];
+    mubar[i] += c;
+    for (std::size_t c2 = 0; c2 < P_; ++c2)
+      Lqp_bar(i, Eigen::Index(c2)) += c * e[c2];
+    for (int c2 = 0; c2 <= i; ++c2)
+      Lqq_bar(i, c2) += c * e[P_ + std::size_t(c2)];
   }
-  // Cholesky backward (Murray 2016): Sigmabar = L^-T Phi(L^T Lbar) L^-1,
-  // Phi = lower triangle with halved diagonal.
-  mat Pm = j.L.transpose().lazyProduct(Lbar);   // B x B: no GEMM packing
+  // Cholesky backward (Murray 2016) through the block factor: with
+  // Cbar = Lqq^-T Phi(Lqq^T Lqq_bar) Lqq^-1 (Phi: lower triangle, halved
+  // diagonal), the symmetric adjoints of the free rows of Sigma are
+  //   Sym_qq = Cbar + Cbar^T,  Sym_qp = (Lqp_bar - Sym_qq Lqp) Lpp^-1,
+  // the q rows of the full B x B backward, in O(q^2 P + q P^2) instead of
+  // O(B^3) (the pending rows only reach the fixed pending block).
+  mat Pm = j.Lqq.transpose().lazyProduct(Lqq_bar); // q x q: no GEMM packing
   mat Phi = Pm.triangularView<Eigen::Lower>();
   Phi.diagonal() *= 0.5;
-  mat Linv = j.L.triangularView<Eigen::Lower>().solve(mat::Identity(B, B));
-  mat Sbar = Linv.transpose().lazyProduct(Phi).lazyProduct(Linv);
-  mat Sym = Sbar + Sbar.transpose();
+  const Eigen::Index qi = Eigen::Index(q_);
+  mat Linv = j.Lqq.triangularView<Eigen::Lower>().solve(mat::Identity(qi, qi));
+  mat Cbar = Linv.transpose().lazyProduct(Phi).lazyProduct(Linv);
+  const mat Sym_qq = Cbar + Cbar.transpose();
+  mat Sym_qp(qi, Eigen::Index(P_));
+  if (P_ > 0) {
+    mat T = Lqp_bar - Sym_qq.lazyProduct(j.Lqp);
+    // Sym_qp Lpp = T  <=>  Lpp^T Sym_qp^T = T^T
+    mat TT = T.transpose();
+    Lpp_.triangularView<Eigen::Lower>().transpose().solveInPlace(TT);
+    Sym_qp = TT.transpose();
+  }
   // Gradient for each free point b = P + i:
   //   J_b^T (mubar_b alpha - sum_c Sym_bc w_c) + sum_{c != b} Sym_bc dk(x_b, z_c)/dx_b
   grad->resize(x.size());
@@ -280,21 +353,19 @@ double batch_mc_ei::eval(const vec_ref& x, vec* grad, std::size_t S,
   const vec inv_l2 = kern.inv_sq_lengthscales();
   const vec& alpha = model_.alpha();
   for (std::size_t i = 0; i < q_; ++i) {
-    const std::size_t b = P_ + i;
-    vec xb = j.Xq.col(i);
-    vec uvec = mubar[b] * alpha;
+    const auto ii = Eigen::Index(i);
+    vec xb = j.Xq.col(ii);
+    vec uvec = mubar[ii] * alpha;
     if (P_ > 0)
-      uvec.noalias() -= Wp_ * Sym.row(b).head(P_).transpose();
-    uvec.noalias() -= j.Wq * Sym.row(b).tail(q_).transpose();
+      uvec.noalias() -= Wp_ * Sym_qp.row(ii).transpose();
+    uvec.noalias() -= j.Wq * Sym_qq.row(ii).transpose();
     vec g = model_.weighted_kernel_grad(xb, uvec);
-    for (std::size_t c2 = 0; c2 < B; ++c2) {
-      if (c2 == b || Sym(b, c2) == 0.0)
-        continue;
-      if (c2 < P_)
-        kern.add_grad(xb, Xp_.col(c2), Sym(b, c2), inv_l2, g);
-      else
-        kern.add_grad(xb, j.Xq.col(c2 - P_), Sym(b, c2), inv_l2, g);
-    }
+    for (std::size_t c2 = 0; c2 < P_; ++c2)
+      if (Sym_qp(ii, Eigen::Index(c2)) != 0.0)
+        kern.add_grad(xb, Xp_.col(Eigen::Index(c2)), Sym_qp(ii, Eigen::Index(c2)), inv_l2, g);
+    for (std::size_t c2 = 0; c2 < q_; ++c2)
+      if (c2 != i && Sym_qq(ii, Eigen::Index(c2)) != 0.0)
+        kern.add_grad(xb, j.Xq.col(Eigen::Index(c2)), Sym_qq(ii, Eigen::Index(c2)), inv_l2, g);
     grad->segment(i * D, D) = g;
   }
   return lme;

@@ -198,6 +198,11 @@ private:
   mat Vp_;       ///< L^-1 K(X, P), n x P
   mat Wp_;       ///< K^-1 K(X, P), n x P
   mat Spp_;      ///< posterior covariance of pending, P x P
+  // Fixed during an ask, so computed once (issue 11, item 2): the pending
+  // block of the joint factor, and every sample's minimum over the pending
+  // points. An evaluation then costs q (P + q) per sample, not B^2 / 2.
+  mat Lpp_;      ///< chol(Spp + jitter I), P x P
+  vec pmin_;     ///< min_p (mu_p + Lpp eps_p)_s for every sample s (+inf if P = 0)
 };
 
 // -- local penalisation --------------------------------------------------------------

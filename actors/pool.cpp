@@ -225,10 +225,8 @@ void on_result(self_ptr self, slot_id slot, result_msg r) {
     *why += "; the last (point " + std::to_string(rec.id) + ", attempt "
             + std::to_string(rec.attempt) + ", " + rec.worker + "): "
             + to_string(rec.status) + ": " + rec.reason;
-  if (st.cfg.sampler && rec.ok() && rec.final && !j->unit.empty()) {
-    st.told_units.insert(st.told_units.end(), j->unit.begin(), j->unit.end());
-    st.told_values.push_back(rec.value);
-  }
+  if (st.cfg.sampler && rec.ok() && rec.final)
+    st.feed.told(j->unit, rec.value);
   self->send(st.collector, result_atom::value, std::move(rec), st.snapshot());
   if (why) {
     finish(self, io::run_status::failed, *why);
@@ -273,7 +271,7 @@ void maybe_ask(self_ptr self) {
   const auto t = begin_event(st);
   const double started = st.now();
   const std::uint64_t n = ++st.asks_started;
-  const std::size_t told = st.told_values.size();
+  const std::uint64_t told = st.feed.size();
   self->request(st.collector, caf::infinite, ask_atom::value, *k)
     .then(
       [self, t, started, n, told](proposal_batch& b) {
@@ -290,8 +288,7 @@ void maybe_ask(self_ptr self) {
           st.recommended_mean = b.recommended_mean;
           if (b.source) {
             st.source = std::move(b.source);
-            st.source_told = told; // the model holds every result told before the ask
-            st.source_new = true;
+            st.feed.new_source(told); // the model holds every result told before the ask
           }
           for (auto& p : b.points)
             st.last_batch = std::max(st.last_batch, p.batch);
@@ -321,19 +318,12 @@ void maybe_fallback(self_ptr self) {
   const auto t = begin_event(st);
   const double started = st.now();
   const std::uint64_t n = ++st.asks_started;
-  fallback_request req{st.source, *k, st.last_batch, {}, {}, 0, st.source_told};
+  fallback_request req{st.source, *k, st.last_batch, {}, {}, 0, st.feed.held_by_source()};
   if (st.source) {
-    // From what the sampler lacks: what it was not sent yet, or, if it
-    // builds on a new source, what that source lacks.
-    const std::size_t D = st.source->space.unit_dim();
-    const std::size_t from = st.source_new ? std::min(st.sent, st.source_told) : st.sent;
-    if (from < st.told_values.size() && st.told_units.size() == D * st.told_values.size()) {
-      req.units.assign(st.told_units.begin() + std::ptrdiff_t(D * from), st.told_units.end());
-      req.values.assign(st.told_values.begin() + std::ptrdiff_t(from), st.told_values.end());
-    }
-    req.from = from;
-    st.sent = st.told_values.size();
-    st.source_new = false;
+    auto b = st.feed.next();
+    req.units = std::move(b.units);
+    req.values = std::move(b.values);
+    req.from = b.from;
   }
   self->request(st.cfg.sampler, caf::infinite, fallback_atom::value, std::move(req))
     .then(

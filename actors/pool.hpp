@@ -84,15 +84,9 @@ struct pool_state {
   /// draw from.
   std::shared_ptr<const fallback_source> source;
   std::uint64_t last_batch = 0;
-  /// Final ok results in the order told (unit points, one after the other,
-  /// and values): a fallback request brings the sampler those its source
-  /// lacks. source_told: how many the source's model holds; sent: how many
-  /// the sampler was sent; source_new: no request since the source came.
-  std::vector<double> told_units;
-  std::vector<double> told_values;
-  std::size_t source_told = 0;
-  std::size_t sent = 0;
-  bool source_new = false;
+  /// Final ok results in the order told: a fallback request brings the
+  /// sampler those it lacks (core/fallback).
+  fallback_feed feed;
   std::vector<double> fallback_ms;
   std::chrono::steady_clock::time_point last_live{};  ///< last dashboard publication
   bool live_scheduled = false;                        ///< a publish_atom is on its way

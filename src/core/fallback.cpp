@@ -211,4 +211,32 @@ std::vector<proposal> fallback_server::serve(const std::shared_ptr<const fallbac
   return draws_->draw(k);
 }
 
+// -- fallback_feed ------------------------------------------------------------
+
+bool fallback_feed::told(const std::vector<double>& unit, double value) {
+  if (unit.empty() || (dim_ != 0 && unit.size() != dim_))
+    return false;
+  dim_ = unit.size();
+  units_.insert(units_.end(), unit.begin(), unit.end());
+  values_.push_back(value);
+  return true;
+}
+
+void fallback_feed::new_source(std::uint64_t held) {
+  held_ = std::min<std::uint64_t>(held, values_.size());
+  fresh_ = true;
+}
+
+fallback_feed::batch fallback_feed::next() {
+  batch b;
+  b.from = fresh_ ? std::min(sent_, held_) : sent_;
+  if (b.from < values_.size()) {
+    b.units.assign(units_.begin() + std::ptrdiff_t(dim_ * b.from), units_.end());
+    b.values.assign(values_.begin() + std::ptrdiff_t(b.from), values_.end());
+  }
+  sent_ = values_.size();
+  fresh_ = false;
+  return b;
+}
+
 } // namespace asyncbo

@@ -158,4 +158,37 @@ private:
   std::size_t builds_ = 0;
 };
 
+/// The dispatch side of the same numbering: which told results the sampler
+/// has not been sent. The pool tells it every final ok result in tell order
+/// and which results the latest source's model holds; next() hands out what
+/// the sampler lacks, each result once per source: from what it was not sent
+/// yet, or, when it will build on a new source, from what that source lacks.
+class fallback_feed {
+public:
+  struct batch {
+    std::vector<double> units;  ///< D values per result
+    std::vector<double> values;
+    std::uint64_t from = 0;     ///< number of the first result in the batch
+  };
+
+  /// One final ok result (its unit-cube point, D values, and its value).
+  /// A point of another dimension than the first one told is refused (false).
+  bool told(const std::vector<double>& unit, double value);
+  /// A new source whose model holds the first `held` results told.
+  void new_source(std::uint64_t held);
+  /// What a request on the latest source must carry; marks it sent.
+  batch next();
+
+  std::uint64_t size() const noexcept { return values_.size(); }
+  std::uint64_t held_by_source() const noexcept { return held_; }
+
+private:
+  std::size_t dim_ = 0;
+  std::vector<double> units_;
+  std::vector<double> values_;
+  std::uint64_t held_ = 0;  ///< results the latest source's model holds
+  std::uint64_t sent_ = 0;  ///< results sent to the sampler
+  bool fresh_ = false;      ///< no request since the latest source
+};
+
 } // namespace asyncbo

@@ -187,4 +187,49 @@ BOOST_AUTO_TEST_CASE(options_and_sources_are_validated) {
   BOOST_CHECK_THROW(thompson_fallback{nullptr}, std::invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(the_feed_sends_each_result_once_and_what_a_new_source_lacks) {
+  fallback_feed feed;
+  auto tell = [&](double v) { return feed.told({v, 2.0 * v}, v); };
+  BOOST_TEST(tell(0.0));
+  BOOST_TEST(tell(1.0));
+  BOOST_TEST(!feed.told({1.0}, 9.0));  // another dimension: refused
+  BOOST_TEST(!feed.told({}, 9.0));
+  BOOST_TEST(feed.size() == 2u);
+  // Before any source, a request carries everything told.
+  auto b = feed.next();
+  BOOST_TEST(b.from == 0u);
+  BOOST_TEST(b.values == std::vector<double>({0.0, 1.0}), boost::test_tools::per_element());
+  BOOST_TEST(b.units == std::vector<double>({0.0, 0.0, 1.0, 2.0}),
+             boost::test_tools::per_element());
+  // Nothing new: nothing sent again.
+  b = feed.next();
+  BOOST_TEST(b.values.empty());
+  BOOST_TEST(b.from == 2u);
+  tell(2.0);
+  tell(3.0);
+  b = feed.next();
+  BOOST_TEST(b.from == 2u);
+  BOOST_TEST(b.values == std::vector<double>({2.0, 3.0}), boost::test_tools::per_element());
+  // A source whose model holds the first 3: the sampler will rebuild or
+  // continue on it, so the next request starts at what that source lacks...
+  feed.new_source(3);
+  BOOST_TEST(feed.held_by_source() == 3u);
+  tell(4.0);
+  b = feed.next();
+  BOOST_TEST(b.from == 3u);
+  BOOST_TEST(b.values == std::vector<double>({3.0, 4.0}), boost::test_tools::per_element());
+  // ...and the one after it only at what was not sent.
+  tell(5.0);
+  b = feed.next();
+  BOOST_TEST(b.from == 5u);
+  BOOST_TEST(b.values == std::vector<double>({5.0}), boost::test_tools::per_element());
+  // A source holding everything sent: nothing to resend; one claiming more
+  // than was told is clamped.
+  feed.new_source(100);
+  BOOST_TEST(feed.held_by_source() == 6u);
+  b = feed.next();
+  BOOST_TEST(b.values.empty());
+  BOOST_TEST(b.from == 6u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -63,10 +63,10 @@ gp::gp(mat X, vec y, gp_hyper h, double noise_variance)
 }
 
 void gp::solve_alpha() {
-  mat a = (y_.array() - h_.mean).matrix();
+  vec a = (y_.array() - h_.mean).matrix();
   L_.triangularView<Eigen::Lower>().solveInPlace(a);
   L_.triangularView<Eigen::Lower>().transpose().solveInPlace(a);
-  alpha_ = a.col(0);
+  alpha_ = a;
   ok_ = alpha_.allFinite();
 }
 
@@ -120,14 +120,28 @@ void gp::require_ok() const {
                              "even with jitter 1e-2 * variance");
 }
 
+// With a few right-hand sides (the acquisition's q columns), a solve per
+// column reads the factor once each; Eigen's blocked solve for a matrix
+// first copies (packs) the whole factor, which dominated at n >= 2 000
+// (BENCHMARKS.md section 23).
+constexpr Eigen::Index few_columns = 4;
+
 void gp::solve_lower(mat& b) const {
   require_ok();
-  L_.triangularView<Eigen::Lower>().solveInPlace(b);
+  if (b.cols() <= few_columns)
+    for (Eigen::Index j = 0; j < b.cols(); ++j)
+      L_.triangularView<Eigen::Lower>().solveInPlace(b.col(j));
+  else
+    L_.triangularView<Eigen::Lower>().solveInPlace(b);
 }
 
 void gp::solve_upper(mat& v) const {
   require_ok();
-  L_.triangularView<Eigen::Lower>().transpose().solveInPlace(v);
+  if (v.cols() <= few_columns)
+    for (Eigen::Index j = 0; j < v.cols(); ++j)
+      L_.triangularView<Eigen::Lower>().transpose().solveInPlace(v.col(j));
+  else
+    L_.triangularView<Eigen::Lower>().transpose().solveInPlace(v);
 }
 
 void gp::predict(const vec_ref& x, double& mean, double& var, vec* dmean,
@@ -138,16 +152,16 @@ void gp::predict(const vec_ref& x, double& mean, double& var, vec* dmean,
   mat k = kx;
   mean = h_.mean + k.col(0).dot(alpha_);
   mat v = k;
-  L_.triangularView<Eigen::Lower>().solveInPlace(v);
+  solve_lower(v);
   double raw = h_.variance - v.col(0).squaredNorm();
   var = std::max(raw, var_floor);
   if (dmean)
     *dmean = weighted_kernel_grad(x, alpha_);
   if (dvar) {
     // d var/dx = -2 k'(x)^T K^-1 k(x) = sum_i (-2 w_i) dk(x, X_i)/dx.
-    vec w = v.col(0);
-    L_.triangularView<Eigen::Lower>().transpose().solveInPlace(w);
-    *dvar = weighted_kernel_grad(x, -2.0 * w);
+    mat w = v;
+    solve_upper(w);
+    *dvar = weighted_kernel_grad(x, -2.0 * w.col(0));
     if (raw < var_floor)
       dvar->setZero();
   }
@@ -167,7 +181,7 @@ void gp::predict_joint(const mat_ref& Q, vec& mean, mat& cov) const {
   require_ok();
   mat Kxq = kern_.cross(X_, Q); // n x m
   mean = (Kxq.transpose() * alpha_).array() + h_.mean;
-  L_.triangularView<Eigen::Lower>().solveInPlace(Kxq);
+  solve_lower(Kxq);
   cov = kern_.gram(Q);
   cov.noalias() -= Kxq.transpose() * Kxq;
   for (Eigen::Index i = 0; i < cov.rows(); ++i)

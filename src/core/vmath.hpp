@@ -16,9 +16,12 @@ namespace asyncbo::vmath {
 /// 1 024 arguments (BENCHMARKS.md §21): cos 7.2 -> 1.0 ns per element with
 /// AVX2, 2.6 ns in the portable SSE2 build.
 ///
-/// Arguments must be finite (the fast-math contract); exp underflows to 0
-/// and overflows to +inf as std::exp does. The results do not depend on n or
-/// on how an array is split, so they are the same for any thread count.
+/// exp underflows to 0 and overflows to +inf as std::exp does. The loops
+/// only call the library, so fast-math's "no infinities, no NaN" assumption
+/// has nothing to act on: +-inf, NaN, log(0) and log of a negative number
+/// give what the scalar functions give (tested; a mistake in a caller still
+/// shows as inf or NaN). The results do not depend on n or on how an array
+/// is split, so they are the same for any thread count.
 void exp(const double* x, double* y, std::size_t n);
 
 /// y[i] = log(x[i]); x[i] > 0 and finite.

@@ -76,6 +76,37 @@ BOOST_AUTO_TEST_CASE(exp_underflows_to_zero_and_overflows_to_infinity) {
   BOOST_TEST(std::isinf(y[5]));
 }
 
+BOOST_AUTO_TEST_CASE(special_values_come_out_as_the_scalar_functions_give_them) {
+  // The translation unit is built with -ffast-math: check that a bad input
+  // upstream still shows as inf or NaN instead of an arbitrary number.
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> x = {-inf, inf, nan, 0.0, -0.0, 1e-320}, y(x.size());
+  vmath::exp(x.data(), y.data(), x.size());
+  BOOST_TEST(y[0] == 0.0);
+  BOOST_TEST(std::isinf(y[1]));
+  BOOST_TEST(std::isnan(y[2]));
+  BOOST_TEST(y[3] == 1.0);
+  BOOST_TEST(y[4] == 1.0);
+  std::vector<double> l = {0.0, -1.0, inf, nan, 1e-320, 1.0};
+  vmath::log(l.data(), y.data(), l.size());
+  BOOST_TEST((std::isinf(y[0]) && y[0] < 0.0));
+  BOOST_TEST(std::isnan(y[1]));
+  BOOST_TEST(std::isinf(y[2]));
+  BOOST_TEST(std::isnan(y[3]));
+  BOOST_TEST(y[4] == std::log(1e-320), boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(y[5] == 0.0);
+  std::vector<double> c = {inf, nan, 1e300};
+  vmath::cos(c.data(), y.data(), c.size());
+  BOOST_TEST(std::isnan(y[0]));
+  BOOST_TEST(std::isnan(y[1]));
+  BOOST_TEST(y[2] == std::cos(1e300), boost::test_tools::tolerance(1e-12));
+  vmath::sin(c.data(), y.data(), c.size());
+  BOOST_TEST(std::isnan(y[0]));
+  BOOST_TEST(std::isnan(y[1]));
+  BOOST_TEST(y[2] == std::sin(1e300), boost::test_tools::tolerance(1e-12));
+}
+
 BOOST_AUTO_TEST_CASE(the_kernels_array_forms_agree_with_its_scalar_forms) {
   rng_type rng(3);
   matern52 k;

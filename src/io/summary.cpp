@@ -200,6 +200,12 @@ std::string closing_report(const nlohmann::json& s, const std::string& dir) {
          + num(get("initial_observations"), "%.0f") + " initial, "
          + num(get("failed"), "%.0f") + " points failed, " + num(get("retried"), "%.0f")
          + " attempts retried, " + num(get("lost_attempts"), "%.0f") + " lost\n";
+  // Fallback points change what the run measured (Thompson draws instead of
+  // the acquisition's points): say how many, where nobody looks for them.
+  const auto fb = get("fallback");
+  if (fb.is_object() && fb.value("points", 0) > 0)
+    out += "  fallback     " + num(fb["points"], "%.0f")
+           + " points were Thompson draws made while an ask ran (experiment.fallback)\n";
   out += "  time         " + num(get("wall_time_s"), "%.1f") + " s wall, busy "
          + num(get("busy_fraction"), "%.3f") + ", median ask "
          + num(get("ask_ms").is_object() && get("ask_ms").value("count", 0) > 0

@@ -318,7 +318,11 @@ void maybe_fallback(self_ptr self) {
   const auto t = begin_event(st);
   const double started = st.now();
   const std::uint64_t n = ++st.asks_started;
-  fallback_request req{st.source, *k, st.last_batch, {}, {}, 0, st.feed.held_by_source()};
+  fallback_request req;
+  req.source = st.source;
+  req.k = *k;
+  req.batch = st.last_batch;
+  req.told_at_source = st.feed.held_by_source();
   if (st.source) {
     auto b = st.feed.next();
     req.units = std::move(b.units);

@@ -550,13 +550,13 @@ double posterior_sample::value(const vec_ref& x, vec* grad) const {
   vec trig(arg.size());
   vmath::cos(arg.data(), trig.data(), m);
   double f = model_.hyper().mean + weight_.dot(trig);
-  vec k;
-  model_.kernel().row(x, model_.X(), k);
+  vec k, g;
+  model_.kernel().row(x, model_.X(), k, grad ? &g : nullptr);
   f += k.dot(v_);
   if (grad) {
     vmath::sin(arg.data(), trig.data(), m);
     *grad = omega_ * (-weight_.array() * trig.array()).matrix();
-    *grad += model_.weighted_kernel_grad(x, v_);
+    model_.kernel().add_weighted_grad(x, model_.X(), g, v_, *grad);
   }
   return f;
 }

@@ -158,8 +158,8 @@ double feasibility_model::log_success(const vec_ref& x, vec* grad) const {
       grad->setZero(dim());
     return std::log(flat_rate_);
   }
-  vec k;
-  kern_.row(x, X_, k);
+  vec k, g;
+  kern_.row(x, X_, k, grad ? &g : nullptr);
   const double mu = mean_ + k.dot(grad_loglik_);
   // v = L^-1 W^(1/2) k;  s^2 = k(x, x) - v^T v  (R&W algorithm 3.2).
   vec v = sqrt_w_.cwiseProduct(k);
@@ -175,8 +175,8 @@ double feasibility_model::log_success(const vec_ref& x, vec* grad) const {
     llt_.matrixU().solveInPlace(u);
     u = u.cwiseProduct(sqrt_w_);
     vec dmu = vec::Zero(dim()), ds2 = vec::Zero(dim());
-    kern_.add_weighted_grad(x, X_, grad_loglik_, dmu);
-    kern_.add_weighted_grad(x, X_, -2.0 * u, ds2);
+    kern_.add_weighted_grad(x, X_, g, grad_loglik_, dmu);
+    kern_.add_weighted_grad(x, X_, g, -2.0 * u, ds2);
     if (kern_.variance - v.squaredNorm() <= 0.0)
       ds2.setZero();
     const vec dt = dmu / denom - (0.5 * mu / (denom * denom * denom)) * ds2;

@@ -147,21 +147,23 @@ void gp::solve_upper(mat& v) const {
 void gp::predict(const vec_ref& x, double& mean, double& var, vec* dmean,
                  vec* dvar) const {
   require_ok();
-  vec kx;
-  kern_.row(x, X_, kx);
-  mat k = kx;
-  mean = h_.mean + k.col(0).dot(alpha_);
+  vec k, g;
+  kern_.row(x, X_, k, dmean || dvar ? &g : nullptr);
+  mean = h_.mean + k.dot(alpha_);
   mat v = k;
   solve_lower(v);
   double raw = h_.variance - v.col(0).squaredNorm();
   var = std::max(raw, var_floor);
-  if (dmean)
-    *dmean = weighted_kernel_grad(x, alpha_);
+  if (dmean) {
+    dmean->setZero(dim());
+    kern_.add_weighted_grad(x, X_, g, alpha_, *dmean);
+  }
   if (dvar) {
     // d var/dx = -2 k'(x)^T K^-1 k(x) = sum_i (-2 w_i) dk(x, X_i)/dx.
     mat w = v;
     solve_upper(w);
-    *dvar = weighted_kernel_grad(x, -2.0 * w.col(0));
+    dvar->setZero(dim());
+    kern_.add_weighted_grad(x, X_, g, -2.0 * w.col(0), *dvar);
     if (raw < var_floor)
       dvar->setZero();
   }
@@ -169,12 +171,13 @@ void gp::predict(const vec_ref& x, double& mean, double& var, vec* dmean,
 
 double gp::mean_at(const vec_ref& x, vec* dmean) const {
   require_ok();
-  vec k;
-  kern_.row(x, X_, k);
-  const double m = h_.mean + k.dot(alpha_);
-  if (dmean)
-    *dmean = weighted_kernel_grad(x, alpha_);
-  return m;
+  vec k, g;
+  kern_.row(x, X_, k, dmean ? &g : nullptr);
+  if (dmean) {
+    dmean->setZero(dim());
+    kern_.add_weighted_grad(x, X_, g, alpha_, *dmean);
+  }
+  return h_.mean + k.dot(alpha_);
 }
 
 void gp::predict_joint(const mat_ref& Q, vec& mean, mat& cov) const {

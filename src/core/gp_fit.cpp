@@ -146,6 +146,8 @@ double gp_map_loss::evaluate(const vec& theta, vec* grad) const {
   const bool learn = prior_.noise.learn;
   const double noise = noise_of(theta);
   const Eigen::Index P = D + (learn ? 3 : 2);
+  matern52 kern;
+  kern.variance = s2;
   // K, r and E = exp(-sqrt(5) r) (lower triangle is enough for the LLT);
   // the exponentials run a column at a time on the vector units
   // (core/vmath), and E serves the gradient's g(r) too.
@@ -173,8 +175,8 @@ double gp_map_loss::evaluate(const vec& theta, vec* grad) const {
     auto e = E.col(j).tail(below);
     e = -matern52::sqrt5 * r;
     vmath::exp(e.data(), e.data(), std::size_t(below));
-    const auto sr = (matern52::sqrt5 * r).array();
-    K.col(j).tail(below) = (s2 * (1.0 + sr + sr.square() / 3.0) * e.array()).matrix();
+    for (Eigen::Index i = 0; i < below; ++i)
+      K(j + 1 + i, j) = kern.from_sr(matern52::sqrt5 * r[i], e[i]);
   }
   // In place: K's lower triangle becomes L (the gradient below rebuilds the
   // kernel values from R and E).
@@ -215,15 +217,14 @@ double gp_map_loss::evaluate(const vec& theta, vec* grad) const {
   vec m(n);
   for (Eigen::Index j = 0; j + 1 < n; ++j) {
     const Eigen::Index below = n - j - 1;
-    const auto w = W.col(j).tail(below);
-    const auto r = R.col(j).tail(below).array();
-    const auto ej = E.col(j).tail(below).array();
-    const auto sr = matern52::sqrt5 * r;
-    gs += (w.array() * s2 * (1.0 + sr + sr.square() / 3.0) * ej).sum();
     auto mw = m.head(below);
-    mw = (w.array() * (-s2 * (5.0 / 3.0)) * (1.0 + matern52::sqrt5 * r)
-          * ej)
-           .matrix();
+    for (Eigen::Index i = 0; i < below; ++i) {
+      const double w = W(j + 1 + i, j);
+      const double sr = matern52::sqrt5 * R(j + 1 + i, j);
+      const double e = E(j + 1 + i, j);
+      gs += w * kern.from_sr(sr, e);
+      mw[i] = w * kern.g_from_sr(sr, e);
+    }
     for (Eigen::Index d = 0; d < D; ++d)
       gl[d] -= inv_l2[d] * mw.dot(sqdiff_[d].col(j).tail(below));
   }

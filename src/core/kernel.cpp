@@ -6,13 +6,15 @@
 
 namespace asyncbo {
 
-void matern52::from_r(const double* r, double* out, std::size_t n) const {
+void matern52::from_r(const double* r, double* out, std::size_t n, double* g) const {
   for (std::size_t i = 0; i < n; ++i)
     out[i] = -sqrt5 * r[i];
   vmath::exp(out, out, n);
   for (std::size_t i = 0; i < n; ++i) {
     const double sr = sqrt5 * r[i];
-    out[i] *= variance * (1.0 + sr + sr * sr / 3.0);
+    if (g)
+      g[i] = g_from_sr(sr, out[i]);
+    out[i] = from_sr(sr, out[i]);
   }
 }
 
@@ -21,7 +23,7 @@ void matern52::g_of_r(const double* r, double* out, std::size_t n) const {
     out[i] = -sqrt5 * r[i];
   vmath::exp(out, out, n);
   for (std::size_t i = 0; i < n; ++i)
-    out[i] *= -variance * (5.0 / 3.0) * (1.0 + sqrt5 * r[i]);
+    out[i] = g_from_sr(sqrt5 * r[i], out[i]);
 }
 
 mat matern52::gram(const mat_ref& X) const {

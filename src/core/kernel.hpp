@@ -23,23 +23,30 @@ struct matern52 {
 
   std::size_t dim() const noexcept { return lengthscales.size(); }
 
+  /// The kernel value and g(r) (below) from sr = sqrt(5) r and
+  /// e = exp(-sr): the one place the Matérn-5/2 formulas are written, so one
+  /// exponential can serve both.
+  double from_sr(double sr, double e) const { return variance * (1.0 + sr + sr * sr / 3.0) * e; }
+  double g_from_sr(double sr, double e) const { return -variance * (5.0 / 3.0) * (1.0 + sr) * e; }
+
   /// Kernel value as a function of the scaled distance r.
   double from_r(double r) const {
-    double sr = sqrt5 * r;
-    return variance * (1.0 + sr + sr * sr / 3.0) * std::exp(-sr);
+    const double sr = sqrt5 * r;
+    return from_sr(sr, std::exp(-sr));
   }
 
   /// g(r) = (1/r) dk/dr = -s2 (5/3) (1 + sqrt(5) r) exp(-sqrt(5) r); finite
   /// at r = 0. Then dk/da = g(r) (a - b) / l^2 and
   /// dk/d(log l_d) = -g(r) ((a_d - b_d) / l_d)^2.
   double g_of_r(double r) const {
-    double sr = sqrt5 * r;
-    return -variance * (5.0 / 3.0) * (1.0 + sr) * std::exp(-sr);
+    const double sr = sqrt5 * r;
+    return g_from_sr(sr, std::exp(-sr));
   }
 
-  /// out[i] = from_r(r[i]) for i < n, with the exponentials on the vector
-  /// units (core/vmath). r and out must not overlap.
-  void from_r(const double* r, double* out, std::size_t n) const;
+  /// out[i] = from_r(r[i]) for i < n, and g[i] = g_of_r(r[i]) when g is
+  /// given, from one vector exponential per element (core/vmath). r must
+  /// not overlap out or g.
+  void from_r(const double* r, double* out, std::size_t n, double* g = nullptr) const;
 
   /// out[i] = g_of_r(r[i]) for i < n; r and out must not overlap.
   void g_of_r(const double* r, double* out, std::size_t n) const;
@@ -52,29 +59,38 @@ struct matern52 {
       r[i] = (xs.array() - X.col(i).array() / lengthscales.array()).matrix().norm();
   }
 
-  /// k[i] = k(x, X_i) for every column of X (k has X.cols() entries).
+  /// k[i] = k(x, X_i) for every column of X (k has X.cols() entries), and
+  /// g[i] = g_of_r at the same distances when g is given (for
+  /// add_weighted_grad: one pass over the data for a value and its gradient).
   template <class A>
-  void row(const A& x, const mat_ref& X, vec& k) const {
+  void row(const A& x, const mat_ref& X, vec& k, vec* g = nullptr) const {
     vec r(X.cols());
     distances(x, X, r.data());
     k.resize(X.cols());
-    from_r(r.data(), k.data(), std::size_t(X.cols()));
+    if (g)
+      g->resize(X.cols());
+    from_r(r.data(), k.data(), std::size_t(X.cols()), g ? g->data() : nullptr);
   }
 
-  /// out += sum_i u_i dk(x, X_i)/dx, with the exponentials vectorised; the
-  /// array form of add_grad.
+  /// out += sum_i u_i dk(x, X_i)/dx with g = the g_of_r values row() gave
+  /// for x; the array form of add_grad.
   template <class A>
-  void add_weighted_grad(const A& x, const mat_ref& X, const vec_ref& u, vec& out) const {
-    const Eigen::Index n = X.cols();
-    vec r(n), g(n);
-    distances(x, X, r.data());
-    g_of_r(r.data(), g.data(), std::size_t(n));
-    const vec inv_l2 = inv_sq_lengthscales();
+  void add_weighted_grad(const A& x, const mat_ref& X, const vec& g, const vec_ref& u,
+                         vec& out) const {
     vec acc = vec::Zero(x.size());
-    for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index i = 0; i < X.cols(); ++i)
       if (u[i] != 0.0)
         acc += (u[i] * g[i]) * (x - X.col(i));
-    out += acc.cwiseProduct(inv_l2);
+    out += acc.cwiseProduct(inv_sq_lengthscales());
+  }
+
+  /// The same, computing g itself.
+  template <class A>
+  void add_weighted_grad(const A& x, const mat_ref& X, const vec_ref& u, vec& out) const {
+    vec r(X.cols()), g(X.cols());
+    distances(x, X, r.data());
+    g_of_r(r.data(), g.data(), std::size_t(X.cols()));
+    add_weighted_grad(x, X, g, u, out);
   }
 
   /// Squared scaled distance between columns.

@@ -205,7 +205,8 @@ std::string closing_report(const nlohmann::json& s, const std::string& dir) {
   const auto fb = get("fallback");
   if (fb.is_object() && fb.value("points", 0) > 0)
     out += "  fallback     " + num(fb["points"], "%.0f")
-           + " points were Thompson draws made while an ask ran (experiment.fallback)\n";
+           + (fb.value("points", 0) == 1 ? " point was a Thompson draw" : " points were Thompson draws")
+           + " made while an ask ran (experiment.fallback)\n";
   out += "  time         " + num(get("wall_time_s"), "%.1f") + " s wall, busy "
          + num(get("busy_fraction"), "%.3f") + ", median ask "
          + num(get("ask_ms").is_object() && get("ask_ms").value("count", 0) > 0

@@ -584,6 +584,7 @@ int cmd_diagnose(const std::vector<std::string>& argv) {
                                                         + h.lengthscales.size())},
                  {"mean_constant", h.mean},
                  {"noise_variance", m.noise_variance()},
+                 {"output_transform_lambda", e.last_ask().warp_lambda},
                  {"eta", eta},
                  {"incumbent", at(best_x)},
                  {"global_minimisers", minimisers},

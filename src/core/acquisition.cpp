@@ -568,4 +568,61 @@ double posterior_sample::log_value(const vec_ref& x, vec* grad) const {
   return -f;
 }
 
+// -- stalled runs --------------------------------------------------------------------
+
+bool run_stalled(const std::vector<double>& y, std::size_t window, double tolerance) {
+  if (window == 0 || y.size() <= window)
+    return false;
+  const auto [lo, hi] = std::minmax_element(y.begin(), y.end());
+  const double range = *hi - *lo;
+  if (!(range > 0.0))
+    return false;
+  const auto split = y.end() - std::ptrdiff_t(window);
+  const double before = *std::min_element(y.begin(), split);
+  return before - *lo < tolerance * range;
+}
+
+excluding_ball::excluding_ball(const acquisition_target& base, vec centre, vec scales,
+                               double radius, double penalty)
+  : base_(base), c_(std::move(centre)), r2_(radius * radius), p_(penalty) {
+  if (std::size_t(c_.size()) != base_.dim() || scales.size() != c_.size())
+    throw std::invalid_argument("excluding_ball: centre and scales need "
+                                + std::to_string(base_.dim()) + " coordinates each, got "
+                                + std::to_string(c_.size()) + " and "
+                                + std::to_string(scales.size()));
+  if (!(scales.array() > 0.0).all() || !scales.allFinite())
+    throw std::invalid_argument("excluding_ball: scales must be finite and > 0");
+  if (!(radius > 0.0) || !std::isfinite(radius))
+    throw std::invalid_argument("excluding_ball: radius must be finite and > 0");
+  if (!(penalty > 0.0) || !std::isfinite(penalty))
+    throw std::invalid_argument("excluding_ball: penalty must be finite and > 0");
+  w_ = scales.array().square().inverse();
+}
+
+double excluding_ball::penalty(const vec_ref& x, vec* grad) const {
+  const vec d = x - c_;
+  const double d2 = d.dot(w_.cwiseProduct(d));
+  if (d2 >= r2_) {
+    if (grad)
+      grad->setZero(x.size());
+    return 0.0;
+  }
+  if (grad)
+    *grad = (-2.0 * p_ / r2_) * w_.cwiseProduct(d);
+  return p_ * (1.0 - d2 / r2_);
+}
+
+double excluding_ball::log_value(const vec_ref& x, vec* grad) const {
+  if (!grad)
+    return base_.log_value(x, nullptr) - penalty(x, nullptr);
+  vec g;
+  const double v = base_.log_value(x, grad) - penalty(x, &g);
+  *grad -= g;
+  return v;
+}
+
+double excluding_ball::screen(const vec_ref& x) const {
+  return base_.screen(x) - penalty(x, nullptr);
+}
+
 } // namespace asyncbo

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/feasibility.hpp"
 #include "core/gp.hpp"
@@ -271,6 +272,49 @@ private:
   const acquisition_target& base_;
   const feasibility_model& feasible_;
   std::size_t q_;
+};
+
+// -- stalled runs --------------------------------------------------------------------
+
+/// Whether a run has stalled: the best of the values `y` (in the order
+/// told) improved by less than `tolerance` times their range (max - min)
+/// over the last `window` values. false while there are at most `window`
+/// values, if window is 0, or if all values are equal.
+bool run_stalled(const std::vector<double>& y, std::size_t window, double tolerance);
+
+/// A target with an ellipsoid excluded (basin exclusion for stalled runs,
+/// after the restarts of TuRBO, Eriksson et al. 2019, without discarding
+/// the data):
+///
+///   log a_x(x) = log a(x) - P (1 - d(x)^2 / r^2)_+,
+///   d(x)^2 = sum_i ((x_i - c_i) / s_i)^2,
+///
+/// so a point outside the ellipsoid beats the points deep inside it by up
+/// to P. With s the GP's length-scales, the ellipsoid follows the
+/// incumbent's basin: long along the directions the model finds flat. Once
+/// a run has stalled, its Thompson draws are minimised with the incumbent's
+/// basin excluded, so each is the draw's best guess at a different basin
+/// instead of one more point in the basin the run has converged in
+/// (BENCHMARKS.md section 24). Continuous, and differentiable except on the
+/// ellipsoid's surface.
+class excluding_ball final : public acquisition_target {
+public:
+  /// centre and scales: dim() coordinates each, scales > 0; radius > 0 and
+  /// penalty > 0 (throws std::invalid_argument otherwise).
+  excluding_ball(const acquisition_target& base, vec centre, vec scales, double radius,
+                 double penalty);
+  std::size_t dim() const override { return base_.dim(); }
+  double log_value(const vec_ref& x, vec* grad) const override;
+  double screen(const vec_ref& x) const override;
+
+private:
+  double penalty(const vec_ref& x, vec* grad) const;
+
+  const acquisition_target& base_;
+  vec c_;
+  vec w_;      ///< 1 / s_i^2
+  double r2_;
+  double p_;
 };
 
 } // namespace asyncbo

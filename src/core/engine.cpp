@@ -46,6 +46,20 @@ std::vector<std::string> names_of(const E (&all)[N]) {
 
 } // namespace
 
+const char* to_string(output_transform_kind t) {
+  return t == output_transform_kind::none ? "none" : "power";
+}
+
+bool parse_output_transform(const std::string& s, output_transform_kind& out) {
+  if (s == "none")
+    out = output_transform_kind::none;
+  else if (s == "power")
+    out = output_transform_kind::power;
+  else
+    return false;
+  return true;
+}
+
 const char* to_string(rule_kind r) {
   switch (r) {
     case rule_kind::sync: return "sync";
@@ -102,6 +116,7 @@ void engine_options::apply(optimizer_preset p, std::size_t dim, std::size_t batc
     case optimizer_preset::asyncbo:
       optimizer = acq_optimizer_options{};
       thompson_every = 4;
+      stall_window = 0;
       return;
     case optimizer_preset::trieste: {
       const bool joint = rule != rule_kind::async_greedy
@@ -109,6 +124,7 @@ void engine_options::apply(optimizer_preset p, std::size_t dim, std::size_t batc
       optimizer = acq_optimizer_options::trieste(joint ? dim * batch : dim);
       qei.screening_samples = 0;
       thompson_every = 0;   // Trieste's asks are the acquisition's only
+      stall_window = 0;
       return;
     }
   }
@@ -153,6 +169,10 @@ std::string engine_options::validate() const {
     add("thompson-candidates must be >= 1 when thompson-every is set");
   if (!(thompson_scale > 0.0) || !std::isfinite(thompson_scale))
     add("thompson-scale must be finite and > 0");
+  if (!(stall_tolerance >= 0.0) || !std::isfinite(stall_tolerance))
+    add("stall-tolerance must be finite and >= 0");
+  if (!(stall_radius >= 0.0) || !std::isfinite(stall_radius))
+    add("stall-radius must be finite and >= 0 (0 = a tenth of the unit cube's diagonal)");
   if (thompson_every > 0 && thompson_features == 0)
     add("thompson-features must be >= 1 when thompson-every is set");
   if (thompson_every > 0 && optimizer.restarts > thompson_candidates)
@@ -301,25 +321,49 @@ std::vector<std::size_t> data_subset(const std::vector<double>& y, std::size_t m
 
 void engine::fit_model(bool hyper) {
   const std::size_t n = ys_.size(), D = space_.unit_dim();
-  auto data = [&](const std::vector<std::size_t>& idx, mat& X, vec& y) {
-    X.resize(Eigen::Index(D), Eigen::Index(idx.size()));
-    y.resize(Eigen::Index(idx.size()));
-    for (std::size_t k = 0; k < idx.size(); ++k) {
-      X.col(Eigen::Index(k)) = us_[idx[k]];
-      y[Eigen::Index(k)] = ys_[idx[k]];
-    }
-  };
-  mat X;
-  vec y;
-  data(data_subset(ys_, 0), X, y);
-  if (!have_prior_) {
-    // As Trieste's build_gpr: priors, initial values and the default noise
-    // come from the data of the first fit and then stay fixed.
+  // The refit schedule: a MAP fit at the first ask, every refit_every asks,
+  // and whenever the data grew by refit_growth; otherwise the last
+  // hyper-parameters (and output warp) on the new data.
+  const bool due = !model_
+                   || (hyper
+                       && (opts_.refit_every <= 1 || asks_ - asks_at_fit_ >= opts_.refit_every
+                           || double(n) >= (1.0 + opts_.refit_growth) * double(n_at_fit_)));
+  // Same hyper-parameters, data only appended (tell never removes): extend
+  // the factor by the new block instead of refactorising.
+  const bool extend = !due && model_ && model_->ok() && n_built_ < n;
+  std::vector<std::size_t> rows;
+  if (extend) {
+    rows = model_rows_;
+    for (std::size_t i = n_built_; i < n; ++i)
+      rows.push_back(i);
+  } else {
+    rows = data_subset(ys_, opts_.max_exact > 0 && n > opts_.max_exact ? opts_.max_exact : 0);
+  }
+  mat X(Eigen::Index(D), Eigen::Index(rows.size()));
+  vec y(Eigen::Index(rows.size()));
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    X.col(Eigen::Index(k)) = us_[rows[k]];
+    y[Eigen::Index(k)] = ys_[rows[k]];
+  }
+  const double raw_mean = y.mean();
+  if (due && opts_.output_transform == output_transform_kind::power)
+    warp_ = output_warp::fit(y);
+  const bool warped = opts_.output_transform != output_transform_kind::none;
+  if (warped)
+    y = warp_.forward(y);
+  last_.warp_lambda = warp_.lambda();
+  // As Trieste's build_gpr: priors, initial values and the default noise
+  // come from the data of the first fit and then stay fixed; with
+  // recentre_prior the priors follow the data at every MAP fit (the
+  // hyper-parameters still warm-start from the last fit). With an output
+  // transform the data are the transformed values (variance 1).
+  if (!have_prior_ || (opts_.recentre_prior && due)) {
     auto d = make_gp_defaults(y, D, opts_.lengthscale_prior);
     prior_ = d.prior;
-    hyper_ = d.hyper;
-    noise_ = opts_.likelihood_variance > 0.0 ? opts_.likelihood_variance
-                                             : d.empirical_variance / 100.0;
+    if (!have_prior_) {
+      hyper_ = d.hyper;
+      noise_ = d.empirical_variance / 100.0;
+    }
     if (opts_.learn_noise && opts_.likelihood_variance == 0.0) {
       // Relative to the data variance v0: median v0 / 100 (Trieste's fixed
       // default), log-scale 3, inside [1e-8 v0, v0]: noise-free data can
@@ -330,38 +374,32 @@ void engine::fit_model(bool hyper) {
       np.scale = 3.0;
       np.log_lower = std::log(1e-8 * d.empirical_variance);
       np.log_upper = std::log(d.empirical_variance);
+      noise_ = std::clamp(noise_, std::exp(np.log_lower), std::exp(np.log_upper));
     }
     have_prior_ = true;
   }
-  // The refit schedule: a MAP fit at the first ask, every refit_every asks,
-  // and whenever the data grew by refit_growth; otherwise the last
-  // hyper-parameters on the new data.
-  const bool due = !model_
-                   || (hyper
-                       && (opts_.refit_every <= 1 || asks_ - asks_at_fit_ >= opts_.refit_every
-                           || double(n) >= (1.0 + opts_.refit_growth) * double(n_at_fit_)));
+  // A fixed noise variance is in the units of y: through the transform it
+  // scales by T'(y) squared at the data's mean.
+  if (opts_.likelihood_variance > 0.0) {
+    const double t = warped ? warp_.derivative(raw_mean) : 1.0;
+    noise_ = opts_.likelihood_variance * t * t;
+  }
   last_.refitted = true;
   last_.hyper_fitted = due;
-  if (due && opts_.max_exact > 0 && n > opts_.max_exact)
-    data(data_subset(ys_, opts_.max_exact), X, y);
-  if (due) {
-    rng_type rng(derive_seed(seed_, 0xF17ull + asks_));
-    last_.fit = fit_gp_map(X, y, prior_, noise_, hyper_, opts_.fit, rng);
-    noise_ = last_.fit.noise_variance;
-    asks_at_fit_ = asks_;
-    n_at_fit_ = n;
-  } else if (model_ && model_->ok() && n_built_ < n) {
-    // Same hyper-parameters, data only appended (tell never removes):
-    // extend the factor by the new block instead of refactorising.
+  if (extend) {
     const auto added = static_cast<Eigen::Index>(n - n_built_);
     model_ = std::make_shared<const gp>(model_->extended(X.rightCols(added), y.tail(added)));
-    n_built_ = n;
-    fitted_version_ = data_version_;
-    return;
-  } else if (opts_.max_exact > 0 && n > opts_.max_exact) {
-    data(data_subset(ys_, opts_.max_exact), X, y);
+  } else {
+    if (due) {
+      rng_type rng(derive_seed(seed_, 0xF17ull + asks_));
+      last_.fit = fit_gp_map(X, y, prior_, noise_, hyper_, opts_.fit, rng);
+      noise_ = last_.fit.noise_variance;
+      asks_at_fit_ = asks_;
+      n_at_fit_ = n;
+    }
+    model_ = std::make_shared<const gp>(std::move(X), std::move(y), hyper_, noise_);
   }
-  model_ = std::make_shared<const gp>(std::move(X), std::move(y), hyper_, noise_);
+  model_rows_ = std::move(rows);
   n_built_ = n;
   fitted_version_ = data_version_;
 }
@@ -455,11 +493,30 @@ std::vector<proposal> engine::ask(std::size_t k) {
     const mat near = around_best_candidates(1, derive_seed(ask_seed, 61));
     acq_optimizer_options o = opts_.optimizer;
     o.screening_points = opts_.thompson_candidates;
+    // A stalled run's draws skip the incumbent's basin: the penalty exceeds
+    // the spread of the data and of the prior, so any point outside the
+    // ball beats any inside.
+    last_.stalled = run_stalled(ys_, opts_.stall_window, opts_.stall_tolerance);
+    vec centre;
+    double radius = 0.0, penalty = 0.0;
+    if (last_.stalled) {
+      Eigen::Index best = 0;
+      model.mean_at_data().minCoeff(&best);
+      centre = model.X().col(best);
+      radius = opts_.stall_radius > 0.0 ? opts_.stall_radius : 1.0;
+      penalty = 4.0 * ((model.y().maxCoeff() - model.y().minCoeff())
+                       + 3.0 * std::sqrt(model.hyper().variance));
+    }
     for (std::size_t i = 0; i < n_ts; ++i) {
       const posterior_sample path(model, opts_.thompson_features, derive_seed(ask_seed, 62 + i),
                                   opts_.thompson_scale);
-      auto res = maximize_acquisition(path, o, derive_seed(ask_seed, 60 + 8 * (i + 1)), exec_,
-                                      near, &space_);
+      const std::uint64_t s = derive_seed(ask_seed, 60 + 8 * (i + 1));
+      auto res = last_.stalled
+                   ? maximize_acquisition(excluding_ball(path, centre,
+                                                         model.hyper().lengthscales, radius,
+                                                         penalty),
+                                          o, s, exec_, near, &space_)
+                   : maximize_acquisition(path, o, s, exec_, near, &space_);
       last_.acq.push_back(res.summary);
       chosen.push_back(std::move(res.x));
       append_fixed(chosen.back());
@@ -624,14 +681,22 @@ std::optional<engine::recommendation> engine::recommend() {
 std::optional<engine::recommendation> engine::current_recommendation() const {
   if (!model_ || !model_->ok())
     return std::nullopt;
-  // The model holds the first model_->size() observations, in order.
+  // Column j of the model is observation model_rows_[j] (a subset when
+  // model.max-exact applies).
   const vec means = model_->mean_at_data();
-  Eigen::Index i = 0;
-  means.minCoeff(&i);
+  Eigen::Index j = 0;
+  means.minCoeff(&j);
+  const std::size_t i = model_rows_[static_cast<std::size_t>(j)];
   double m = 0.0, var = 0.0;
-  model_->predict(us_[static_cast<std::size_t>(i)], m, var);
-  return recommendation{xs_[static_cast<std::size_t>(i)], m, std::sqrt(var),
-                        ys_[static_cast<std::size_t>(i)]};
+  model_->predict(us_[i], m, var);
+  double sd = std::sqrt(var);
+  if (opts_.output_transform != output_transform_kind::none) {
+    // Back to the units of y: the median T^-1(m), and the sd through the
+    // transform's slope there.
+    m = warp_.inverse(m);
+    sd /= warp_.derivative(m);
+  }
+  return recommendation{xs_[i], m, sd, ys_[i]};
 }
 
 } // namespace asyncbo

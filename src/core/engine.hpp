@@ -17,6 +17,7 @@
 #include "core/gp_fit.hpp"
 #include "core/space.hpp"
 #include "core/types.hpp"
+#include "core/warp.hpp"
 
 namespace asyncbo {
 
@@ -29,6 +30,16 @@ enum class rule_kind {
 };
 
 enum class acquisition_kind { batch_mc_ei, local_penalization, ei };
+
+/// What the GP models (model.output-transform).
+enum class output_transform_kind {
+  none,  ///< y itself (Trieste)
+  power, ///< the Yeo-Johnson transform of standardised y, fitted at every MAP fit (core/warp)
+};
+
+const char* to_string(output_transform_kind t);
+/// Parse "none" | "power".
+bool parse_output_transform(const std::string& s, output_transform_kind& out);
 
 /// Defaults of the acquisition optimiser.
 enum class optimizer_preset {
@@ -70,6 +81,16 @@ struct engine_options {
   /// median v0 / 100 and log-scale 3, inside [1e-8 v0, v0] (the floor lets
   /// noise-free data interpolate). false: fixed at v0 / 100.
   bool learn_noise = true;
+  /// Re-centre the priors of the kernel variance and the noise on the data
+  /// at every MAP fit (model.prior-centre = "every-fit"), as standardising
+  /// the outputs before each fit does (BoTorch); false: on the first fit's
+  /// data only (Trieste's build_gpr, "first-fit").
+  bool recentre_prior = false;
+  /// The GP models T(y), T refitted at every MAP fit and kept between fits
+  /// (output_warp); every acquisition works on T(y), whose minimisers are
+  /// y's; recommendations are reported in y. A fixed likelihood_variance is
+  /// scaled by T' squared at the data's mean.
+  output_transform_kind output_transform = output_transform_kind::none;
   /// The length-scale prior (model.lengthscale-prior; core/gp_fit).
   lengthscale_prior_kind lengthscale_prior = lengthscale_prior_kind::trieste;
   qei_options qei;
@@ -97,6 +118,17 @@ struct engine_options {
   std::size_t thompson_features = 1024;
   /// Widens each draw around the posterior mean (posterior_sample's scale).
   double thompson_scale = 1.0;
+  /// Stalled runs (acquisition.stall-window, -tolerance, -radius): once the
+  /// best observation has improved by less than stall_tolerance times the
+  /// range of the data over the last stall_window observations
+  /// (run_stalled), each Thompson draw is minimised with the ball of radius
+  /// stall_radius (unit cube; 0 = 0.1 sqrt(D), a tenth of the diagonal)
+  /// around the incumbent (the data point of lowest posterior mean)
+  /// excluded (excluding_ball), so it proposes the draw's best other basin.
+  /// 0 = never.
+  std::size_t stall_window = 0;
+  double stall_tolerance = 1e-3;
+  double stall_radius = 0.0;
   /// Failed points (tell_failure) teach a model of the probability of
   /// success, which weights every acquisition (objective.on-failure =
   /// "learn"); false: they are only forgotten ("forget").
@@ -187,6 +219,8 @@ struct ask_summary {
   double plain_value = 0.0;
   double log_value = 0.0;      ///< the maximised log acquisition
   std::size_t thompson = 0;    ///< points of this ask from Thompson sampling
+  bool stalled = false;        ///< the run had stalled (engine_options::stall_window)
+  double warp_lambda = 1.0;    ///< the output transform's lambda (1: none)
   std::size_t failures = 0;    ///< failed points the classifier learned from
   bool feasibility_flat = true; ///< the classifier chose one rate everywhere
   double fit_ms = 0.0;
@@ -323,6 +357,8 @@ private:
   std::uint64_t asks_at_fit_ = 0;    ///< asks_ at the last MAP fit
   std::size_t n_at_fit_ = 0;         ///< observations at the last MAP fit
   std::size_t n_built_ = 0;          ///< observations told when model_ was built
+  std::vector<std::size_t> model_rows_; ///< the observation of each column of model_
+  output_warp warp_;                 ///< T of engine_options::output_transform
   std::shared_ptr<id_source> ids_ = std::make_shared<id_source>();
   std::shared_ptr<const std::atomic<bool>> cancel_;
   std::map<point_id, proposal> pending_;

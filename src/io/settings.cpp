@@ -287,6 +287,16 @@ const std::vector<entry>& entries() {
     v.push_back(real_key("acquisition", "thompson-scale", &settings::thompson_scale, 0.0, true,
                          "widens each Thompson draw around the posterior mean (its "
                          "covariance times the square; 1 = the posterior)"));
+    v.push_back(int_key("acquisition", "stall-window", &settings::stall_window, -1, 1000000,
+                        "once the best value improved by less than stall-tolerance x "
+                        "the data's range over this many observations, Thompson points "
+                        "skip the incumbent's basin (stall-radius); 0 = never, -1 = the "
+                        "preset's"));
+    v.push_back(real_key("acquisition", "stall-tolerance", &settings::stall_tolerance, 0.0,
+                         false, "relative improvement below which a run counts as stalled"));
+    v.push_back(real_key("acquisition", "stall-radius", &settings::stall_radius, 0.0, false,
+                         "radius of the incumbent's basin a stalled run's Thompson points "
+                         "skip, in unit-cube distance (0 = 0.1 sqrt(D))"));
     v.push_back(int_key("acquisition", "thompson-candidates", &settings::thompson_candidates,
                         1, 100000,
                         "scrambled Sobol points a Thompson draw is screened on (plus the "
@@ -320,6 +330,15 @@ const std::vector<entry>& entries() {
                            "LogNormal length-scale prior: Trieste's (median 0.2 sqrt(D), "
                            "log-scale 1) or Hvarfner et al. 2024's dimension-scaled one "
                            "(median exp(sqrt(2)) sqrt(D), log-scale sqrt(3))"));
+    v.push_back(string_key("model", "output-transform", &settings::output_transform,
+                           {"none", "power"},
+                           "what the GP models: y itself, or the Yeo-Johnson power "
+                           "transform of standardised y fitted at every fit (HEBO's)"));
+    v.push_back(string_key("model", "prior-centre", &settings::prior_centre,
+                           {"first-fit", "every-fit"},
+                           "what the kernel-variance and noise priors are centred on: the "
+                           "first fit's data (Trieste) or the data of every fit (as "
+                           "standardised outputs are)"));
     v.push_back(real_key("model", "likelihood-variance", &settings::likelihood_variance,
                          0.0, false, "fixed noise variance; > 0 fixes it whatever "
                                      "model.noise says (the seed uses 1e-7)"));
@@ -612,6 +631,8 @@ engine_options settings::engine() const {
   o.fallback.scale = thompson_scale;
   o.refit_growth = refit_growth;
   parse_lengthscale_prior(lengthscale_prior, o.lengthscale_prior);
+  o.recentre_prior = prior_centre == "every-fit";
+  parse_output_transform(output_transform, o.output_transform);
   o.qei.samples = static_cast<std::size_t>(samples);
   o.qei.quasi_random = sampler == "sobol";
   o.qei.temperature = temperature;
@@ -639,6 +660,10 @@ engine_options settings::engine() const {
     o.thompson_every = static_cast<std::size_t>(thompson_every);
   o.thompson_candidates = static_cast<std::size_t>(thompson_candidates);
   o.thompson_scale = thompson_scale;
+  if (stall_window >= 0)
+    o.stall_window = static_cast<std::size_t>(stall_window);
+  o.stall_tolerance = stall_tolerance;
+  o.stall_radius = stall_radius;
   return o;
 }
 

@@ -46,6 +46,9 @@ struct settings {
   std::int64_t thompson_every = -1;   ///< -1: the preset's
   std::int64_t thompson_candidates = 1024;
   double thompson_scale = 1.0;
+  std::int64_t stall_window = -1;     ///< -1: the preset's
+  double stall_tolerance = 1e-3;
+  double stall_radius = 0.0;
   double temperature = 1e-6;
   double jitter = 1e-6;
   std::int64_t lp_samples = 500;
@@ -57,6 +60,8 @@ struct settings {
   std::int64_t max_exact = 2000;
   double refit_growth = 0.25;
   std::string lengthscale_prior = "trieste";
+  std::string prior_centre = "first-fit";
+  std::string output_transform = "none";
   // [delay]
   std::string delay_type = "none";
   double delay_factor = 3.0;

@@ -448,3 +448,64 @@ BOOST_AUTO_TEST_CASE(optimised_point_beats_random_points_when_plain_qei_vanishes
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(stalled_runs)
+
+BOOST_AUTO_TEST_CASE(a_run_is_stalled_when_its_best_has_not_moved_over_the_window) {
+  // range 10: tolerance 1e-3 means an improvement below 0.01.
+  std::vector<double> y = {0.0, 10.0, -0.0, 5.0, 3.0, 2.0, 4.0};
+  BOOST_TEST(!run_stalled(y, 0, 1e-3));       // off
+  BOOST_TEST(!run_stalled(y, 7, 1e-3));       // not more values than the window
+  BOOST_TEST(run_stalled(y, 5, 1e-3));        // best 0 before and after
+  y.push_back(-0.005);                        // range 10.005, improvement 0.005 < 0.010005
+  BOOST_TEST(run_stalled(y, 5, 1e-3));
+  y.push_back(-0.5);                          // a real improvement inside the window
+  BOOST_TEST(!run_stalled(y, 5, 1e-3));
+  BOOST_TEST(!run_stalled(std::vector<double>(9, 1.0), 3, 1e-3));   // no range
+}
+
+BOOST_DATA_TEST_CASE(excluding_ball_gradient_matches_finite_differences,
+                     bdata::make({1u, 2u, 3u}), seed) {
+  gp model = fitted_gp(seed % 2 ? "scaled-branin" : "hartmann3", 14, seed, 1e-4);
+  const posterior_sample path(model, 256, seed + 7);
+  rng_type rng(seed + 300);
+  const vec centre = uniform_unit(model.dim(), 1, rng).col(0);
+  const excluding_ball ex(path, centre, model.hyper().lengthscales, 1.0, 5.0);
+  int inside = 0;
+  for (int rep = 0; rep < 40; ++rep) {
+    // Half the points near the centre, so the penalty's gradient is tested.
+    vec x = rep % 2 ? uniform_unit(model.dim(), 1, rng).col(0)
+                    : vec((centre + 0.2 * (uniform_unit(model.dim(), 1, rng).col(0).array()
+                                           - 0.5).matrix()).cwiseMax(0.0).cwiseMin(1.0));
+    const double d = ((x - centre).array() / model.hyper().lengthscales.array()).matrix().norm();
+    if (std::abs(d - 1.0) < 1e-3)
+      continue;   // the kink on the surface
+    inside += d < 1.0;
+    vec g;
+    const double v = ex.log_value(x, &g);
+    BOOST_TEST(v <= path.log_value(x, nullptr) + 1e-15);
+    BOOST_TEST((d < 1.0) == (v < path.log_value(x, nullptr)));
+    vec fd = fd_gradient([&](const vec& z) { return ex.log_value(z, nullptr); }, x);
+    BOOST_TEST(grad_error(g, fd, 1e-4) < 1e-5, "g " << g.transpose() << " fd " << fd.transpose());
+    BOOST_TEST(ex.screen(x) == v, tt::tolerance(1e-12));
+  }
+  BOOST_TEST(inside > 5);
+}
+
+BOOST_AUTO_TEST_CASE(the_excluded_ball_moves_the_maximiser_out_of_it) {
+  gp model = fitted_gp("hartmann3", 20, 4, 1e-4);
+  const posterior_sample path(model, 256, 11);
+  const auto free_max = maximize_acquisition(path, acq_optimizer_options{}, 5);
+  const vec ls = model.hyper().lengthscales;
+  const excluding_ball ex(path, free_max.x, ls, 0.5, 100.0);
+  const auto res = maximize_acquisition(ex, acq_optimizer_options{}, 5);
+  const double d = ((res.x - free_max.x).array() / ls.array()).matrix().norm();
+  BOOST_TEST(d >= 0.5 - 1e-6, "distance " << d);
+  BOOST_TEST(res.log_value <= free_max.log_value + 1e-12);
+  BOOST_CHECK_THROW(excluding_ball(path, vec::Zero(2), ls, 0.5, 1.0), std::invalid_argument);
+  BOOST_CHECK_THROW(excluding_ball(path, free_max.x, ls, 0.0, 1.0), std::invalid_argument);
+  BOOST_CHECK_THROW(excluding_ball(path, free_max.x, -ls, 0.5, 1.0), std::invalid_argument);
+  BOOST_CHECK_THROW(excluding_ball(path, free_max.x, ls, 0.5, 0.0), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

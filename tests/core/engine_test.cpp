@@ -372,6 +372,81 @@ BOOST_AUTO_TEST_CASE(every_kth_point_is_a_thompson_sample_and_the_rest_treat_it_
   BOOST_TEST(e.pending().size() == 3u);
 }
 
+BOOST_AUTO_TEST_CASE(a_stalled_runs_thompson_points_leave_the_incumbents_basin) {
+  // 20 observations whose best (the 4th) is never beaten: with a window of
+  // 10 the run has stalled, and every Thompson point lies outside the
+  // ellipsoid of one length-scale around the incumbent; with the window off
+  // the draws are free to land in it.
+  const auto& f = branin();
+  auto o = fast_options(rule_kind::async_joint, acquisition_kind::batch_mc_ei);
+  o.thompson_every = 1;
+  o.thompson_candidates = 256;
+  rng_type rng(4);
+  std::vector<observation> obs;
+  const mat U = uniform_unit(2, 20, rng);
+  for (Eigen::Index i = 0; i < U.cols(); ++i) {
+    vec x = f.space().from_unit(U.col(i));
+    obs.push_back({std::nullopt, x, f(x)});
+  }
+  vec best_x = f.minimizers[0];   // the global minimiser, told 4th
+  obs[3] = {std::nullopt, best_x, f(best_x)};
+  for (std::size_t window : {0u, 10u}) {
+    o.stall_window = window;
+    engine e(f.space(), o, 6);
+    e.tell(obs);
+    const auto ps = e.ask(4);
+    BOOST_TEST(e.last_ask().thompson == 4u);
+    BOOST_TEST(e.last_ask().stalled == (window > 0));
+    const vec c = f.space().to_unit(best_x);
+    const vec ls = e.model()->hyper().lengthscales;
+    double nearest = 1e300;
+    for (const auto& p : ps)
+      nearest = std::min(nearest, ((p.unit - c).array() / ls.array()).matrix().norm());
+    if (window > 0)
+      BOOST_TEST(nearest >= 1.0 - 1e-6, "nearest Thompson point at " << nearest << " length-scales");
+    else
+      BOOST_TEST(nearest < 1.0, "free draws land near the minimiser: " << nearest);
+  }
+  o.stall_radius = -1.0;
+  BOOST_TEST(o.validate().find("stall-radius") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(output_transform)
+
+BOOST_AUTO_TEST_CASE(the_model_sees_transformed_values_and_reports_in_y) {
+  // Losses with a few huge values (a diverging region): the power transform
+  // compresses them; the GP's data are standardised transformed values, and
+  // the recommendation is reported in the units of y.
+  const auto& f = branin();
+  auto o = fast_options(rule_kind::async_joint, acquisition_kind::batch_mc_ei);
+  o.likelihood_variance = 0.0;
+  o.output_transform = output_transform_kind::power;
+  engine e(f.space(), o, 3);
+  rng_type rng(12);
+  std::vector<observation> obs;
+  const mat U = uniform_unit(2, 40, rng);
+  for (Eigen::Index i = 0; i < U.cols(); ++i) {
+    vec x = f.space().from_unit(U.col(i));
+    const double y = f(x);
+    obs.push_back({std::nullopt, x, std::exp(2.0 * y)});   // heavy right tail
+  }
+  e.tell(obs);
+  const auto ps = e.ask(2);
+  BOOST_TEST(ps.size() == 2u);
+  BOOST_TEST(e.last_ask().warp_lambda < 0.8);
+  const vec& z = e.model()->y();
+  BOOST_TEST(z.mean() == 0.0, tt::tolerance(1e-9));
+  BOOST_TEST((z.array() - z.mean()).square().mean() == 1.0, tt::tolerance(1e-9));
+  const auto rec = e.recommend();
+  const auto best = e.best();
+  BOOST_REQUIRE(rec.has_value());
+  BOOST_TEST((rec->x - best->x).norm() == 0.0);
+  BOOST_TEST(rec->mean == best->y, tt::tolerance(0.05));   // y units, not z
+  BOOST_TEST(rec->sd >= 0.0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(refit_schedule)
@@ -524,6 +599,31 @@ BOOST_AUTO_TEST_CASE(beyond_max_exact_the_model_is_a_subset_close_to_the_exact_o
   BOOST_TEST(!sub.last_ask().hyper_fitted);
   BOOST_TEST(sub.last_ask().model_points == 122u);
   BOOST_TEST(sub.last_ask().data == 302u);
+}
+
+BOOST_AUTO_TEST_CASE(the_recommendation_beyond_max_exact_is_an_observation_of_the_subset) {
+  // 200 observations, a subset of 40: the model's columns are not the first
+  // 40 observations, so the recommendation must map its column back to the
+  // observation it holds (noise-free data: the best observation).
+  const auto& f = *find_test_function("scaled-branin");
+  auto o = fast_options(rule_kind::async_joint, acquisition_kind::batch_mc_ei);
+  o.max_exact = 40;
+  engine e(f.space(), o, 5);
+  rng_type rng(9);
+  std::vector<observation> obs;
+  const mat U = uniform_unit(2, 200, rng);
+  for (Eigen::Index i = 0; i < U.cols(); ++i) {
+    vec x = f.space().from_unit(U.col(i));
+    obs.push_back({std::nullopt, x, f(x)});
+  }
+  e.tell(obs);
+  auto rec = e.recommend();
+  BOOST_REQUIRE(rec.has_value());
+  BOOST_TEST(e.model()->size() == 40u);
+  const auto best = e.best();
+  BOOST_TEST((rec->x - best->x).norm() == 0.0);
+  BOOST_TEST(rec->observed == best->y);
+  BOOST_TEST(f(rec->x) == rec->observed);   // the value told for that very point
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -65,6 +65,38 @@ BOOST_AUTO_TEST_CASE(thompson_points_follow_the_preset_unless_given_and_the_prio
              errs[0]);
 }
 
+BOOST_AUTO_TEST_CASE(the_model_candidates_of_issue_15_parse_and_default_off) {
+  auto engine_of = [](const json& raw) {
+    io::settings s;
+    std::vector<std::string> errs;
+    BOOST_TEST_REQUIRE(io::parse_settings(raw, s, errs));
+    return s.engine();
+  };
+  const auto d = engine_of(json::object());
+  BOOST_CHECK(d.output_transform == output_transform_kind::none);
+  BOOST_TEST(!d.recentre_prior);
+  BOOST_TEST(d.stall_window == 0u);
+  const auto o = engine_of({{"model", {{"output-transform", "power"}, {"prior-centre", "every-fit"}}},
+                            {"acquisition", {{"stall-window", 12}, {"stall-tolerance", 0.01},
+                                             {"stall-radius", 0.5}}}});
+  BOOST_CHECK(o.output_transform == output_transform_kind::power);
+  BOOST_TEST(o.recentre_prior);
+  BOOST_TEST(o.stall_window == 12u);
+  BOOST_TEST(o.stall_tolerance == 0.01);
+  BOOST_TEST(o.stall_radius == 0.5);
+  BOOST_TEST(o.validate().empty());
+  auto errs = errors_of({{"model", {{"output-transform", "log"}}}});
+  BOOST_TEST_REQUIRE(errs.size() == 1u);
+  BOOST_TEST(errs[0].find("model.output-transform: must be one of none, power") == 0u, errs[0]);
+  errs = errors_of({{"acquisition", {{"stall-radius", -1.0}}}});
+  BOOST_TEST_REQUIRE(errs.size() == 1u);
+  BOOST_TEST(errs[0].find("acquisition.stall-radius: must be >= 0") == 0u, errs[0]);
+  errs = errors_of({{"model", {{"prior-centre", "last"}}}});
+  BOOST_TEST_REQUIRE(errs.size() == 1u);
+  BOOST_TEST(errs[0].find("model.prior-centre: must be one of first-fit, every-fit") == 0u,
+             errs[0]);
+}
+
 BOOST_AUTO_TEST_CASE(unknown_sections_keys_and_wrong_types_are_named) {
   auto errs = errors_of({{"experiment", {{"batch-size", "two"}, {"workers", 3}}},
                          {"optimiser", {{"x", 1}}},

@@ -172,7 +172,7 @@ std::string engine_options::validate() const {
   if (!(stall_tolerance >= 0.0) || !std::isfinite(stall_tolerance))
     add("stall-tolerance must be finite and >= 0");
   if (!(stall_radius >= 0.0) || !std::isfinite(stall_radius))
-    add("stall-radius must be finite and >= 0 (0 = a tenth of the unit cube's diagonal)");
+    add("stall-radius must be finite and >= 0 (0 = one length-scale)");
   if (thompson_every > 0 && thompson_features == 0)
     add("thompson-features must be >= 1 when thompson-every is set");
   if (thompson_every > 0 && optimizer.restarts > thompson_candidates)

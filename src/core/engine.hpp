@@ -121,11 +121,11 @@ struct engine_options {
   /// Stalled runs (acquisition.stall-window, -tolerance, -radius): once the
   /// best observation has improved by less than stall_tolerance times the
   /// range of the data over the last stall_window observations
-  /// (run_stalled), each Thompson draw is minimised with the ball of radius
-  /// stall_radius (unit cube; 0 = 0.1 sqrt(D), a tenth of the diagonal)
-  /// around the incumbent (the data point of lowest posterior mean)
-  /// excluded (excluding_ball), so it proposes the draw's best other basin.
-  /// 0 = never.
+  /// (run_stalled), each Thompson draw is minimised with the incumbent's basin
+  /// excluded (excluding_ball): the ellipsoid of stall_radius length-scales
+  /// of the GP (0 = 1) around the data point of lowest posterior mean, so it
+  /// proposes the draw's best other basin. 0 = never (the default with both
+  /// presets; BENCHMARKS.md section 24).
   std::size_t stall_window = 0;
   double stall_tolerance = 1e-3;
   double stall_radius = 0.0;

@@ -296,7 +296,7 @@ const std::vector<entry>& entries() {
                          false, "relative improvement below which a run counts as stalled"));
     v.push_back(real_key("acquisition", "stall-radius", &settings::stall_radius, 0.0, false,
                          "radius of the incumbent's basin a stalled run's Thompson points "
-                         "skip, in unit-cube distance (0 = 0.1 sqrt(D))"));
+                         "skip, in length-scales of the GP around the incumbent (0 = 1)"));
     v.push_back(int_key("acquisition", "thompson-candidates", &settings::thompson_candidates,
                         1, 100000,
                         "scrambled Sobol points a Thompson draw is screened on (plus the "

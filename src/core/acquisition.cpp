@@ -14,8 +14,12 @@
 
 namespace asyncbo {
 
-double incumbent_eta(const gp& model) {
-  return model.mean_at_data().minCoeff();
+double incumbent_eta(const gp& model, Eigen::Index* where) {
+  Eigen::Index i = 0;
+  const double eta = model.mean_at_data().minCoeff(&i);
+  if (where)
+    *where = i;
+  return eta;
 }
 
 // -- EI ------------------------------------------------------------------------

@@ -28,8 +28,9 @@ public:
 };
 
 /// eta = min_i mu(x_i): the smallest posterior mean at the data (Trieste's
-/// incumbent for EI and q-EI; docs/design.md, "Numerics").
-double incumbent_eta(const gp& model);
+/// incumbent for EI and q-EI; docs/design.md, "Numerics"). `where`, if
+/// given, receives the column i of the model's data that attains it.
+double incumbent_eta(const gp& model, Eigen::Index* where = nullptr);
 
 // -- EI ------------------------------------------------------------------------
 

@@ -25,6 +25,8 @@ constexpr acquisition_kind all_acquisitions[] = {acquisition_kind::batch_mc_ei,
                                                  acquisition_kind::ei};
 constexpr optimizer_preset all_presets[] = {optimizer_preset::asyncbo,
                                             optimizer_preset::trieste};
+constexpr output_transform_kind all_output_transforms[] = {output_transform_kind::none,
+                                                           output_transform_kind::power};
 
 template <class E, std::size_t N>
 bool parse_name(const E (&all)[N], const std::string& s, E& out) {
@@ -45,20 +47,6 @@ std::vector<std::string> names_of(const E (&all)[N]) {
 }
 
 } // namespace
-
-const char* to_string(output_transform_kind t) {
-  return t == output_transform_kind::none ? "none" : "power";
-}
-
-bool parse_output_transform(const std::string& s, output_transform_kind& out) {
-  if (s == "none")
-    out = output_transform_kind::none;
-  else if (s == "power")
-    out = output_transform_kind::power;
-  else
-    return false;
-  return true;
-}
 
 const char* to_string(rule_kind r) {
   switch (r) {
@@ -87,6 +75,14 @@ const char* to_string(optimizer_preset p) {
   return "unknown";
 }
 
+const char* to_string(output_transform_kind t) {
+  switch (t) {
+    case output_transform_kind::none: return "none";
+    case output_transform_kind::power: return "power";
+  }
+  return "unknown";
+}
+
 bool parse_rule(const std::string& s, rule_kind& out) {
   return parse_name(all_rules, s, out);
 }
@@ -99,12 +95,20 @@ bool parse_preset(const std::string& s, optimizer_preset& out) {
   return parse_name(all_presets, s, out);
 }
 
+bool parse_output_transform(const std::string& s, output_transform_kind& out) {
+  return parse_name(all_output_transforms, s, out);
+}
+
 std::vector<std::string> rule_names() {
   return names_of(all_rules);
 }
 
 std::vector<std::string> acquisition_names() {
   return names_of(all_acquisitions);
+}
+
+std::vector<std::string> output_transform_names() {
+  return names_of(all_output_transforms);
 }
 
 std::vector<std::string> preset_names() {
@@ -451,7 +455,8 @@ std::vector<proposal> engine::ask(std::size_t k) {
   last_.model_points = model.size();
   auto t1 = clock::now();
   const std::size_t D = space_.unit_dim();
-  const double eta = incumbent_eta(model);
+  Eigen::Index incumbent = 0;   // its column in the model's data
+  const double eta = incumbent_eta(model, &incumbent);
   last_.eta = eta;
   const std::uint64_t ask_seed = derive_seed(seed_, asks_);
   const bool use_pending = opts_.rule != rule_kind::sync;
@@ -493,16 +498,14 @@ std::vector<proposal> engine::ask(std::size_t k) {
     const mat near = around_best_candidates(1, derive_seed(ask_seed, 61));
     acq_optimizer_options o = opts_.optimizer;
     o.screening_points = opts_.thompson_candidates;
-    // A stalled run's draws skip the incumbent's basin: the penalty exceeds
-    // the spread of the data and of the prior, so any point outside the
-    // ball beats any inside.
+    // A stalled run's draws skip the incumbent's basin: at the centre the
+    // penalty exceeds the spread of the data and of the prior, so points
+    // outside the ellipsoid beat those deep inside it.
     last_.stalled = run_stalled(ys_, opts_.stall_window, opts_.stall_tolerance);
     vec centre;
     double radius = 0.0, penalty = 0.0;
     if (last_.stalled) {
-      Eigen::Index best = 0;
-      model.mean_at_data().minCoeff(&best);
-      centre = model.X().col(best);
+      centre = model.X().col(incumbent);
       radius = opts_.stall_radius > 0.0 ? opts_.stall_radius : 1.0;
       penalty = 4.0 * ((model.y().maxCoeff() - model.y().minCoeff())
                        + 3.0 * std::sqrt(model.hyper().variance));

@@ -40,6 +40,8 @@ enum class output_transform_kind {
 const char* to_string(output_transform_kind t);
 /// Parse "none" | "power".
 bool parse_output_transform(const std::string& s, output_transform_kind& out);
+/// Every name parse_output_transform accepts.
+std::vector<std::string> output_transform_names();
 
 /// Defaults of the acquisition optimiser.
 enum class optimizer_preset {

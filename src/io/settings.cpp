@@ -331,7 +331,7 @@ const std::vector<entry>& entries() {
                            "log-scale 1) or Hvarfner et al. 2024's dimension-scaled one "
                            "(median exp(sqrt(2)) sqrt(D), log-scale sqrt(3))"));
     v.push_back(string_key("model", "output-transform", &settings::output_transform,
-                           {"none", "power"},
+                           output_transform_names(),
                            "what the GP models: y itself, or the Yeo-Johnson power "
                            "transform of standardised y fitted at every fit (HEBO's)"));
     v.push_back(string_key("model", "prior-centre", &settings::prior_centre,

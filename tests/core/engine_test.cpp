@@ -48,6 +48,19 @@ std::string message_of(const std::function<void()>& f) {
   return "<no exception>";
 }
 
+/// n observations of f at uniform random points of its unit cube (never
+/// asked), drawn from rng.
+std::vector<observation> random_observations(const test_function& f, Eigen::Index n,
+                                             rng_type& rng) {
+  std::vector<observation> obs;
+  const mat U = uniform_unit(f.space().unit_dim(), n, rng);
+  for (Eigen::Index i = 0; i < U.cols(); ++i) {
+    vec x = f.space().from_unit(U.col(i));
+    obs.push_back({std::nullopt, x, f(x)});
+  }
+  return obs;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(ask_tell_engine)
@@ -382,12 +395,7 @@ BOOST_AUTO_TEST_CASE(a_stalled_runs_thompson_points_leave_the_incumbents_basin) 
   o.thompson_every = 1;
   o.thompson_candidates = 256;
   rng_type rng(4);
-  std::vector<observation> obs;
-  const mat U = uniform_unit(2, 20, rng);
-  for (Eigen::Index i = 0; i < U.cols(); ++i) {
-    vec x = f.space().from_unit(U.col(i));
-    obs.push_back({std::nullopt, x, f(x)});
-  }
+  std::vector<observation> obs = random_observations(f, 20, rng);
   vec best_x = f.minimizers[0];   // the global minimiser, told 4th
   obs[3] = {std::nullopt, best_x, f(best_x)};
   for (std::size_t window : {0u, 10u}) {
@@ -425,13 +433,9 @@ BOOST_AUTO_TEST_CASE(the_model_sees_transformed_values_and_reports_in_y) {
   o.output_transform = output_transform_kind::power;
   engine e(f.space(), o, 3);
   rng_type rng(12);
-  std::vector<observation> obs;
-  const mat U = uniform_unit(2, 40, rng);
-  for (Eigen::Index i = 0; i < U.cols(); ++i) {
-    vec x = f.space().from_unit(U.col(i));
-    const double y = f(x);
-    obs.push_back({std::nullopt, x, std::exp(2.0 * y)});   // heavy right tail
-  }
+  std::vector<observation> obs = random_observations(f, 40, rng);
+  for (auto& ob : obs)
+    ob.y = std::exp(2.0 * ob.y);   // heavy right tail
   e.tell(obs);
   const auto ps = e.ask(2);
   BOOST_TEST(ps.size() == 2u);
@@ -548,12 +552,7 @@ BOOST_AUTO_TEST_CASE(beyond_max_exact_the_model_is_a_subset_close_to_the_exact_o
   o.max_exact = 120;
   engine sub(f.space(), o, 3);
   rng_type rng(8);
-  std::vector<observation> obs;
-  const mat U = uniform_unit(2, 300, rng);
-  for (Eigen::Index i = 0; i < U.cols(); ++i) {
-    vec x = f.space().from_unit(U.col(i));
-    obs.push_back({std::nullopt, x, f(x)});
-  }
+  std::vector<observation> obs = random_observations(f, 300, rng);
   exact.tell(obs);
   sub.tell(obs);
   (void) exact.ask(1);
@@ -610,12 +609,7 @@ BOOST_AUTO_TEST_CASE(the_recommendation_beyond_max_exact_is_an_observation_of_th
   o.max_exact = 40;
   engine e(f.space(), o, 5);
   rng_type rng(9);
-  std::vector<observation> obs;
-  const mat U = uniform_unit(2, 200, rng);
-  for (Eigen::Index i = 0; i < U.cols(); ++i) {
-    vec x = f.space().from_unit(U.col(i));
-    obs.push_back({std::nullopt, x, f(x)});
-  }
+  std::vector<observation> obs = random_observations(f, 200, rng);
   e.tell(obs);
   auto rec = e.recommend();
   BOOST_REQUIRE(rec.has_value());

@@ -18,6 +18,13 @@ std::vector<std::string> errors_of(const json& raw) {
   return errs;
 }
 
+engine_options engine_of(const json& raw) {
+  io::settings s;
+  std::vector<std::string> errs;
+  BOOST_TEST_REQUIRE(io::parse_settings(raw, s, errs));
+  return s.engine();
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(settings_validation)
@@ -38,12 +45,6 @@ BOOST_AUTO_TEST_CASE(defaults_are_valid_and_describe_the_seed_policy) {
 }
 
 BOOST_AUTO_TEST_CASE(thompson_points_follow_the_preset_unless_given_and_the_prior_parses) {
-  auto engine_of = [](const json& raw) {
-    io::settings s;
-    std::vector<std::string> errs;
-    BOOST_TEST_REQUIRE(io::parse_settings(raw, s, errs));
-    return s.engine();
-  };
   BOOST_TEST(engine_of(json::object()).thompson_every == 4u);
   BOOST_TEST(engine_of({{"acquisition", {{"preset", "trieste"}}}}).thompson_every == 0u);
   BOOST_TEST(engine_of({{"acquisition", {{"preset", "trieste"}, {"thompson-every", 3}}}})
@@ -66,12 +67,6 @@ BOOST_AUTO_TEST_CASE(thompson_points_follow_the_preset_unless_given_and_the_prio
 }
 
 BOOST_AUTO_TEST_CASE(the_model_candidates_of_issue_15_parse_and_default_off) {
-  auto engine_of = [](const json& raw) {
-    io::settings s;
-    std::vector<std::string> errs;
-    BOOST_TEST_REQUIRE(io::parse_settings(raw, s, errs));
-    return s.engine();
-  };
   const auto d = engine_of(json::object());
   BOOST_CHECK(d.output_transform == output_transform_kind::none);
   BOOST_TEST(!d.recentre_prior);

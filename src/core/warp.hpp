@@ -22,7 +22,9 @@ namespace asyncbo {
 /// l > 1 compresses the low tail (deep minima among mostly shallow values:
 /// a GP on z finds deep basins less improbable elsewhere too), l < 1 the high
 /// one (a few huge values, the common case for losses). Minimisers of z and
-/// y coincide, so every acquisition can work on z unchanged.
+/// y coincide, so every acquisition can work on z unchanged. Off by default
+/// (model.output-transform): what it gains and costs is in BENCHMARKS.md
+/// section 24.
 class output_warp {
 public:
   /// The identity (l = 1, m = 0, s = 1, a = 0, b = 1).

@@ -43,6 +43,8 @@
 #include "app/resume.hpp"
 #include "app/thread_pool.hpp"
 #include "core/engine.hpp"
+#include "core/pathwise.hpp"
+#include "core/qei.hpp"
 #include "core/objectives.hpp"
 #include "io/settings.hpp"
 
@@ -102,18 +104,18 @@ int cmd_ask(const args& a) {
   const std::uint64_t seed = a.num("seed", 1);
   const auto& f = function_for(D);
   engine_options o;
-  if (!parse_rule(a.get("rule", "async-joint"), o.rule))
+  if (!parse_enum(a.get("rule", "async-joint"), o.rule))
     throw std::invalid_argument("unknown --rule");
-  if (!parse_acquisition(a.get("function", "batch-mc-ei"), o.acquisition))
+  if (!parse_enum(a.get("function", "batch-mc-ei"), o.acquisition))
     throw std::invalid_argument("unknown --function");
   o.likelihood_variance = 1e-7;
   o.qei.samples = S;
   o.qei.quasi_random = a.get("sampler", "sobol") == "sobol";
   const std::string preset = a.get("preset", "asyncbo");
   optimizer_preset p = optimizer_preset::asyncbo;
-  if (!parse_preset(preset, p))
+  if (!parse_enum(preset, p))
     throw std::invalid_argument("--preset must be asyncbo or trieste");
-  o.apply(p, D, Q);
+  o.preset = p;
   if (p == optimizer_preset::trieste)
     o.qei.quasi_random = false; // and Trieste's pseudo-random base samples
   if (a.kv.count("restarts"))
@@ -121,7 +123,7 @@ int cmd_ask(const args& a) {
   if (a.kv.count("screening"))
     o.optimizer.screening_points = a.num("screening", 0);
   if (a.kv.count("screening-samples"))
-    o.qei.screening_samples = a.num("screening-samples", 256);
+    o.qei.screening_samples = a.num("screening-samples", 256);   // the asyncbo preset's
   // --steady: what a running experiment sees. A model of n points has been
   // fitted (one ask on n - q points), the q results of that ask are told,
   // and the next batch is asked: that ask is timed. --refit-every K applies
@@ -354,14 +356,14 @@ io::settings settings_from(const std::vector<std::string>& argv, const char* cmd
 /// BENCHMARKS.md). Throws if a run does not complete.
 std::vector<std::string> product_runs(io::settings s, std::size_t seeds, std::size_t jobs,
                                       const std::string& tmp) {
-  s.clock = "virtual";
-  if (s.ask_cost < 0)
-    s.ask_cost = 0.0;
-  s.progress = "never";
-  s.plot = false;
+  s.clock.virtual_time = true;
+  if (s.clock.ask_cost < 0)
+    s.clock.ask_cost = 0.0;
+  s.output.progress = io::progress_mode::never;
+  s.output.plot = false;
   s.threads = 1;
-  s.dashboard_port = -1;
-  s.cluster_port = -1;
+  s.output.dashboard_port = -1;
+  s.cluster.port = -1;
   std::vector<std::string> dirs;
   std::map<pid_t, std::size_t> running;
   std::size_t next = 0;
@@ -370,8 +372,8 @@ std::vector<std::string> product_runs(io::settings s, std::size_t seeds, std::si
     while (next < seeds && running.size() < std::max<std::size_t>(1, jobs)) {
       io::settings one = s;
       one.seed = s.seed + next;
-      one.output_dir = tmp + "/seed-" + std::to_string(one.seed);
-      dirs.push_back(one.output_dir);
+      one.output.dir = tmp + "/seed-" + std::to_string(one.seed);
+      dirs.push_back(one.output.dir);
       std::fflush(nullptr);
       const pid_t pid = ::fork();
       if (pid < 0)
@@ -503,9 +505,9 @@ int cmd_regret(const std::vector<std::string>& argv) {
   nlohmann::json out = {{"command", "regret"},
                         {"config", argv[0]},
                         {"objective", f->name},
-                        {"rule", s.rule},
-                        {"function", s.function},
-                        {"samples", s.samples},
+                        {"rule", to_string(s.engine.rule)},
+                        {"function", to_string(s.engine.acquisition)},
+                        {"samples", s.engine.qei.samples},
                         {"seeds", seeds},
                         {"evaluations", at},
                         {"median_regret", median(regret)},
@@ -542,7 +544,7 @@ int cmd_diagnose(const std::vector<std::string>& argv) {
   scratch tmp;
   const auto dirs = product_runs(one, 1, 1, tmp.path);
   const auto log = app::read_event_log(dirs[0] + "/events.jsonl");
-  engine e(f->space(), s.engine(), one.seed);
+  engine e(f->space(), s.engine, one.seed);
   (void) app::restore_engine(log, e);
   double best = std::numeric_limits<double>::infinity();
   vec best_x;
@@ -569,7 +571,7 @@ int cmd_diagnose(const std::vector<std::string>& argv) {
   nlohmann::json minimisers = nlohmann::json::array();
   for (auto& x : f->minimizers)
     minimisers.push_back(at(x));
-  const auto res = maximize_acquisition(ei, s.engine().optimizer, 7, nullptr);
+  const auto res = maximize_acquisition(ei, s.engine.optimizer_for(f->dim), 7, nullptr);
   const vec argmax = f->space().from_unit(res.x);
   const auto& h = m.hyper();
   std::cout << nlohmann::json{
@@ -584,7 +586,6 @@ int cmd_diagnose(const std::vector<std::string>& argv) {
                                                         + h.lengthscales.size())},
                  {"mean_constant", h.mean},
                  {"noise_variance", m.noise_variance()},
-                 {"output_transform_lambda", e.last_ask().warp_lambda},
                  {"eta", eta},
                  {"incumbent", at(best_x)},
                  {"global_minimisers", minimisers},
@@ -635,11 +636,11 @@ int cmd_suite(const std::vector<std::string>& argv) {
   nlohmann::json all = nlohmann::json::array();
   for (const auto& name : names) {
     io::settings s = base;
-    s.objective = name;
+    s.objective.name = name;
     if (!s.builtin())
       throw std::invalid_argument("suite: unknown function \"" + name + "\"");
     io::settings r = s;
-    r.rule = "random";
+    r.engine.rule = rule_kind::random;
     const auto model = run_regret(s, seeds, 0, threads);
     const auto random = run_regret(r, seeds, 0, threads);
     const double threshold = median(random.regret) / 20.0;

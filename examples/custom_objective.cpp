@@ -12,16 +12,18 @@
 int main(int argc, char** argv) {
   using namespace asyncbo;
   app::run_request req;
-  io::settings& s = req.settings;   // every key of the INI files, as fields
+  // Every key of the INI files is a field of the layers' option structs
+  // (docs/design.md, "Where each option lives").
+  io::settings& s = req.settings;
   s.num_workers = 4;
-  s.batch_size = 1;                 // a new point whenever a worker is free
-  s.num_initial_points = 5;
-  s.num_observations = 25;
-  s.rule = "async-greedy";
-  s.function = "local-penalization";
-  s.likelihood_variance = 1e-7;
-  s.output_dir = argc > 1 ? argv[1] : "runs/custom-objective";
-  s.progress = "never";
+  s.dispatch.batch_size = 1;        // a new point whenever a worker is free
+  s.dispatch.initial = 5;
+  s.dispatch.budget = 25;           // evaluations after the initial design
+  s.engine.rule = rule_kind::async_greedy;
+  s.engine.acquisition = acquisition_kind::local_penalization;
+  s.engine.likelihood_variance = 1e-7;
+  s.output.dir = argc > 1 ? argv[1] : "runs/custom-objective";
+  s.output.progress = io::progress_mode::never;
 
   // Named parameters: `rate` is searched on a log scale, `depth` is an integer.
   search_space space({{"rate", 1e-4, 1e-1, /*log*/ true, false},
@@ -39,6 +41,6 @@ int main(int argc, char** argv) {
 
   auto out = app::run_experiment(req);
   std::printf("%s (exit %d) -> %s/summary.json\n", io::to_string(out.status),
-              out.exit_code(), s.output_dir.c_str());
+              out.exit_code(), s.output.dir.c_str());
   return out.exit_code();
 }

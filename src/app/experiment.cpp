@@ -34,16 +34,17 @@ using namespace asyncbo::actors;
 
 void configure_cluster(caf::actor_system_config& cfg, const io::settings& s) {
   cfg.load<caf::io::middleman>();
-  if (s.tls()) {
+  const auto& c = s.cluster;
+  if (c.tls()) {
     cfg.load<caf::openssl::manager>();
-    cfg.openssl_certificate = s.tls_certificate;
-    cfg.openssl_key = s.tls_key;
-    cfg.openssl_passphrase = s.tls_passphrase;
-    cfg.openssl_cafile = s.tls_cafile;
+    cfg.openssl_certificate = c.tls_certificate;
+    cfg.openssl_key = c.tls_key;
+    cfg.openssl_passphrase = c.tls_passphrase;
+    cfg.openssl_cafile = c.tls_cafile;
   }
-  if (s.cluster_heartbeat > 0) {
+  if (c.heartbeat > 0) {
     auto hb = std::chrono::duration_cast<caf::timespan>(
-      std::chrono::duration<double>(s.cluster_heartbeat));
+      std::chrono::duration<double>(c.heartbeat));
     cfg.set("middleman.heartbeat-interval", hb);
     cfg.set("middleman.connection-timeout", hb * 5);
   }
@@ -78,10 +79,10 @@ resolved_objective resolve_objective(const run_request& req) {
       r.spec.command.clear();
       return r;
     }
-    resolved_objective r{s.space(), s.spec(), {}, false, s.objective};
+    resolved_objective r{s.search(), s.spec(), {}, false, s.objective.name};
     r.blocking = r.spec.is_command();
     if (r.spec.is_command())
-      r.display_name = s.command.empty() ? "command" : s.command.front();
+      r.display_name = s.objective.command.empty() ? "command" : s.objective.command.front();
     return r;
   } catch (const std::exception& e) {
     throw refusal(e.what());
@@ -129,7 +130,7 @@ outputs open_outputs(const run_request& req, const search_space& space) {
   const io::point_choices choices = choices_of(space);
   const io::settings& s = req.settings;
   outputs out;
-  out.dir = s.output_dir.empty() ? default_output_dir(req.config_name) : s.output_dir;
+  out.dir = s.output.dir.empty() ? default_output_dir(req.config_name) : s.output.dir;
   std::error_code ec;
   fs::create_directories(out.dir, ec);
   if (ec)
@@ -156,7 +157,7 @@ outputs open_outputs(const run_request& req, const search_space& space) {
         if (auto cut = io::drop_partial_last_line(*path); !cut.empty())
           req.log("warning: " + *path + ": dropped a partial last line");
     }
-    out.events = std::make_shared<io::event_log>(events_path, s.fsync, choices);
+    out.events = std::make_shared<io::event_log>(events_path, s.output.fsync, choices);
     if (out.previous) {
       out.events->resume(out.previous->last_time);
       for (auto& lost : lost_attempts(*out.previous, out.previous->last_time)) {
@@ -171,7 +172,7 @@ outputs open_outputs(const run_request& req, const search_space& space) {
         table += io::observations_csv::row(r, choices) + "\n";
       io::write_file_atomic(csv_path, table);
     }
-    out.csv = std::make_shared<io::observations_csv>(csv_path, names, s.fsync,
+    out.csv = std::make_shared<io::observations_csv>(csv_path, names, s.output.fsync,
                                                      out.previous.has_value(), choices);
     if (!out.previous) {
       out.events->header(io::to_json(s), names);
@@ -200,7 +201,7 @@ engine_setup build_engine(const run_request& req, const search_space& space,
                                 : std::max(1u, std::thread::hardware_concurrency());
   e.exec = std::make_shared<thread_pool>(threads);
   try {
-    e.eng = std::make_shared<engine>(space, s.engine(), s.seed, e.exec.get());
+    e.eng = std::make_shared<engine>(space, s.engine, s.seed, e.exec.get());
     if (out.previous) {
       e.requeue = restore_engine(*out.previous, *e.eng);
       req.log("resume: " + std::to_string(out.previous->records.size())
@@ -218,19 +219,13 @@ engine_setup build_engine(const run_request& req, const search_space& space,
 pool_config make_pool_config(const io::settings& s, const resolved_objective& obj,
                              const outputs& out, std::vector<job> requeue) {
   pool_config p;
+  p.dispatch = s.dispatch;
   auto& d = p.dispatch;
-  d.batch_size = static_cast<std::size_t>(s.batch_size);
-  d.budget = static_cast<std::uint64_t>(s.num_observations);
-  d.initial = static_cast<std::uint64_t>(s.num_initial_points);
-  d.max_retries = static_cast<std::uint32_t>(s.max_retries);
-  d.max_failure_fraction = s.max_failure_fraction;
-  d.fallback = s.fallback == "thompson";
-  d.fallback_after = s.fallback_after;
   p.spec = obj.spec;
-  p.virtual_clock = s.virtual_clock();
-  p.ask_cost = s.ask_cost;
+  p.virtual_clock = s.clock.virtual_time;
+  p.ask_cost = s.clock.ask_cost;
   try {
-    p.secret = s.secret();
+    p.secret = s.cluster.shared_secret();
   } catch (const std::exception& e) {
     throw refusal(e.what());
   }
@@ -239,7 +234,7 @@ pool_config make_pool_config(const io::settings& s, const resolved_objective& ob
     d.initial = d.initial > done_initial ? d.initial - done_initial : 0;
     d.requested_before = prev->asked_points();
     d.failed_before = prev->failed_points();
-    d.total_points = static_cast<std::uint64_t>(s.num_initial_points + s.num_observations);
+    d.total_points = s.total_points();
     p.requeue = std::move(requeue);
     // Times continue where the log ended.
     p.virtual_start = prev->last_time;
@@ -256,15 +251,16 @@ collector_config make_collector_config(const io::settings& s, const resolved_obj
   c.dir = out.dir;
   c.csv = out.csv;
   c.events = out.events;
-  c.plot = s.plot;
+  c.plot = s.output.plot;
   c.tty = ::isatty(2) != 0;
-  c.progress = s.progress == "always" || (s.progress == "auto" && c.tty);
-  c.total_points = static_cast<std::size_t>(s.num_initial_points + s.num_observations);
+  c.progress = s.output.progress == io::progress_mode::always
+               || (s.output.progress == io::progress_mode::automatic && c.tty);
+  c.total_points = static_cast<std::size_t>(s.total_points());
   c.objective = obj.spec;
   c.config = io::to_json(s);
-  c.title = obj.display_name + ": " + s.rule + " / " + s.function + ", "
-            + std::to_string(s.num_workers) + " workers, batch "
-            + std::to_string(s.batch_size);
+  c.title = obj.display_name + ": " + to_string(s.engine.rule) + " / "
+            + to_string(s.engine.acquisition) + ", " + std::to_string(s.num_workers)
+            + " workers, batch " + std::to_string(s.dispatch.batch_size);
   if (out.previous) {
     c.previous = out.previous->records;
     c.resumed = out.previous->resumes + 1;
@@ -285,30 +281,31 @@ std::vector<evaluator_actor> spawn_local_evaluators(caf::actor_system& sys,
                                : evaluation_from_spec(obj.spec, name, log_dir);
     if (obj.blocking)
       evs.push_back(sys.spawn<caf::detached>(evaluator, name, run, obj.spec.delay,
-                                             s.virtual_clock()));
+                                             s.clock.virtual_time));
     else
-      evs.push_back(sys.spawn(evaluator, name, run, obj.spec.delay, s.virtual_clock()));
+      evs.push_back(sys.spawn(evaluator, name, run, obj.spec.delay, s.clock.virtual_time));
   }
   return evs;
 }
 
 /// Publishes the pool on cluster.port; returns the port.
 std::uint16_t publish_pool(caf::actor_system& sys, const io::settings& s, const pool_actor& pl) {
-  const auto port = static_cast<std::uint16_t>(s.cluster_port);
-  auto res = s.tls() ? caf::openssl::publish(pl, port, s.cluster_bind.c_str(), true)
-                     : sys.middleman().publish(pl, port, s.cluster_bind.c_str(), true);
+  const auto& c = s.cluster;
+  const auto port = static_cast<std::uint16_t>(c.port);
+  auto res = c.tls() ? caf::openssl::publish(pl, port, c.bind.c_str(), true)
+                     : sys.middleman().publish(pl, port, c.bind.c_str(), true);
   if (!res)
-    throw refusal("cluster.port: cannot listen on " + s.cluster_bind + ":"
-                  + std::to_string(s.cluster_port) + ": " + sys.render(res.error()));
+    throw refusal("cluster.port: cannot listen on " + c.bind + ":" + std::to_string(c.port)
+                  + ": " + sys.render(res.error()));
   return *res;
 }
 
 /// The dashboard's options from output.dashboard-*.
 web::dashboard_options dashboard_options_of(const io::settings& s) {
   web::dashboard_options d;
-  d.host = s.dashboard_host;
-  d.port = static_cast<std::uint16_t>(std::max<std::int64_t>(0, s.dashboard_port));
-  d.token = s.dashboard_token;
+  d.host = s.output.dashboard_host;
+  d.port = static_cast<std::uint16_t>(std::max<std::int64_t>(0, s.output.dashboard_port));
+  d.token = s.output.dashboard_token;
   return d;
 }
 
@@ -322,7 +319,7 @@ live_dashboard start_dashboard(const run_request& req, const resolved_objective&
                                const collector_config& ccfg, const pool_config& pcfg) {
   const io::settings& s = req.settings;
   live_dashboard d;
-  if (s.dashboard_port < 0)
+  if (s.output.dashboard_port < 0)
     return d;
   d.view = std::make_shared<io::live_view>(obj.spec, ccfg.title, ccfg.total_points, pcfg.t0,
                                            ccfg.previous);
@@ -332,7 +329,7 @@ live_dashboard start_dashboard(const run_request& req, const resolved_objective&
     throw refusal(e.what());
   }
   req.log("dashboard: " + d.server->url()
-          + (s.dashboard_token.empty() ? "" : " (token required)"));
+          + (s.output.dashboard_token.empty() ? "" : " (token required)"));
   return d;
 }
 
@@ -349,7 +346,7 @@ run_outcome run_runtime(const run_request& req, signal_watch& signals,
   const std::string secret = pcfg.secret;
   caf::actor_system_config cfg;
   add_message_types(cfg);
-  if (s.cluster_port >= 0)
+  if (s.cluster.port >= 0)
     configure_cluster(cfg, s);
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
@@ -358,8 +355,7 @@ run_outcome run_runtime(const run_request& req, signal_watch& signals,
   // recommendation waits for the optimizer.
   pcfg.cancel = std::make_shared<std::atomic<bool>>(false);
   es.eng->set_cancel(pcfg.cancel);
-  auto opt = sys.spawn<caf::detached>(optimizer, es.eng,
-                                      static_cast<std::size_t>(s.batch_size), fallback);
+  auto opt = sys.spawn<caf::detached>(optimizer, es.eng, s.dispatch.batch_size, fallback);
   sampler_actor smp;
   if (fallback) {
     smp = sys.spawn<caf::detached>(sampler);
@@ -380,11 +376,11 @@ run_outcome run_runtime(const run_request& req, signal_watch& signals,
       self->send_exit(smp, caf::exit_reason::user_shutdown);
   };
   self->send(pl, join_atom::value, secret, std::string("local"), evs);
-  if (s.cluster_port >= 0) {
+  if (s.cluster.port >= 0) {
     try {
       const auto port = publish_pool(sys, s, pl);
-      req.log("cluster: listening on " + s.cluster_bind + ":" + std::to_string(port)
-              + (s.tls() ? " with TLS" : "") + " (" + std::to_string(evs.size())
+      req.log("cluster: listening on " + s.cluster.bind + ":" + std::to_string(port)
+              + (s.cluster.tls() ? " with TLS" : "") + " (" + std::to_string(evs.size())
               + " local evaluators)");
     } catch (const refusal&) {
       shutdown();
@@ -417,7 +413,7 @@ run_outcome run_experiment(const run_request& req) {
   // so that only the watcher thread ever receives them.
   signal_watch signals;
   try {
-    if (req.settings.dashboard_port >= 0)
+    if (req.settings.output.dashboard_port >= 0)
       if (auto e = dashboard_options_of(req.settings).validate(); !e.empty())
         throw refusal(e);
     auto obj = resolve_objective(req);

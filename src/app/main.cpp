@@ -236,8 +236,8 @@ int cmd_sweep(const std::vector<std::string>& args, const char* argv0) {
         && a.rfind("--output.progress=", 0) != 0)
       req.overrides.push_back(a);
   const std::string stem = std::filesystem::path(config).stem().string();
-  req.dir = s.output_dir.empty() ? app::default_output_dir(stem + "-sweep") : s.output_dir;
-  req.title = stem + ": " + s.objective + ", " + std::to_string(s.num_workers) + " workers, "
+  req.dir = s.output.dir.empty() ? app::default_output_dir(stem + "-sweep") : s.output.dir;
+  req.title = stem + ": " + s.objective.name + ", " + std::to_string(s.num_workers) + " workers, "
               + std::to_string(o.seeds) + " seeds";
   req.tty = ::isatty(2) != 0;
   req.log = [](const std::string& m) { std::fprintf(stderr, "asyncbo: %s\n", m.c_str()); };

@@ -155,8 +155,8 @@ std::string check_resume(const logged_run& log, const io::settings& now) {
       return k.full() + " is " + was.dump() + " in the log but " + cur[sec][key].dump()
              + " now";
   }
-  if (static_cast<std::uint64_t>(now.num_observations) < log.asked_points())
-    return "experiment.num-observations is " + std::to_string(now.num_observations)
+  if (static_cast<std::uint64_t>(now.dispatch.budget) < log.asked_points())
+    return "experiment.num-observations is " + std::to_string(now.dispatch.budget)
            + " but the log already asked " + std::to_string(log.asked_points())
            + " points";
   return {};

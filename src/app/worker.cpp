@@ -88,19 +88,19 @@ int serve(caf::actor_system& sys, const io::settings& s, const std::string& secr
 } // namespace
 
 int run_worker(const io::settings& s, const std::function<void(const std::string&)>& log) {
-  if (s.cluster_port <= 0) {
+  if (s.cluster.port <= 0) {
     log("cluster.port: the worker needs the head's port (--cluster.port=P)");
     return 2;
   }
   std::string secret;
   try {
-    secret = s.secret();
+    secret = s.cluster.shared_secret();
   } catch (const std::exception& e) {
     log(e.what());
     return 2;
   }
   io::prepare_process();
-  const std::string name = s.worker_name.empty() ? default_name() : s.worker_name;
+  const std::string name = s.worker.name.empty() ? default_name() : s.worker.name;
   signal_watch signals;
   caf::actor_system_config cfg;
   add_message_types(cfg);
@@ -138,10 +138,10 @@ int serve(caf::actor_system& sys, const io::settings& s, const std::string& secr
     io::cancel_processes();
     caf::anon_send(me, abort_atom::value, io::run_status::interrupted, std::string());
   });
-  auto mm = s.tls() ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
+  auto mm = s.cluster.tls() ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
   const auto deadline = std::chrono::steady_clock::now()
                         + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                          std::chrono::duration<double>(s.cluster_connect_timeout));
+                          std::chrono::duration<double>(s.cluster.connect_timeout));
   auto backoff = std::chrono::milliseconds(100);
   int code = 1;
   bool reported_wait = false;
@@ -155,8 +155,8 @@ int serve(caf::actor_system& sys, const io::settings& s, const std::string& secr
     caf::strong_actor_ptr remote;
     std::string why;
     self
-      ->request(mm, std::chrono::seconds(2), caf::connect_atom::value, s.cluster_host,
-                static_cast<std::uint16_t>(s.cluster_port))
+      ->request(mm, std::chrono::seconds(2), caf::connect_atom::value, s.cluster.host,
+                static_cast<std::uint16_t>(s.cluster.port))
       .receive(
         [&](const caf::node_id&, caf::strong_actor_ptr& p, const std::set<std::string>&) {
           remote = std::move(p);
@@ -164,15 +164,15 @@ int serve(caf::actor_system& sys, const io::settings& s, const std::string& secr
         [&](caf::error& e) { why = sys.render(e); });
     if (!remote) {
       if (std::chrono::steady_clock::now() >= deadline) {
-        log("cannot reach the head at " + s.cluster_host + ":"
-            + std::to_string(s.cluster_port) + " within cluster.connect-timeout ("
-            + exact(s.cluster_connect_timeout) + " s): "
+        log("cannot reach the head at " + s.cluster.host + ":"
+            + std::to_string(s.cluster.port) + " within cluster.connect-timeout ("
+            + exact(s.cluster.connect_timeout) + " s): "
             + (why.empty() ? std::string("nothing published there") : why));
         code = 1;
         break;
       }
       if (!reported_wait) {
-        log("waiting for the head at " + s.cluster_host + ":" + std::to_string(s.cluster_port));
+        log("waiting for the head at " + s.cluster.host + ":" + std::to_string(s.cluster.port));
         reported_wait = true;
       }
       std::this_thread::sleep_for(backoff);
@@ -205,9 +205,9 @@ int serve(caf::actor_system& sys, const io::settings& s, const std::string& secr
     std::vector<evaluator_actor> evs;
     try {
       const delay_model delay = spec->delay;
-      for (std::int64_t i = 0; i < s.worker_evaluators; ++i) {
+      for (std::int64_t i = 0; i < s.worker.evaluators; ++i) {
         const std::string ev_name = name + "/" + std::to_string(i);
-        auto run = evaluation_from_spec(*spec, ev_name, s.worker_log_dir);
+        auto run = evaluation_from_spec(*spec, ev_name, s.worker.log_dir);
         if (spec->is_command())
           evs.push_back(sys.spawn<caf::detached>(evaluator, ev_name, run, delay, false));
         else
@@ -222,7 +222,7 @@ int serve(caf::actor_system& sys, const io::settings& s, const std::string& secr
     self->monitor(pool);
     self->send(pool, join_atom::value, secret, name, evs);
     log("serving " + std::to_string(evs.size()) + " evaluators of \"" + spec->name
-        + "\" for " + s.cluster_host + ":" + std::to_string(s.cluster_port));
+        + "\" for " + s.cluster.host + ":" + std::to_string(s.cluster.port));
     bool stopped = false, interrupted = false;
     std::string lost;
     self->receive([&](stop_atom) { stopped = true; },

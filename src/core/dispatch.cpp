@@ -26,15 +26,6 @@ std::string dispatch_options::validate() const {
   return {};
 }
 
-const char* to_string(result_verdict v) {
-  switch (v) {
-    case result_verdict::final: return "final";
-    case result_verdict::retried: return "retried";
-    case result_verdict::stale: return "stale";
-  }
-  return "unknown";
-}
-
 dispatcher::dispatcher(dispatch_options opts, std::vector<job> requeue)
   : opts_(std::move(opts)) {
   if (auto err = opts_.validate(); !err.empty())

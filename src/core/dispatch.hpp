@@ -78,8 +78,6 @@ enum class result_verdict {
   stale,   ///< matches nothing in flight (a lost attempt's late answer)
 };
 
-const char* to_string(result_verdict v);
-
 /// Figures the dispatcher keeps, in the caller's time unit (seconds).
 struct dispatch_stats {
   double main_start = 0.0;      ///< when the initial design was all back

@@ -2,6 +2,8 @@
 // The ask/tell engine.
 #include "core/engine.hpp"
 
+#include "core/pathwise.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -18,174 +20,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
     .count();
 }
 
-constexpr rule_kind all_rules[] = {rule_kind::async_joint, rule_kind::async_greedy,
-                                   rule_kind::sync, rule_kind::random};
-constexpr acquisition_kind all_acquisitions[] = {acquisition_kind::batch_mc_ei,
-                                                 acquisition_kind::local_penalization,
-                                                 acquisition_kind::ei};
-constexpr optimizer_preset all_presets[] = {optimizer_preset::asyncbo,
-                                            optimizer_preset::trieste};
-constexpr output_transform_kind all_output_transforms[] = {output_transform_kind::none,
-                                                           output_transform_kind::power};
-
-template <class E, std::size_t N>
-bool parse_name(const E (&all)[N], const std::string& s, E& out) {
-  for (auto e : all)
-    if (s == to_string(e)) {
-      out = e;
-      return true;
-    }
-  return false;
-}
-
-template <class E, std::size_t N>
-std::vector<std::string> names_of(const E (&all)[N]) {
-  std::vector<std::string> out;
-  for (auto e : all)
-    out.emplace_back(to_string(e));
-  return out;
-}
-
 } // namespace
-
-const char* to_string(rule_kind r) {
-  switch (r) {
-    case rule_kind::sync: return "sync";
-    case rule_kind::async_joint: return "async-joint";
-    case rule_kind::async_greedy: return "async-greedy";
-    case rule_kind::random: return "random";
-  }
-  return "unknown";
-}
-
-const char* to_string(acquisition_kind a) {
-  switch (a) {
-    case acquisition_kind::batch_mc_ei: return "batch-mc-ei";
-    case acquisition_kind::local_penalization: return "local-penalization";
-    case acquisition_kind::ei: return "ei";
-  }
-  return "unknown";
-}
-
-const char* to_string(optimizer_preset p) {
-  switch (p) {
-    case optimizer_preset::asyncbo: return "asyncbo";
-    case optimizer_preset::trieste: return "trieste";
-  }
-  return "unknown";
-}
-
-const char* to_string(output_transform_kind t) {
-  switch (t) {
-    case output_transform_kind::none: return "none";
-    case output_transform_kind::power: return "power";
-  }
-  return "unknown";
-}
-
-bool parse_rule(const std::string& s, rule_kind& out) {
-  return parse_name(all_rules, s, out);
-}
-
-bool parse_acquisition(const std::string& s, acquisition_kind& out) {
-  return parse_name(all_acquisitions, s, out);
-}
-
-bool parse_preset(const std::string& s, optimizer_preset& out) {
-  return parse_name(all_presets, s, out);
-}
-
-bool parse_output_transform(const std::string& s, output_transform_kind& out) {
-  return parse_name(all_output_transforms, s, out);
-}
-
-std::vector<std::string> rule_names() {
-  return names_of(all_rules);
-}
-
-std::vector<std::string> acquisition_names() {
-  return names_of(all_acquisitions);
-}
-
-std::vector<std::string> output_transform_names() {
-  return names_of(all_output_transforms);
-}
-
-std::vector<std::string> preset_names() {
-  return names_of(all_presets);
-}
-
-void engine_options::apply(optimizer_preset p, std::size_t dim, std::size_t batch) {
-  switch (p) {
-    case optimizer_preset::asyncbo:
-      optimizer = acq_optimizer_options{};
-      thompson_every = 4;
-      stall_window = 0;
-      return;
-    case optimizer_preset::trieste: {
-      const bool joint = rule != rule_kind::async_greedy
-                         && acquisition == acquisition_kind::batch_mc_ei;
-      optimizer = acq_optimizer_options::trieste(joint ? dim * batch : dim);
-      qei.screening_samples = 0;
-      thompson_every = 0;   // Trieste's asks are the acquisition's only
-      stall_window = 0;
-      return;
-    }
-  }
-}
-
-const char* to_string(ask_status s) {
-  switch (s) {
-    case ask_status::ok: return "ok";
-    case ask_status::no_data: return "no_data";
-    case ask_status::random_rule: return "random_rule";
-    case ask_status::model_failed: return "model_failed";
-  }
-  return "unknown";
-}
-
-std::string engine_options::validate() const {
-  std::string out;
-  auto add = [&](const std::string& e) {
-    if (!e.empty())
-      out += (out.empty() ? "" : "\n") + e;
-  };
-  if (rule == rule_kind::async_joint
-      && acquisition != acquisition_kind::batch_mc_ei)
-    add(std::string("rule async-joint needs function batch-mc-ei (a joint "
-                    "batch function), got ")
-        + to_string(acquisition));
-  if (rule == rule_kind::async_greedy && acquisition == acquisition_kind::ei)
-    add("rule async-greedy needs function local-penalization or batch-mc-ei "
-        "(ei ignores pending points)");
-  if (!(likelihood_variance >= 0.0) || !std::isfinite(likelihood_variance))
-    add("likelihood variance must be finite and >= 0 (0 = automatic)");
-  add(qei.validate());
-  add(lp.validate());
-  add(optimizer.validate());
-  add(fit.validate());
-  add(feasibility.validate());
-  if (refit_every < 1)
-    add("refit-every must be >= 1 (1 = refit at every ask), got 0");
-  if (!(refit_growth >= 0.0) || !std::isfinite(refit_growth))
-    add("refit-growth must be finite and >= 0");
-  if (thompson_every > 0 && thompson_candidates == 0)
-    add("thompson-candidates must be >= 1 when thompson-every is set");
-  if (!(thompson_scale > 0.0) || !std::isfinite(thompson_scale))
-    add("thompson-scale must be finite and > 0");
-  if (!(stall_tolerance >= 0.0) || !std::isfinite(stall_tolerance))
-    add("stall-tolerance must be finite and >= 0");
-  if (!(stall_radius >= 0.0) || !std::isfinite(stall_radius))
-    add("stall-radius must be finite and >= 0 (0 = one length-scale)");
-  if (thompson_every > 0 && thompson_features == 0)
-    add("thompson-features must be >= 1 when thompson-every is set");
-  if (thompson_every > 0 && optimizer.restarts > thompson_candidates)
-    add("thompson-candidates (" + std::to_string(thompson_candidates)
-        + ") must be >= restarts (" + std::to_string(optimizer.restarts)
-        + ") when thompson-every is set: each Thompson draw is screened on them");
-  add(fallback.validate());
-  return out;
-}
 
 engine::engine(search_space space, engine_options opts, std::uint64_t seed,
                executor* exec)
@@ -327,7 +162,7 @@ void engine::fit_model(bool hyper) {
   const std::size_t n = ys_.size(), D = space_.unit_dim();
   // The refit schedule: a MAP fit at the first ask, every refit_every asks,
   // and whenever the data grew by refit_growth; otherwise the last
-  // hyper-parameters (and output warp) on the new data.
+  // hyper-parameters on the new data.
   const bool due = !model_
                    || (hyper
                        && (opts_.refit_every <= 1 || asks_ - asks_at_fit_ >= opts_.refit_every
@@ -349,25 +184,13 @@ void engine::fit_model(bool hyper) {
     X.col(Eigen::Index(k)) = us_[rows[k]];
     y[Eigen::Index(k)] = ys_[rows[k]];
   }
-  const double raw_mean = y.mean();
-  if (due && opts_.output_transform == output_transform_kind::power)
-    warp_ = output_warp::fit(y);
-  const bool warped = opts_.output_transform != output_transform_kind::none;
-  if (warped)
-    y = warp_.forward(y);
-  last_.warp_lambda = warp_.lambda();
   // As Trieste's build_gpr: priors, initial values and the default noise
-  // come from the data of the first fit and then stay fixed; with
-  // recentre_prior the priors follow the data at every MAP fit (the
-  // hyper-parameters still warm-start from the last fit). With an output
-  // transform the data are the transformed values (variance 1).
-  if (!have_prior_ || (opts_.recentre_prior && due)) {
-    auto d = make_gp_defaults(y, D, opts_.lengthscale_prior);
+  // come from the data of the first fit and then stay fixed.
+  if (!have_prior_) {
+    auto d = make_gp_defaults(y, D);
     prior_ = d.prior;
-    if (!have_prior_) {
-      hyper_ = d.hyper;
-      noise_ = d.empirical_variance / 100.0;
-    }
+    hyper_ = d.hyper;
+    noise_ = d.empirical_variance / 100.0;
     if (opts_.learn_noise && opts_.likelihood_variance == 0.0) {
       // Relative to the data variance v0: median v0 / 100 (Trieste's fixed
       // default), log-scale 3, inside [1e-8 v0, v0]: noise-free data can
@@ -382,12 +205,8 @@ void engine::fit_model(bool hyper) {
     }
     have_prior_ = true;
   }
-  // A fixed noise variance is in the units of y: through the transform it
-  // scales by T'(y) squared at the data's mean.
-  if (opts_.likelihood_variance > 0.0) {
-    const double t = warped ? warp_.derivative(raw_mean) : 1.0;
-    noise_ = opts_.likelihood_variance * t * t;
-  }
+  if (opts_.likelihood_variance > 0.0)
+    noise_ = opts_.likelihood_variance;
   last_.refitted = true;
   last_.hyper_fitted = due;
   if (extend) {
@@ -455,8 +274,7 @@ std::vector<proposal> engine::ask(std::size_t k) {
   last_.model_points = model.size();
   auto t1 = clock::now();
   const std::size_t D = space_.unit_dim();
-  Eigen::Index incumbent = 0;   // its column in the model's data
-  const double eta = incumbent_eta(model, &incumbent);
+  const double eta = incumbent_eta(model);
   last_.eta = eta;
   const std::uint64_t ask_seed = derive_seed(seed_, asks_);
   const bool use_pending = opts_.rule != rule_kind::sync;
@@ -471,10 +289,11 @@ std::vector<proposal> engine::ask(std::size_t k) {
   // Every acquisition is weighted by the probability of success once points
   // have failed.
   auto maximize = [&](const acquisition_target& acq, std::uint64_t seed, const mat& extra) {
+    const acq_optimizer_options o = opts_.optimizer_for(acq.dim());
     if (!feasible_)
-      return maximize_acquisition(acq, opts_.optimizer, seed, exec_, extra, &space_);
+      return maximize_acquisition(acq, o, seed, exec_, extra, &space_);
     feasibility_weighted weighted(acq, *feasible_);
-    return maximize_acquisition(weighted, opts_.optimizer, seed, exec_, extra, &space_);
+    return maximize_acquisition(weighted, o, seed, exec_, extra, &space_);
   };
   last_.failures = fail_us_.size();
   last_.feasibility_flat = !feasible_ || feasible_->flat();
@@ -488,38 +307,21 @@ std::vector<proposal> engine::ask(std::size_t k) {
   // Exploration: some points of the run are Thompson samples; they go first
   // and are pending for the acquisition's points of this ask.
   std::size_t n_ts = 0;
+  const std::size_t period = opts_.thompson_period();
   for (std::size_t i = 0; i < k; ++i)
-    if (opts_.thompson_every > 0 && ++points_asked_ % opts_.thompson_every == 0)
+    if (period > 0 && ++points_asked_ % period == 0)
       ++n_ts;
   if (n_ts > 0) {
     // Each is the minimiser of one posterior draw (a function, pathwise
     // conditioning): screened on thompson_candidates Sobol points and the
     // around-best ones, then refined by L-BFGS-B like any acquisition.
     const mat near = around_best_candidates(1, derive_seed(ask_seed, 61));
-    acq_optimizer_options o = opts_.optimizer;
+    acq_optimizer_options o = opts_.optimizer_for(D);
     o.screening_points = opts_.thompson_candidates;
-    // A stalled run's draws skip the incumbent's basin: at the centre the
-    // penalty exceeds the spread of the data and of the prior, so points
-    // outside the ellipsoid beat those deep inside it.
-    last_.stalled = run_stalled(ys_, opts_.stall_window, opts_.stall_tolerance);
-    vec centre;
-    double radius = 0.0, penalty = 0.0;
-    if (last_.stalled) {
-      centre = model.X().col(incumbent);
-      radius = opts_.stall_radius > 0.0 ? opts_.stall_radius : 1.0;
-      penalty = 4.0 * ((model.y().maxCoeff() - model.y().minCoeff())
-                       + 3.0 * std::sqrt(model.hyper().variance));
-    }
     for (std::size_t i = 0; i < n_ts; ++i) {
-      const posterior_sample path(model, opts_.thompson_features, derive_seed(ask_seed, 62 + i),
-                                  opts_.thompson_scale);
-      const std::uint64_t s = derive_seed(ask_seed, 60 + 8 * (i + 1));
-      auto res = last_.stalled
-                   ? maximize_acquisition(excluding_ball(path, centre,
-                                                         model.hyper().lengthscales, radius,
-                                                         penalty),
-                                          o, s, exec_, near, &space_)
-                   : maximize_acquisition(path, o, s, exec_, near, &space_);
+      const posterior_sample path(model, opts_.thompson_features, derive_seed(ask_seed, 62 + i));
+      auto res = maximize_acquisition(path, o, derive_seed(ask_seed, 60 + 8 * (i + 1)), exec_,
+                                      near, &space_);
       last_.acq.push_back(res.summary);
       chosen.push_back(std::move(res.x));
       append_fixed(chosen.back());
@@ -538,7 +340,7 @@ std::vector<proposal> engine::ask(std::size_t k) {
   if (opts_.acquisition == acquisition_kind::batch_mc_ei
       && opts_.rule != rule_kind::async_greedy) {
     // Joint batch of k points (sync: no pending; async-joint: pending fixed).
-    batch_mc_ei acq(model, eta, fixed, k, opts_.qei, derive_seed(ask_seed, 10));
+    batch_mc_ei acq(model, eta, fixed, k, opts_.qei_for(), derive_seed(ask_seed, 10));
     auto res = maximize(acq, derive_seed(ask_seed, 11),
                         around_best_candidates(k, derive_seed(ask_seed, 12)));
     take(acq.value(res.x), res);
@@ -568,7 +370,7 @@ std::vector<proposal> engine::ask(std::size_t k) {
         take(acq.value(res.x), res);
       } else {
         // async-greedy + batch-mc-ei: sequential greedy q-EI.
-        batch_mc_ei acq(model, eta, fixed, 1, opts_.qei, derive_seed(s, 0));
+        batch_mc_ei acq(model, eta, fixed, 1, opts_.qei_for(), derive_seed(s, 0));
         res = maximize(acq, derive_seed(s, 1), around_best_candidates(1, derive_seed(s, 2)));
         take(acq.value(res.x), res);
       }
@@ -692,14 +494,7 @@ std::optional<engine::recommendation> engine::current_recommendation() const {
   const std::size_t i = model_rows_[static_cast<std::size_t>(j)];
   double m = 0.0, var = 0.0;
   model_->predict(us_[i], m, var);
-  double sd = std::sqrt(var);
-  if (opts_.output_transform != output_transform_kind::none) {
-    // Back to the units of y: the median T^-1(m), and the sd through the
-    // transform's slope there.
-    m = warp_.inverse(m);
-    sd /= warp_.derivative(m);
-  }
-  return recommendation{xs_[i], m, sd, ys_[i]};
+  return recommendation{xs_[i], m, std::sqrt(var), ys_[i]};
 }
 
 } // namespace asyncbo

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The ask/tell engine: observations, the pending set, the GP model and the
 // acquisition rules (synchronous EGO, asynchronous joint, asynchronous
-// greedy, random search).
+// greedy, random search). Its options are in core/engine_options.hpp.
 #pragma once
 
 #include <map>
@@ -11,163 +11,14 @@
 #include <vector>
 
 #include "core/acq_optimizer.hpp"
-#include "core/acquisition.hpp"
+#include "core/engine_options.hpp"
 #include "core/executor.hpp"
 #include "core/fallback.hpp"
 #include "core/gp_fit.hpp"
 #include "core/space.hpp"
 #include "core/types.hpp"
-#include "core/warp.hpp"
 
 namespace asyncbo {
-
-/// How ask(k) builds its batch.
-enum class rule_kind {
-  sync,         ///< EfficientGlobalOptimization: ignores pending points
-  async_joint,  ///< AsynchronousOptimization: joint q-EI, pending points fixed
-  async_greedy, ///< AsynchronousGreedy: one point at a time, pending penalised
-  random,       ///< uniform random search (no model)
-};
-
-enum class acquisition_kind { batch_mc_ei, local_penalization, ei };
-
-/// What the GP models (model.output-transform).
-enum class output_transform_kind {
-  none,  ///< y itself (Trieste)
-  power, ///< the Yeo-Johnson transform of standardised y, fitted at every MAP fit (core/warp)
-};
-
-const char* to_string(output_transform_kind t);
-/// Parse "none" | "power".
-bool parse_output_transform(const std::string& s, output_transform_kind& out);
-/// Every name parse_output_transform accepts.
-std::vector<std::string> output_transform_names();
-
-/// Defaults of the acquisition optimiser.
-enum class optimizer_preset {
-  asyncbo, ///< Sobol screening + around-best points, 2 + d runs (acq_optimizer.hpp)
-  trieste, ///< Trieste's literal settings: acq_optimizer_options::trieste(d)
-};
-
-const char* to_string(rule_kind r);
-const char* to_string(acquisition_kind a);
-const char* to_string(optimizer_preset p);
-/// Parse "sync" | "async-joint" | "async-greedy" | "random".
-bool parse_rule(const std::string& s, rule_kind& out);
-/// Parse "batch-mc-ei" | "local-penalization" | "ei".
-bool parse_acquisition(const std::string& s, acquisition_kind& out);
-/// Parse "asyncbo" | "trieste".
-bool parse_preset(const std::string& s, optimizer_preset& out);
-/// Every name each parser accepts, in documentation order.
-std::vector<std::string> rule_names();
-std::vector<std::string> acquisition_names();
-std::vector<std::string> preset_names();
-
-/// Options of the engine. Rules and functions combine as follows:
-/// * sync: batch-mc-ei (joint batch), local-penalization (greedy batch),
-///   ei (k = 1 only);
-/// * async-joint: batch-mc-ei;
-/// * async-greedy: local-penalization, or batch-mc-ei (sequential greedy
-///   q-EI: each point optimised with q = 1 and all pending points fixed;
-///   Trieste rejects this combination, asyncbo allows it);
-/// * random: any (the function is not used).
-struct engine_options {
-  rule_kind rule = rule_kind::async_joint;
-  acquisition_kind acquisition = acquisition_kind::batch_mc_ei;
-  /// Fixed likelihood variance; 0 = learned (learn_noise) or Trieste's
-  /// default v0 / 100, v0 the population variance of the data at the first
-  /// fit.
-  double likelihood_variance = 0.0;
-  /// With likelihood_variance 0: fit the noise variance with the other
-  /// hyper-parameters (model.noise = "learn"); its prior is LogNormal with
-  /// median v0 / 100 and log-scale 3, inside [1e-8 v0, v0] (the floor lets
-  /// noise-free data interpolate). false: fixed at v0 / 100.
-  bool learn_noise = true;
-  /// Re-centre the priors of the kernel variance and the noise on the data
-  /// at every MAP fit (model.prior-centre = "every-fit"), as standardising
-  /// the outputs before each fit does (BoTorch); false: on the first fit's
-  /// data only (Trieste's build_gpr, "first-fit").
-  bool recentre_prior = false;
-  /// The GP models T(y), T refitted at every MAP fit and kept between fits
-  /// (output_warp); every acquisition works on T(y), whose minimisers are
-  /// y's; recommendations are reported in y. A fixed likelihood_variance is
-  /// scaled by T' squared at the data's mean.
-  output_transform_kind output_transform = output_transform_kind::none;
-  /// The length-scale prior (model.lengthscale-prior; core/gp_fit).
-  lengthscale_prior_kind lengthscale_prior = lengthscale_prior_kind::trieste;
-  qei_options qei;
-  lp_options lp;
-  acq_optimizer_options optimizer;
-  gp_fit_options fit;
-  /// Initial design from scrambled Sobol points instead of uniform draws.
-  bool sobol_initial_design = false;
-  /// Extra screening candidates around the best observations (Gaussian
-  /// perturbations, scale log-uniform in [1e-3, 1e-1] of the unit cube): the
-  /// EI peak next to the incumbent is narrower than the spacing of the
-  /// screening points late in a run. 0 disables.
-  std::size_t around_best = 200;
-  /// Every this-many-th asked point (counted over the run) is a Thompson
-  /// sample instead of the acquisition's choice: the minimiser of one
-  /// posterior draw as a function (posterior_sample, thompson_features
-  /// random features), screened on thompson_candidates scrambled Sobol
-  /// points plus the around-best candidates and refined by L-BFGS-B (the
-  /// optimiser's restarts). The other points of that ask treat it as
-  /// pending. 0 = never. Default 4 (BENCHMARKS.md §16: fewer trapped runs
-  /// and lower regret on every function of the suite and on the seed
-  /// experiment); the trieste preset sets 0.
-  std::size_t thompson_every = 4;
-  std::size_t thompson_candidates = 1024;
-  std::size_t thompson_features = 1024;
-  /// Widens each draw around the posterior mean (posterior_sample's scale).
-  double thompson_scale = 1.0;
-  /// Stalled runs (acquisition.stall-window, -tolerance, -radius): once the
-  /// best observation has improved by less than stall_tolerance times the
-  /// range of the data over the last stall_window observations
-  /// (run_stalled), each Thompson draw is minimised with the incumbent's basin
-  /// excluded (excluding_ball): the ellipsoid of stall_radius length-scales
-  /// of the GP (0 = 1) around the data point of lowest posterior mean, so it
-  /// proposes the draw's best other basin. 0 = never (the default with both
-  /// presets; BENCHMARKS.md section 24).
-  std::size_t stall_window = 0;
-  double stall_tolerance = 1e-3;
-  double stall_radius = 0.0;
-  /// Failed points (tell_failure) teach a model of the probability of
-  /// success, which weights every acquisition (objective.on-failure =
-  /// "learn"); false: they are only forgotten ("forget").
-  bool learn_failures = true;
-  feasibility_options feasibility;
-  /// Refit schedule of the GP's hyper-parameters (model.refit-every,
-  /// model.refit-growth): the MAP fit runs at the first ask, then at most
-  /// every `refit_every` asks, and always once the data have grown by
-  /// `refit_growth` (a fraction) since the last fit; between fits the
-  /// posterior is rebuilt on the new data with the last hyper-parameters
-  /// (one factorisation instead of a fit's hundreds). 1 = every ask (as
-  /// Trieste does). Every fit is warm-started from the last hyper-parameters.
-  std::size_t refit_every = 1;
-  double refit_growth = 0.25;
-  /// Large data (model.max-exact): with more observations than this at a
-  /// fit, the GP is fitted and conditioned on a subset of max_exact of them
-  /// (subset of data, Rasmussen and Williams 2006, sec. 8.3.1): the
-  /// max_exact / 2 lowest values and, from the rest, an even spread over
-  /// the order in which they were told. The incumbent region keeps all its
-  /// data, the rest of the space a thinner cover. Points told between fits
-  /// are appended (the factor is extended), so the model holds at most
-  /// max_exact points plus those of one refit interval. 0 = never.
-  /// Error against the exact GP: BENCHMARKS.md section 18.
-  std::size_t max_exact = 2000;
-  /// The draws made from snapshot() (non-blocking dispatch).
-  fallback_options fallback;
-
-  /// Empty if valid, else every problem, one per line, each naming the
-  /// option and the rule.
-  std::string validate() const;
-
-  /// Applies a preset of the acquisition optimiser for a problem of `dim`
-  /// dimensions asked in batches of `batch` (a joint batch optimises q D
-  /// coordinates). trieste: Trieste's screening and restarts, and every base
-  /// sample used for screening too.
-  void apply(optimizer_preset p, std::size_t dim, std::size_t batch);
-};
 
 /// A point handed out by ask() or initial_design().
 struct proposal {
@@ -192,7 +43,14 @@ enum class ask_status {
   model_failed,   ///< the GP could not be factorised: uniform random points
 };
 
-const char* to_string(ask_status s);
+template <>
+struct enum_names<ask_status> {
+  static constexpr std::pair<ask_status, const char*> items[] = {
+    {ask_status::ok, "ok"},
+    {ask_status::no_data, "no_data"},
+    {ask_status::random_rule, "random_rule"},
+    {ask_status::model_failed, "model_failed"}};
+};
 
 /// The observations a GP of at most m points is fitted on (engine_options::
 /// max_exact): all of them if n <= m or m = 0, else the m / 2 lowest values
@@ -221,8 +79,6 @@ struct ask_summary {
   double plain_value = 0.0;
   double log_value = 0.0;      ///< the maximised log acquisition
   std::size_t thompson = 0;    ///< points of this ask from Thompson sampling
-  bool stalled = false;        ///< the run had stalled (engine_options::stall_window)
-  double warp_lambda = 1.0;    ///< the output transform's lambda (1: none)
   std::size_t failures = 0;    ///< failed points the classifier learned from
   bool feasibility_flat = true; ///< the classifier chose one rate everywhere
   double fit_ms = 0.0;
@@ -296,7 +152,6 @@ public:
   const std::map<point_id, proposal>& pending() const noexcept { return pending_; }
   std::size_t num_data() const noexcept { return ys_.size(); }
   std::size_t num_failures() const noexcept { return fail_us_.size(); }
-  const std::vector<vec>& data_x() const noexcept { return xs_; }
   const std::vector<double>& data_y() const noexcept { return ys_; }
 
   struct best_point {
@@ -331,8 +186,6 @@ public:
 
   /// The model of the last ask (nullptr before the first fit).
   const gp* model() const noexcept { return model_.get(); }
-  /// The model of the last ask, shared (nullptr before the first fit).
-  std::shared_ptr<const gp> shared_model() const noexcept { return model_; }
   /// The success-probability model of the last ask (nullptr without
   /// failures or with learn_failures off).
   const feasibility_model* feasibility() const noexcept { return feasible_.get(); }
@@ -360,7 +213,6 @@ private:
   std::size_t n_at_fit_ = 0;         ///< observations at the last MAP fit
   std::size_t n_built_ = 0;          ///< observations told when model_ was built
   std::vector<std::size_t> model_rows_; ///< the observation of each column of model_
-  output_warp warp_;                 ///< T of engine_options::output_transform
   std::shared_ptr<id_source> ids_ = std::make_shared<id_source>();
   std::shared_ptr<const std::atomic<bool>> cancel_;
   std::map<point_id, proposal> pending_;

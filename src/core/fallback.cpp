@@ -7,8 +7,8 @@
 #include <stdexcept>
 
 #include "core/acq_optimizer.hpp"
-#include "core/acquisition.hpp"
 #include "core/engine.hpp"
+#include "core/pathwise.hpp"
 
 namespace asyncbo {
 
@@ -17,8 +17,6 @@ std::string fallback_options::validate() const {
     return "fallback: features must be >= 1";
   if (candidates == 0)
     return "fallback: candidates must be >= 1";
-  if (!(scale > 0.0) || !std::isfinite(scale))
-    return "fallback: scale must be finite and > 0";
   if (block == 0)
     return "fallback: block must be >= 1";
   return {};
@@ -75,7 +73,6 @@ bool thompson_fallback::can_continue(const fallback_source& newer) const {
   if (!newer.model || !newer.model->ok() || newer.feasible != src_->feasible
       || newer.ids != src_->ids || newer.options.features != src_->options.features
       || newer.options.candidates != src_->options.candidates
-      || newer.options.scale != src_->options.scale
       || newer.options.refine != src_->options.refine)
     return false;
   const gp_hyper& a = model_->hyper();
@@ -123,7 +120,6 @@ void thompson_fallback::refill(std::size_t k) {
   const auto K = Eigen::Index(k);
   const double amplitude = std::sqrt(2.0 * h.variance / double(m));
   const double noise_sd = std::sqrt(model.noise_variance() + model.jitter());
-  const double s = src_->options.scale;
 
   // Weights and noise of k draws, each from its own stream.
   mat W(m, K), E(n, K);
@@ -143,11 +139,6 @@ void thompson_fallback::refill(std::size_t k) {
   V.colwise() += (model.y().array() - h.mean).matrix();
   model.solve_lower(V);
   model.solve_upper(V);
-  if (s != 1.0) {
-    W *= s;
-    V *= s;
-    V.colwise() += (1.0 - s) * model.alpha();
-  }
   const mat values = ((phi_c_.transpose() * W + k_cx_ * V).array() + h.mean).matrix(); // C x k
   for (Eigen::Index j = 0; j < K; ++j) {
     stocked d;
@@ -197,7 +188,6 @@ std::vector<proposal> fallback_server::serve(const std::shared_ptr<const fallbac
   if (!draws_ || (&draws_->source() != source.get() && !draws_->can_continue(*source))) {
     draws_ = std::make_unique<thompson_fallback>(source);
     have_ = told_at_source;
-    ++builds_;
   }
   const std::uint64_t n = values.size();
   if (n > 0 && have_ >= from && have_ < from + n) {

@@ -22,7 +22,6 @@ struct proposal;
 struct fallback_options {
   std::size_t features = 1024;   ///< random Fourier features, shared by all draws
   std::size_t candidates = 1024; ///< scrambled Sobol screening points
-  double scale = 1.0;            ///< posterior_sample's widening
   /// One L-BFGS-B run from each draw's best candidate.
   bool refine = true;
   /// Draws are made this many at a time and kept until asked for (until
@@ -150,12 +149,10 @@ public:
                               std::uint64_t told_at_source, std::uint64_t from,
                               const std::vector<double>& units,
                               const std::vector<double>& values, std::size_t k);
-  std::size_t builds() const noexcept { return builds_; }
 
 private:
   std::unique_ptr<thompson_fallback> draws_;
   std::uint64_t have_ = 0;   ///< results the draws hold or wait for
-  std::size_t builds_ = 0;
 };
 
 /// The dispatch side of the same numbering: which told results the sampler

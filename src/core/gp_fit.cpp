@@ -52,32 +52,6 @@ gp_defaults make_gp_defaults(const vec& y, std::size_t dim) {
   return d;
 }
 
-const char* to_string(lengthscale_prior_kind k) {
-  return k == lengthscale_prior_kind::trieste ? "trieste" : "dimension-scaled";
-}
-
-bool parse_lengthscale_prior(const std::string& s, lengthscale_prior_kind& out) {
-  if (s == "trieste")
-    out = lengthscale_prior_kind::trieste;
-  else if (s == "dimension-scaled")
-    out = lengthscale_prior_kind::dimension_scaled;
-  else
-    return false;
-  return true;
-}
-
-gp_defaults make_gp_defaults(const vec& y, std::size_t dim, lengthscale_prior_kind kind) {
-  gp_defaults d = make_gp_defaults(y, dim);
-  if (kind == lengthscale_prior_kind::dimension_scaled) {
-    const double loc = std::sqrt(2.0) + 0.5 * std::log(double(dim));
-    const double scale = std::sqrt(3.0);
-    d.prior.log_lengthscale_loc = vec::Constant(Eigen::Index(dim), loc);
-    d.prior.lengthscale_scale = scale;
-    d.hyper.lengthscales = vec::Constant(Eigen::Index(dim), std::exp(loc - scale * scale));
-  }
-  return d;
-}
-
 // -- MAP loss ------------------------------------------------------------------
 
 gp_map_loss::gp_map_loss(const mat& X, const vec& y, const gp_prior& prior,

@@ -49,19 +49,6 @@ struct gp_defaults {
 };
 gp_defaults make_gp_defaults(const vec& y, std::size_t dim);
 
-/// Which length-scale prior the model uses.
-/// * trieste: LogNormal(log(0.2 sqrt(D)), 1), Trieste's build_gpr.
-/// * dimension-scaled: LogNormal(sqrt(2) + log(D) / 2, sqrt(3)), Hvarfner,
-///   Hellsten and Nardi (2024), BoTorch's default since 0.12; its median
-///   grows with the dimension (5.8 at D = 2, 10 at D = 6 on the unit cube)
-///   and it is wide, so short length-scales need evidence. The initial
-///   value is the prior's mode exp(loc - scale^2) (0.29 at D = 2).
-enum class lengthscale_prior_kind { trieste, dimension_scaled };
-const char* to_string(lengthscale_prior_kind k);
-bool parse_lengthscale_prior(const std::string& s, lengthscale_prior_kind& out);
-/// make_gp_defaults with the chosen length-scale prior.
-gp_defaults make_gp_defaults(const vec& y, std::size_t dim, lengthscale_prior_kind kind);
-
 // -- MAP fit -------------------------------------------------------------------
 
 /// Options of the MAP hyper-parameter fit.

@@ -359,30 +359,5 @@ double delay_model::seconds(const vec_ref& unit_x, point_id id, std::uint32_t at
   return s * time_scale;
 }
 
-const char* delay_model::name(kind k) {
-  switch (k) {
-    case kind::none: return "none";
-    case kind::constant: return "constant";
-    case kind::uniform: return "uniform";
-    case kind::log_normal: return "log-normal";
-    case kind::linear_sum: return "linear-sum";
-  }
-  return "unknown";
-}
-
-bool delay_model::parse(const std::string& s, kind& out) {
-  for (auto k : {kind::none, kind::constant, kind::uniform, kind::log_normal,
-                 kind::linear_sum})
-    if (s == name(k)) {
-      out = k;
-      return true;
-    }
-  return false;
-}
-
-std::vector<std::string> delay_model::names() {
-  return {name(kind::none), name(kind::constant), name(kind::uniform),
-          name(kind::log_normal), name(kind::linear_sum)};
-}
 
 } // namespace asyncbo

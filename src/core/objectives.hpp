@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/names.hpp"
 #include "core/space.hpp"
 #include "core/types.hpp"
 
@@ -94,16 +95,16 @@ struct delay_model {
   std::string validate() const;
   /// The delay of attempt `attempt` of point `id` at unit point `unit_x`.
   double seconds(const vec_ref& unit_x, point_id id = 0, std::uint32_t attempt = 0) const;
-
-  static const char* name(kind k);
-  /// Parses "none" / "linear-sum"; false if unknown.
-  static bool parse(const std::string& s, kind& out);
-  /// Every name parse() accepts.
-  static std::vector<std::string> names();
 };
 
-inline const char* to_string(delay_model::kind k) {
-  return delay_model::name(k);
-}
+template <>
+struct enum_names<delay_model::kind> {
+  static constexpr std::pair<delay_model::kind, const char*> items[] = {
+    {delay_model::kind::none, "none"},
+    {delay_model::kind::constant, "constant"},
+    {delay_model::kind::uniform, "uniform"},
+    {delay_model::kind::log_normal, "log-normal"},
+    {delay_model::kind::linear_sum, "linear-sum"}};
+};
 
 } // namespace asyncbo

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The experiment configuration: one schema (keys, types, defaults, help),
-// a plain settings struct, and validation that reports every error at once.
+// The experiment configuration: one schema (keys, types, defaults, help)
+// that binds every key to a field of the layers' own option structs
+// (engine_options, dispatch_options, delay_model, objective_spec and the
+// structs below), and validation that reports every error at once.
 // No CAF here: the raw configuration arrives as a JSON object
 // {"section": {"key": value}} (the app converts CAF's INI parse into it).
 #pragma once
@@ -12,125 +14,108 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/engine.hpp"
+#include "core/dispatch.hpp"
+#include "core/engine_options.hpp"
 #include "core/objectives.hpp"
 #include "core/space.hpp"
 #include "io/objective.hpp"
 
 namespace asyncbo::io {
 
-/// Settings of one experiment, after validation.
-struct settings {
-  // [experiment]
-  std::string objective = "scaled-branin";
-  std::int64_t num_workers = 4;
-  std::int64_t num_observations = 30;
-  std::int64_t batch_size = 2;
-  std::int64_t num_initial_points = 3;
-  std::uint64_t seed = 0;
-  std::string initial_design = "sobol";
-  double noise = 0.0;          ///< sd of noise added to built-ins
-  double failure_rate = 0.0;   ///< random failures of built-ins
-  std::string fallback = "thompson"; ///< non-blocking dispatch: "thompson" | "none"
-  double fallback_after = 0.05;      ///< of the median evaluation (dispatch_options)
-  // [acquisition]
-  std::string rule = "async-joint";
-  std::string function = "batch-mc-ei";
-  std::int64_t samples = 2048;
-  std::string sampler = "sobol";
-  std::string preset = "asyncbo";
-  std::int64_t restarts = 0;
-  std::int64_t screening_points = 0;
-  std::int64_t screening_samples = 256;
-  std::int64_t around_best = 200;
-  std::int64_t thompson_every = -1;   ///< -1: the preset's
-  std::int64_t thompson_candidates = 1024;
-  double thompson_scale = 1.0;
-  std::int64_t stall_window = -1;     ///< -1: the preset's
-  double stall_tolerance = 1e-3;
-  double stall_radius = 0.0;
-  double temperature = 1e-6;
-  double jitter = 1e-6;
-  std::int64_t lp_samples = 500;
-  std::int64_t threads = 0;
-  // [model]
-  double likelihood_variance = 0.0;
-  std::string model_noise = "learn";
-  std::int64_t refit_every = 1;
-  std::int64_t max_exact = 2000;
-  double refit_growth = 0.25;
-  std::string lengthscale_prior = "trieste";
-  std::string prior_centre = "first-fit";
-  std::string output_transform = "none";
-  // [delay]
-  std::string delay_type = "none";
-  double delay_factor = 3.0;
-  double delay_low = 0.0, delay_high = 1.0;
-  double delay_median = 1.0, delay_sigma = 0.5;
-  double straggler_fraction = 0.0, straggler_factor = 10.0;
-  double time_scale = 1.0;
-  std::string clock = "real";      ///< "virtual": simulated time (built-ins only)
-  double ask_cost = -1.0;          ///< virtual clock: s per ask; -1 = as measured
-  // [output]
-  std::string output_dir;  ///< "" = runs/<config name>-<date-time>
-  std::string progress = "auto";
+/// How time passes in a run ([delay] clock, ask-cost).
+struct clock_options {
+  bool virtual_time = false;   ///< delay.clock = "virtual": simulated time (built-ins only)
+  double ask_cost = -1.0;      ///< virtual clock: s per ask; -1 = as measured
+};
+
+/// [space]: the parameters of an external program (built-ins bring their own box).
+struct space_options {
+  std::vector<std::string> names;
+  std::vector<double> lower, upper;   ///< numeric names only, in order
+  std::vector<std::string> log, integer;
+  /// Categorical parameters: name -> choices (the name is in names, which
+  /// gives the order; lower and upper skip it).
+  std::map<std::string, std::vector<std::string>> categories;
+};
+
+/// When the progress line is shown.
+enum class progress_mode { automatic, always, never };
+
+/// [output]
+struct output_options {
+  std::string dir;            ///< "" = runs/<config name>-<date-time>
+  progress_mode progress = progress_mode::automatic;
   bool plot = true;
   bool fsync = false;
   std::int64_t dashboard_port = -1;   ///< -1: no dashboard; 0: a free port
   std::string dashboard_host = "127.0.0.1";
   std::string dashboard_token;
-  // [space] (for objective = "command"; built-ins bring their own box)
-  std::vector<std::string> space_names;
-  std::vector<double> space_lower, space_upper;
-  std::vector<std::string> space_log, space_integer;
-  /// Categorical parameters: name -> choices (the name is in space_names,
-  /// which gives the order; lower and upper skip it).
-  std::map<std::string, std::vector<std::string>> space_categories;
-  // [objective] (objective = "command")
-  std::vector<std::string> command;
-  std::string input = "args";
-  std::string mode = "spawn";
-  double timeout = 0.0;
-  std::int64_t max_retries = 0;
-  double max_failure_fraction = 0.5;
-  std::string workdir;
-  std::string on_failure = "learn";
-  std::int64_t log_limit = std::int64_t{1} << 20;
-  // [cluster]
-  std::int64_t cluster_port = -1; ///< -1: no cluster; 0: pick a free port
-  std::string cluster_bind = "127.0.0.1";
-  std::string cluster_host = "127.0.0.1";
-  std::string cluster_secret;
-  std::string cluster_secret_file;
-  double cluster_connect_timeout = 30.0;
-  double cluster_heartbeat = 1.0;
-  std::string tls_certificate;   ///< PEM file; with key and cafile: TLS on
+};
+
+/// [cluster]
+struct cluster_options {
+  std::int64_t port = -1;      ///< -1: no cluster; 0: pick a free port
+  std::string bind = "127.0.0.1";
+  std::string host = "127.0.0.1";
+  std::string secret;
+  std::string secret_file;
+  double connect_timeout = 30.0;
+  double heartbeat = 1.0;
+  std::string tls_certificate; ///< PEM file; with key and cafile: TLS on
   std::string tls_key;
   std::string tls_passphrase;
-  std::string tls_cafile;        ///< CA that signed the peers' certificates
+  std::string tls_cafile;      ///< CA that signed the peers' certificates
 
   bool tls() const { return !tls_certificate.empty() || !tls_key.empty() || !tls_cafile.empty(); }
-  // [worker]
-  std::int64_t worker_evaluators = 1;
-  std::string worker_name;      ///< "" = host:pid
-  std::string worker_log_dir = "asyncbo-worker-logs";
+  /// The shared cluster secret: secret, or the first line of secret-file,
+  /// or the environment variable ASYNCBO_CLUSTER_SECRET. Throws
+  /// std::runtime_error if the file is unreadable or empty.
+  std::string shared_secret() const;
+};
 
-  /// The engine options these settings describe.
-  engine_options engine() const;
-  /// delay.clock = "virtual".
-  bool virtual_clock() const { return clock == "virtual"; }
-  /// The delay model these settings describe.
-  delay_model delay() const;
+/// [worker]
+struct worker_options {
+  std::int64_t evaluators = 1;
+  std::string name;                          ///< "" = host:pid
+  std::string log_dir = "asyncbo-worker-logs";
+};
+
+/// Settings of one experiment, after validation: the layers' own option
+/// structs, each key of the schema bound to one field (docs/design.md).
+struct settings {
+  settings();
+
+  // [experiment] objective, noise, failure-rate; [objective] command, input,
+  // mode, timeout, workdir, log-limit. Names, choices, the known minimum and
+  // the delay model are filled in by spec().
+  objective_spec objective;
+  // [experiment] batch-size, num-observations, num-initial-points, fallback,
+  // fallback-after; [objective] max-retries, max-failure-fraction.
+  dispatch_options dispatch;
+  // [acquisition] rule, function, samples, preset, restarts, screening-points,
+  // thompson-every; [model]; [experiment] initial-design; [objective] on-failure.
+  engine_options engine;
+  delay_model delay;          ///< [delay] but clock and ask-cost
+  clock_options clock;
+  std::int64_t num_workers = 4;   ///< experiment.num-workers: local evaluators
+  std::uint64_t seed = 0;         ///< experiment.seed
+  std::int64_t threads = 0;       ///< acquisition.threads (0 = all cores)
+  space_options space;
+  output_options output;
+  cluster_options cluster;
+  worker_options worker;
+
   /// The search space: the built-in objective's box, or [space].
-  search_space space() const;
-  /// The objective: what evaluators (local and remote) are built from.
+  search_space search() const;
+  /// The objective: what evaluators (local and remote) are built from, with
+  /// its names, choices, known minimum, delay model and seeds.
   objective_spec spec() const;
   /// The built-in test function, or nullptr for objective = "command".
-  const test_function* builtin() const;
-  /// The shared cluster secret: cluster.secret, or the first line of
-  /// cluster.secret-file, or the environment variable ASYNCBO_CLUSTER_SECRET.
-  /// Throws std::runtime_error if the file is unreadable.
-  std::string secret() const;
+  const test_function* builtin() const { return find_test_function(objective.name); }
+  /// The delay model, seeded by experiment.seed.
+  delay_model seeded_delay() const;
+  /// Initial points plus the budget: every point of the run.
+  std::uint64_t total_points() const { return dispatch.initial + dispatch.budget; }
 };
 
 /// One configuration key of the schema.
@@ -146,6 +131,8 @@ struct key_info {
   /// A secret (cluster.secret, cluster.tls-passphrase): to_json() writes
   /// only that it was set.
   bool secret = false;
+  /// Rarely changed: --help lists it under "advanced keys".
+  bool advanced = false;
   std::string full() const { return section + "." + key; }
 };
 
@@ -165,7 +152,18 @@ bool parse_settings(const nlohmann::json& raw, settings& out,
 /// recorded)"). Used for the run header, summary.json and resume checks.
 nlohmann::json to_json(const settings& s);
 
-/// Help text listing every key with its type, default and meaning.
+/// Help text listing every key with its type, default and meaning, the
+/// advanced ones last.
 std::string keys_help();
 
 } // namespace asyncbo::io
+
+namespace asyncbo {
+template <>
+struct enum_names<io::progress_mode> {
+  static constexpr std::pair<io::progress_mode, const char*> items[] = {
+    {io::progress_mode::automatic, "auto"},
+    {io::progress_mode::always, "always"},
+    {io::progress_mode::never, "never"}};
+};
+} // namespace asyncbo

@@ -15,9 +15,9 @@ namespace {
 
 io::settings branin_settings() {
   io::settings s;
-  s.objective = "scaled-branin";
-  s.num_observations = 10;
-  s.num_initial_points = 2;
+  s.objective.name = "scaled-branin";
+  s.dispatch.budget = 10;
+  s.dispatch.initial = 2;
   return s;
 }
 
@@ -130,18 +130,18 @@ BOOST_AUTO_TEST_CASE(a_changed_problem_is_refused_naming_the_key) {
   auto s = branin_settings();
   BOOST_TEST(check_resume(log, s) == "");
   s.num_workers = 16;            // not problem-defining
-  s.rule = "async-greedy";
-  s.function = "local-penalization";
+  s.engine.rule = rule_kind::async_greedy;
+  s.engine.acquisition = acquisition_kind::local_penalization;
   BOOST_TEST(check_resume(log, s) == "");
   auto changed = branin_settings();
-  changed.objective = "branin";
+  changed.objective.name = "branin";
   BOOST_TEST(check_resume(log, changed)
              == "experiment.objective is \"scaled-branin\" in the log but \"branin\" now");
   changed = branin_settings();
-  changed.num_initial_points = 3;
+  changed.dispatch.initial = 3;
   BOOST_TEST(check_resume(log, changed).find("experiment.num-initial-points is 2") == 0u);
   changed = branin_settings();
-  changed.num_observations = 2;
+  changed.dispatch.budget = 2;
   BOOST_TEST(check_resume(log, changed)
              == "experiment.num-observations is 2 but the log already asked 3 points");
 }

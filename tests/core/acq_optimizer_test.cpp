@@ -6,6 +6,7 @@
 
 #include "core/acq_optimizer.hpp"
 #include "core/lbfgsb.hpp"
+#include "core/qei.hpp"
 #include "support/models.hpp"
 
 using namespace asyncbo;

@@ -160,12 +160,12 @@ BOOST_AUTO_TEST_CASE(options_are_validated) {
   o.acquisition = acquisition_kind::ei;
   BOOST_TEST(!o.validate().empty());
   rule_kind r;
-  BOOST_TEST(parse_rule("async-greedy", r));
+  BOOST_TEST(parse_enum("async-greedy", r));
   BOOST_CHECK(r == rule_kind::async_greedy);
-  BOOST_TEST(!parse_rule("greedy", r));
+  BOOST_TEST(!parse_enum("greedy", r));
   acquisition_kind a;
-  BOOST_TEST(parse_acquisition("local-penalization", a));
-  BOOST_TEST(!parse_acquisition("lp", a));
+  BOOST_TEST(parse_enum("local-penalization", a));
+  BOOST_TEST(!parse_enum("lp", a));
   // Thompson draws are screened on thompson_candidates points, refined from
   // the best `restarts` of them.
   o = engine_options{};
@@ -383,72 +383,6 @@ BOOST_AUTO_TEST_CASE(every_kth_point_is_a_thompson_sample_and_the_rest_treat_it_
   BOOST_TEST(ps.size() == 3u);
   BOOST_TEST(e.last_ask().thompson == 3u);
   BOOST_TEST(e.pending().size() == 3u);
-}
-
-BOOST_AUTO_TEST_CASE(a_stalled_runs_thompson_points_leave_the_incumbents_basin) {
-  // 20 observations whose best (the 4th) is never beaten: with a window of
-  // 10 the run has stalled, and every Thompson point lies outside the
-  // ellipsoid of one length-scale around the incumbent; with the window off
-  // the draws are free to land in it.
-  const auto& f = branin();
-  auto o = fast_options(rule_kind::async_joint, acquisition_kind::batch_mc_ei);
-  o.thompson_every = 1;
-  o.thompson_candidates = 256;
-  rng_type rng(4);
-  std::vector<observation> obs = random_observations(f, 20, rng);
-  vec best_x = f.minimizers[0];   // the global minimiser, told 4th
-  obs[3] = {std::nullopt, best_x, f(best_x)};
-  for (std::size_t window : {0u, 10u}) {
-    o.stall_window = window;
-    engine e(f.space(), o, 6);
-    e.tell(obs);
-    const auto ps = e.ask(4);
-    BOOST_TEST(e.last_ask().thompson == 4u);
-    BOOST_TEST(e.last_ask().stalled == (window > 0));
-    const vec c = f.space().to_unit(best_x);
-    const vec ls = e.model()->hyper().lengthscales;
-    double nearest = 1e300;
-    for (const auto& p : ps)
-      nearest = std::min(nearest, ((p.unit - c).array() / ls.array()).matrix().norm());
-    if (window > 0)
-      BOOST_TEST(nearest >= 1.0 - 1e-6, "nearest Thompson point at " << nearest << " length-scales");
-    else
-      BOOST_TEST(nearest < 1.0, "free draws land near the minimiser: " << nearest);
-  }
-  o.stall_radius = -1.0;
-  BOOST_TEST(o.validate().find("stall-radius") != std::string::npos);
-}
-
-BOOST_AUTO_TEST_SUITE_END()
-
-BOOST_AUTO_TEST_SUITE(output_transform)
-
-BOOST_AUTO_TEST_CASE(the_model_sees_transformed_values_and_reports_in_y) {
-  // Losses with a few huge values (a diverging region): the power transform
-  // compresses them; the GP's data are standardised transformed values, and
-  // the recommendation is reported in the units of y.
-  const auto& f = branin();
-  auto o = fast_options(rule_kind::async_joint, acquisition_kind::batch_mc_ei);
-  o.likelihood_variance = 0.0;
-  o.output_transform = output_transform_kind::power;
-  engine e(f.space(), o, 3);
-  rng_type rng(12);
-  std::vector<observation> obs = random_observations(f, 40, rng);
-  for (auto& ob : obs)
-    ob.y = std::exp(2.0 * ob.y);   // heavy right tail
-  e.tell(obs);
-  const auto ps = e.ask(2);
-  BOOST_TEST(ps.size() == 2u);
-  BOOST_TEST(e.last_ask().warp_lambda < 0.8);
-  const vec& z = e.model()->y();
-  BOOST_TEST(z.mean() == 0.0, tt::tolerance(1e-9));
-  BOOST_TEST((z.array() - z.mean()).square().mean() == 1.0, tt::tolerance(1e-9));
-  const auto rec = e.recommend();
-  const auto best = e.best();
-  BOOST_REQUIRE(rec.has_value());
-  BOOST_TEST((rec->x - best->x).norm() == 0.0);
-  BOOST_TEST(rec->mean == best->y, tt::tolerance(0.05));   // y units, not z
-  BOOST_TEST(rec->sd >= 0.0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

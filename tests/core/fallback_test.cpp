@@ -178,9 +178,6 @@ BOOST_AUTO_TEST_CASE(options_and_sources_are_validated) {
   o = {};
   o.candidates = 0;
   BOOST_TEST(o.validate() == "fallback: candidates must be >= 1");
-  o = {};
-  o.scale = 0.0;
-  BOOST_TEST(o.validate() == "fallback: scale must be finite and > 0");
   auto src = quadratic_source(3, 7);
   src->ids.reset();
   BOOST_CHECK_THROW(thompson_fallback{src}, std::invalid_argument);

@@ -124,14 +124,17 @@ BOOST_DATA_TEST_CASE(kernel_input_gradient_matches_finite_differences,
   BOOST_TEST(grad_error(analytic, fd_gradient(f, a)) < 1e-6);
 }
 
-// With either length-scale prior (Trieste's seeds 11-16, the
-// dimension-scaled one 21-24).
+// Seeds 21-24 with a length-scale prior of its own scale (the gradient's
+// lengthscale_scale terms).
 BOOST_DATA_TEST_CASE(map_loss_gradient_matches_finite_differences,
                      bdata::make({11u, 12u, 13u, 14u, 15u, 16u, 21u, 22u, 23u, 24u}), seed) {
   const std::size_t D = 1 + seed % 4;
   auto p = make_problem(D, 12, seed);
-  auto defaults = make_gp_defaults(p.y, D, seed > 20 ? lengthscale_prior_kind::dimension_scaled
-                                                     : lengthscale_prior_kind::trieste);
+  auto defaults = make_gp_defaults(p.y, D);
+  if (seed > 20) {
+    defaults.prior.lengthscale_scale = std::sqrt(3.0);
+    defaults.prior.log_lengthscale_loc.array() += 1.0;
+  }
   gp_map_loss loss(p.X, p.y, defaults.prior, 1e-4);
   rng_type rng(seed);
   vec theta = gp_map_loss::pack(random_hyper(D, rng));
@@ -140,34 +143,6 @@ BOOST_DATA_TEST_CASE(map_loss_gradient_matches_finite_differences,
   vec fd = fd_gradient([&](const vec& t) { return loss.loss(t); }, theta, 1e-6);
   BOOST_TEST(grad_error(g, fd, 1e-3) < 1e-5, "analytic " << g.transpose()
                                                 << "\nfd " << fd.transpose());
-}
-
-BOOST_AUTO_TEST_CASE(the_dimension_scaled_prior_has_its_published_location_and_scale) {
-  auto p = make_problem(6, 10, 5);
-  auto t = make_gp_defaults(p.y, 6, lengthscale_prior_kind::trieste);
-  auto d = make_gp_defaults(p.y, 6, lengthscale_prior_kind::dimension_scaled);
-  const double loc = std::sqrt(2.0) + 0.5 * std::log(6.0);
-  BOOST_TEST(d.prior.log_lengthscale_loc[3] == loc, boost::test_tools::tolerance(1e-12));
-  BOOST_TEST(d.prior.lengthscale_scale == std::sqrt(3.0), boost::test_tools::tolerance(1e-12));
-  BOOST_TEST(d.hyper.lengthscales[0] == std::exp(loc - 3.0), boost::test_tools::tolerance(1e-12));
-  // The variance prior and everything else are Trieste's.
-  BOOST_TEST(d.prior.log_variance_loc == t.prior.log_variance_loc);
-  BOOST_TEST(d.prior.scale == 1.0);
-  BOOST_TEST(t.prior.lengthscale_scale == 1.0);
-  // log_density uses the length-scale scale: one LogNormal(loc, sqrt 3) term each.
-  gp_hyper h = d.hyper;
-  h.lengthscales = vec::Constant(6, 2.0);
-  double want = 0.0;
-  const double z0 = (std::log(h.variance) - d.prior.log_variance_loc) / 1.0;
-  want += -std::log(h.variance) - 0.5 * std::log(2 * M_PI) - 0.5 * z0 * z0;
-  for (int k = 0; k < 6; ++k) {
-    const double z = (std::log(2.0) - loc) / std::sqrt(3.0);
-    want += -std::log(2.0) - std::log(std::sqrt(3.0)) - 0.5 * std::log(2 * M_PI) - 0.5 * z * z;
-  }
-  BOOST_TEST(d.prior.log_density(h) == want, boost::test_tools::tolerance(1e-10));
-  lengthscale_prior_kind k;
-  BOOST_TEST(parse_lengthscale_prior("dimension-scaled", k));
-  BOOST_TEST(!parse_lengthscale_prior("hvarfner", k));
 }
 
 BOOST_AUTO_TEST_CASE(map_loss_equals_negative_log_marginal_likelihood_plus_prior) {

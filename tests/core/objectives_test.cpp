@@ -202,8 +202,8 @@ BOOST_AUTO_TEST_CASE(delay_models) {
   d.factor = -1;
   BOOST_TEST(d.validate() == "delay.factor must be finite and >= 0");
   delay_model::kind k;
-  BOOST_TEST(delay_model::parse("linear-sum", k));
-  BOOST_TEST(!delay_model::parse("linear", k));
+  BOOST_TEST(parse_enum("linear-sum", k));
+  BOOST_TEST(!parse_enum("linear", k));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

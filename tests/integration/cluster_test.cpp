@@ -166,7 +166,7 @@ BOOST_AUTO_TEST_CASE(categorical_choices_survive_workers_the_logs_a_kill_and_res
                                         source_dir() + "/config/categorical-example.ini",
                                         "--experiment.num-workers=1",
                                         "--experiment.num-observations=16",
-                                        "--acquisition.lp-samples=200", cmd,
+                                        cmd,
                                         "--output.dir=" + out, "--output.progress=never"};
   auto with_cluster = run;
   with_cluster.push_back("--cluster.port=0");

@@ -42,6 +42,9 @@ using optimizer_actor = caf::typed_actor<
   /// A fallback point was dispatched: it joins the pending set under its id
   /// (engine::restore_pending), so later asks treat it as running.
   caf::reacts_to<pending_atom, job>,
+  /// An asked point that no evaluator will run (fallback points took its
+  /// place at the end of the budget): it leaves the pending set.
+  caf::reacts_to<forget_atom, point_id>,
   /// The point to report: the observed point with the lowest posterior mean.
   caf::replies_to<recommend_atom>::with<io::recommendation>>;
 
@@ -49,6 +52,9 @@ using optimizer_actor = caf::typed_actor<
 using collector_actor = caf::typed_actor<
   /// A job was sent to an evaluator at time t (events.jsonl).
   caf::reacts_to<dispatch_atom, job, double>,
+  /// An asked point that will never be dispatched: forwarded to the
+  /// optimizer (after every earlier message, like a tell).
+  caf::reacts_to<forget_atom, point_id>,
   /// An attempt ended: written to observations.csv and events.jsonl, then
   /// (if final) forwarded to the optimizer.
   caf::reacts_to<result_atom, io::evaluation_record, pool_snapshot>,

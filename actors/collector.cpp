@@ -70,19 +70,16 @@ void count(collector_state& st, const io::evaluation_record& r) {
 void write_summary(const collector_state& st, const io::run_stats& rs,
                    io::recommendation rec) {
   const auto& obj = st.cfg.objective;
-  if (rec.found && obj.builtin()) {
-    const auto& f = *obj.builtin();
-    rec.true_value = f(Eigen::Map<const vec>(rec.x.data(), static_cast<Eigen::Index>(rec.x.size())));
-  }
+  const auto answer = io::known_answer_of(obj.name, obj.minimum);
   auto summary
-    = io::make_summary(st.records, obj.names, obj.minimum, rs, st.cfg.config, rec, obj.choices);
+    = io::make_summary(st.records, obj.names, answer, rs, st.cfg.config, rec, obj.choices);
   io::write_file_atomic(st.cfg.dir + "/summary.json", summary.dump(2) + "\n");
   if (!st.cfg.plot)
     return;
   const test_function* contour = obj.builtin() && obj.names.size() == 2 ? obj.builtin()
                                                                         : nullptr;
   io::write_file_atomic(st.cfg.dir + "/plot.svg",
-                        io::make_plot_svg(st.records, obj.names, contour, obj.minimum,
+                        io::make_plot_svg(st.records, obj.names, contour, answer,
                                           st.cfg.title, rec.found ? rec.x : std::vector<double>{},
                                           obj.choices));
 }
@@ -140,6 +137,7 @@ collector(collector_actor::stateful_pointer<collector_state> self, collector_con
       if (st.cfg.progress)
         print_progress(st, snap, false);
     },
+    [self](forget_atom, point_id id) { self->send(self->state.optimizer, forget_atom::value, id); },
     [self](note_atom, const std::string& text) {
       auto& st = self->state;
       if (st.cfg.tty && st.cfg.progress)

@@ -147,7 +147,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, recommendation& x) {
   return f(caf::meta::type_name("asyncbo_recommendation"), x.found, wire::bits(x.x),
            wire::bits(x.mean), wire::bits(x.sd), wire::bits(x.observed),
-           wire::bits(x.true_value), wire::bits(x.noise_variance), x.failures);
+           wire::bits(x.noise_variance), x.failures);
 }
 
 /// The objective (pool -> remote workers, in the registration reply).
@@ -189,6 +189,7 @@ using recommend_atom = caf::atom_constant<caf::atom("recommend")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using pending_atom = caf::atom_constant<caf::atom("pending")>;
 using fallback_atom = caf::atom_constant<caf::atom("fallback")>;
+using forget_atom = caf::atom_constant<caf::atom("forget")>;
 
 // -- messages of the runtime ----------------------------------------------------------
 

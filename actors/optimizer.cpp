@@ -77,6 +77,7 @@ optimizer(optimizer_actor::stateful_pointer<optimizer_state> self,
         ++self->state.rejected_pending;
       }
     },
+    [self](forget_atom, point_id id) { self->state.eng->forget(id); },
     [self](recommend_atom) {
       io::recommendation out;
       try {

@@ -295,7 +295,13 @@ void maybe_ask(self_ptr self) {
           std::vector<std::pair<std::uint64_t, std::uint32_t>> keys;
           for (auto& p : b.points)
             keys.emplace_back(p.id, p.attempt);
-          const double trigger = st.disp->answered(std::move(b.points), st.now());
+          // Points that fallbacks made unnecessary (the budget is spent)
+          // are never dispatched: the optimizer stops counting them as
+          // pending. Their ids stay unused.
+          std::vector<job> surplus;
+          const double trigger = st.disp->answered(std::move(b.points), st.now(), &surplus);
+          for (auto& j : surplus)
+            self->send(st.collector, forget_atom::value, j.id);
           for (auto& key : keys)
             st.trigger_of[key] = {trigger, b.ask_ms};
           step(self);

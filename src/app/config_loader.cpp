@@ -102,4 +102,26 @@ void apply_overrides(const std::vector<std::string>& args, nlohmann::json& out,
   }
 }
 
+bool load_config(const std::string& config, const std::vector<std::string>& args,
+                 bool keep_sweep, loaded_config& out) {
+  out.where = config.empty() ? "command line" : config;
+  if (!config.empty()) {
+    if (auto err = load_config_file(config, out.raw); !err.empty()) {
+      out.errors.push_back(err);
+      out.where.clear();   // the message names the path itself
+      return false;
+    }
+    if (!keep_sweep)
+      for (auto it = out.raw.begin(); it != out.raw.end();)
+        it = it.key() == "sweep" || it.key().rfind("sweep.", 0) == 0 ? out.raw.erase(it)
+                                                                     : std::next(it);
+  }
+  apply_overrides(args, out.raw, out.rest, out.errors);
+  if (!out.errors.empty()) {
+    out.where = "command line";
+    return false;
+  }
+  return true;
+}
+
 } // namespace asyncbo::app

@@ -74,6 +74,11 @@ configuration (nothing was run); 130 interrupted by SIGINT/SIGTERM (resumable).
 Configuration keys ([section] key = default (type) meaning):)";
 
 int config_errors(const std::string& where, const std::vector<std::string>& errors) {
+  if (where.empty()) {
+    for (auto& e : errors)
+      std::fprintf(stderr, "asyncbo: %s\n", e.c_str());
+    return 2;
+  }
   std::fprintf(stderr, "asyncbo: %s: %zu configuration error%s:\n", where.c_str(),
                errors.size(), errors.size() == 1 ? "" : "s");
   for (auto& e : errors)
@@ -94,24 +99,12 @@ int load_settings(const std::string& config, const std::vector<std::string>& arg
                      k.section == "cluster" ? "prefer cluster.secret-file or "
                                               "ASYNCBO_CLUSTER_SECRET"
                                             : "prefer the config file");
-  nlohmann::json raw = nlohmann::json::object();
-  if (!config.empty()) {
-    if (auto err = app::load_config_file(config, raw); !err.empty()) {
-      std::fprintf(stderr, "asyncbo: %s\n", err.c_str());
-      return 2;
-    }
-    // A file's [sweep] sections are for `asyncbo sweep`; a run of the same
-    // file (or one run of its sweep) ignores them.
-    for (auto it = raw.begin(); it != raw.end();)
-      it = it.key() == "sweep" || it.key().rfind("sweep.", 0) == 0 ? raw.erase(it)
-                                                                   : std::next(it);
-  }
-  std::vector<std::string> errors;
-  app::apply_overrides(args, raw, rest, errors);
-  if (!errors.empty())
-    return config_errors("command line", errors);
-  if (!io::parse_settings(raw, s, errors))
-    return config_errors(config.empty() ? "command line" : config, errors);
+  app::loaded_config lc;
+  if (!app::load_config(config, args, false, lc))
+    return config_errors(lc.where, lc.errors);
+  rest = lc.rest;
+  if (!io::parse_settings(lc.raw, s, lc.errors))
+    return config_errors(lc.where, lc.errors);
   return 0;
 }
 
@@ -175,13 +168,9 @@ int cmd_status(const std::vector<std::string>& args) {
       return 2;
     }
     auto log = app::read_event_log(dir + "/events.jsonl");
-    std::optional<double> minimum;
-    if (log.config.contains("experiment") && log.config["experiment"].contains("objective"))
-      if (auto* f = find_test_function(log.config["experiment"]["objective"].get<std::string>()))
-        minimum = f->minimum;
     io::run_stats st;
     st.wall_time_s = log.last_time;
-    auto j = io::make_summary(log.records, log.names, minimum, st, log.config,
+    auto j = io::make_summary(log.records, log.names, io::recorded_answer(log.config), st, log.config,
                               io::recommendation{}, log.choices);
     j["status"] = "running (or stopped without a summary)";
     std::printf("%s\n", io::closing_report(j, dir).c_str());
@@ -200,17 +189,14 @@ int cmd_sweep(const std::vector<std::string>& args, const char* argv0) {
   }
   const std::string config = args[0];
   const std::vector<std::string> rest_args(args.begin() + 1, args.end());
-  nlohmann::json raw = nlohmann::json::object();
-  if (auto err = app::load_config_file(config, raw); !err.empty()) {
-    std::fprintf(stderr, "asyncbo: %s\n", err.c_str());
-    return 2;
-  }
-  std::vector<std::string> errors, rest;
-  app::apply_overrides(rest_args, raw, rest, errors);
-  if (!rest.empty())
-    errors.push_back(rest[0] + ": unknown argument (overrides are --section.key=value)");
-  if (!errors.empty())
-    return config_errors("command line", errors);
+  app::loaded_config lc;
+  if (!app::load_config(config, rest_args, true, lc))
+    return config_errors(lc.where, lc.errors);
+  auto& raw = lc.raw;
+  std::vector<std::string> errors;
+  if (!lc.rest.empty())
+    return config_errors("command line", {lc.rest[0] + ": unknown argument (overrides are "
+                                                      "--section.key=value)"});
   app::sweep_options o;
   if (!app::parse_sweep(raw, o, errors))
     return config_errors(config, errors);

@@ -13,6 +13,7 @@
 
 #include "core/engine.hpp"
 #include "core/format.hpp"
+#include "core/stats.hpp"
 
 namespace asyncbo {
 
@@ -154,10 +155,7 @@ double dispatcher::answered(std::vector<job> points, double now, std::vector<job
   ask_outstanding_ = false;
   fallback_blocked_ = false;
   if (!durations_.empty()) {
-    std::vector<double> d = durations_;
-    auto mid = d.begin() + std::ptrdiff_t(d.size() / 2);
-    std::nth_element(d.begin(), mid, d.end());
-    slow_ = now - ask_started_ > opts_.fallback_after * *mid;
+    slow_ = now - ask_started_ > opts_.fallback_after * median(durations_);
   }
   if (stopped_)
     return ask_trigger_;

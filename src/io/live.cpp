@@ -116,6 +116,10 @@ json live_view::status_json() const {
                         {"x", named_point(names, rec.x, choices)}};
   j["recommended_mean"] = number(pool.recommended_mean);
   j["minimum"] = objective_.minimum ? json(*objective_.minimum) : json(nullptr);
+  // The best observation's true regret, as summary.json's best_regret.
+  const auto answer = known_answer_of(objective_.name, objective_.minimum);
+  j["best_regret"] = best && answer.minimum ? json(answer.regret(best->x, best->value))
+                                            : json(nullptr);
   std::size_t busy = 0;
   for (auto& e : pool.evaluators)
     busy += e.busy;
@@ -193,7 +197,7 @@ std::string live_view::plot_svg() const {
   const auto& obj = objective_;
   const test_function* contour = obj.builtin() && obj.names.size() == 2 ? obj.builtin()
                                                                         : nullptr;
-  std::string svg = make_plot_svg(recs, obj.names, contour, obj.minimum, title_,
+  std::string svg = make_plot_svg(recs, obj.names, contour, known_answer_of(obj.name, obj.minimum), title_,
                                   rec.found ? rec.x : std::vector<double>{}, obj.choices);
   lock.lock();
   plot_ = svg;          // keyed by what it was drawn from: a newer state

@@ -208,19 +208,11 @@ void scatter_2d(svg& s, const frame& f, const std::vector<evaluation_record>& re
   }
 }
 
-void convergence(svg& s, const frame& box, const std::vector<std::pair<double, double>>& pts,
-                 std::optional<double> minimum, const std::string& xlabel,
-                 double main_start) {
-  if (pts.empty())
+/// The best-so-far curve: (x, best value or log10 of its true regret).
+void convergence(svg& s, const frame& box, const std::vector<std::pair<double, double>>& curve,
+                 bool use_regret, const std::string& xlabel, double main_start) {
+  if (curve.empty())
     return;
-  const bool use_regret = minimum.has_value();
-  std::vector<std::pair<double, double>> curve;
-  double best = std::numeric_limits<double>::infinity();
-  for (auto& [x, v] : pts) {
-    best = std::min(best, v);
-    double y = use_regret ? std::log10(std::max(best - *minimum, 1e-12)) : best;
-    curve.push_back({x, y});
-  }
   frame f = box;
   f.xmin = 0;
   f.xmax = std::max(curve.back().first, 1e-9);
@@ -326,7 +318,7 @@ std::string make_band_svg(const std::string& title, const std::vector<curve_band
 
 std::string make_plot_svg(const std::vector<evaluation_record>& recs,
                           const std::vector<std::string>& names, const test_function* fn,
-                          std::optional<double> minimum, const std::string& title,
+                          const known_answer& answer, const std::string& title,
                           const std::vector<double>& recommended,
                           const point_choices& choices) {
   bool categorical = false;
@@ -367,30 +359,27 @@ std::string make_plot_svg(const std::vector<evaluation_record>& recs,
     scatter_2d(s, f, recs, fn, names, recommended);
     x += panel_w + margin;
   }
-  // Convergence: ok results in order of arrival (end time).
-  std::vector<evaluation_record> ok;
-  for (auto& r : recs)
-    if (r.ok())
-      ok.push_back(r);
-  std::stable_sort(ok.begin(), ok.end(), [](auto& a, auto& b) {
-    return a.end_time < b.end_time;
-  });
+  // Convergence: the best so far (io/run_figures.hpp) after each point.
+  const bool use_regret = answer.minimum.has_value();
   std::vector<std::pair<double, double>> by_count, by_time;
   std::size_t n_init = 0;
   double main_start = 0;
-  for (std::size_t i = 0; i < ok.size(); ++i) {
-    by_count.push_back({double(i + 1), ok[i].value});
-    by_time.push_back({ok[i].end_time, ok[i].value});
-    if (ok[i].initial) {
+  for (const auto& step : best_so_far(recs, answer)) {
+    if (step.initial) {
       ++n_init;
-      main_start = std::max(main_start, ok[i].end_time);
+      main_start = std::max(main_start, step.time);
     }
+    if (step.ok == 0)
+      continue;
+    const double y = use_regret ? std::log10(std::max(step.best_regret, 1e-12)) : step.best_value;
+    by_count.push_back({double(step.points), y});
+    by_time.push_back({step.time, y});
   }
   frame f1{double(x), 40, double(panel_w), double(panel_h), 0, 1, 0, 1};
-  convergence(s, f1, by_count, minimum, "evaluations", n_init > 0 ? n_init + 0.5 : 0);
+  convergence(s, f1, by_count, use_regret, "evaluations", n_init > 0 ? n_init + 0.5 : 0);
   x += panel_w + margin;
   frame f2{double(x), 40, double(panel_w), double(panel_h), 0, 1, 0, 1};
-  convergence(s, f2, by_time, minimum, "wall time (s)", main_start);
+  convergence(s, f2, by_time, use_regret, "wall time (s)", main_start);
   // The result in words.
   auto short_num = [](double v) {
     char buf[32];

@@ -8,6 +8,7 @@
 
 #include "core/objectives.hpp"
 #include "io/records.hpp"
+#include "io/run_figures.hpp"
 
 namespace asyncbo::io {
 
@@ -35,7 +36,7 @@ std::string make_band_svg(const std::string& title, const std::vector<curve_band
 
 std::string make_plot_svg(const std::vector<evaluation_record>& recs,
                           const std::vector<std::string>& names,
-                          const test_function* f, std::optional<double> minimum,
+                          const test_function* f, const known_answer& answer,
                           const std::string& title,
                           const std::vector<double>& recommended = {},
                           const point_choices& choices = {});

@@ -63,7 +63,7 @@ best_result best_of(const std::vector<evaluation_record>& recs) {
 
 nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
                             const std::vector<std::string>& names,
-                            std::optional<double> minimum, const run_stats& st,
+                            const known_answer& answer, const run_stats& st,
                             const nlohmann::json& config, const recommendation& rec, const point_choices& choices) {
   using json = nlohmann::json;
   std::size_t ok = 0, ok_initial = 0, failed_attempts = 0, lost = 0;
@@ -113,20 +113,21 @@ nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
                         {"mean", rec.mean},
                         {"sd", rec.sd},
                         {"value", rec.observed}};
-    if (rec.true_value == rec.true_value)
-      j["recommended"]["true_value"] = rec.true_value;
+    if (answer.truth)
+      j["recommended"]["true_value"] = answer.truth(rec.x);
     if (rec.noise_variance == rec.noise_variance)
       j["model_noise_variance"] = rec.noise_variance;
     j["failures_learned"] = rec.failures;
   } else {
     j["recommended"] = nullptr;
   }
-  const double reported = !rec.found                          ? b.value
-                          : rec.true_value == rec.true_value ? rec.true_value
-                                                              : rec.observed;
-  j["regret"] = (b.found && minimum) ? json(reported - *minimum) : json(nullptr);
-  j["best_regret"] = (b.found && minimum) ? json(b.value - *minimum) : json(nullptr);
-  j["minimum"] = minimum ? json(*minimum) : json(nullptr);
+  const bool scored = b.found && answer.minimum;
+  const double best_regret = scored ? answer.regret(b.x, b.value) : 0.0;
+  j["regret"] = !scored     ? json(nullptr)
+                : rec.found ? json(answer.regret(rec.x, rec.observed))
+                            : json(best_regret);
+  j["best_regret"] = scored ? json(best_regret) : json(nullptr);
+  j["minimum"] = answer.minimum ? json(*answer.minimum) : json(nullptr);
   j["observations"] = ok;
   j["initial_observations"] = ok_initial;
   j["failed"] = failed_points;

@@ -11,6 +11,7 @@
 
 #include "core/objectives.hpp"
 #include "io/records.hpp"
+#include "io/run_figures.hpp"
 
 namespace asyncbo::io {
 
@@ -69,9 +70,6 @@ struct recommendation {
   double mean = 0.0;             ///< posterior mean there
   double sd = 0.0;               ///< posterior standard deviation there
   double observed = 0.0;         ///< the value observed there
-  /// The noise-free value there when the function is known (built-ins),
-  /// else NaN: the regret is computed from it.
-  double true_value = std::numeric_limits<double>::quiet_NaN();
   /// The model's likelihood variance (fixed or learned), NaN if unknown.
   double noise_variance = std::numeric_limits<double>::quiet_NaN();
   /// Failed points the success-probability model learned from.
@@ -93,13 +91,13 @@ struct best_result {
 };
 best_result best_of(const std::vector<evaluation_record>& recs);
 
-/// summary.json. `minimum` is the objective's known global minimum (regret is
-/// null without one). With a recommendation, "recommended" reports it and
-/// "regret" is its regret (from its true value if known, else the value
-/// observed there); without one, the regret of the best observation.
+/// summary.json, its figures as io/run_figures.hpp defines them: "regret"
+/// is the recommendation's (without one, the best observation's) true
+/// regret, "best_regret" the best observation's, both null without a known
+/// minimum; "best_value" is observed.
 nlohmann::json make_summary(const std::vector<evaluation_record>& recs,
                             const std::vector<std::string>& names,
-                            std::optional<double> minimum, const run_stats& stats,
+                            const known_answer& answer, const run_stats& stats,
                             const nlohmann::json& config,
                             const recommendation& rec = recommendation{},
                             const point_choices& choices = {});

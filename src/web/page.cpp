@@ -122,7 +122,7 @@ async function tick() {
     $("best-x").textContent = st.best ? point(st.best.x) : "-";
     $("rec").textContent = st.recommended ? "mean " + fmt(st.recommended.mean) + " at " + point(st.recommended.x)
                                           : (st.recommended_mean !== null ? "posterior mean " + fmt(st.recommended_mean) : "-");
-    $("regret").textContent = st.best && st.minimum !== null ? fmt(st.best.value - st.minimum) : "-";
+    $("regret").textContent = st.best_regret !== null && st.best_regret !== undefined ? fmt(st.best_regret) : "-";
     $("counts").textContent = e.ok + " / " + e.failed + " / " + e.retried;
     $("asks").textContent = st.asks + (st.ask_outstanding ? " (one running)" : "");
     $("ask-ms").textContent = "last " + fmt(st.latency_ms.last_ask) + " ms, median " + fmt(st.latency_ms.median_ask) + " ms";

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "app/sweep.hpp"
+#include "core/stats.hpp"
 
 using namespace asyncbo::app;
 using nlohmann::json;
@@ -176,17 +177,6 @@ BOOST_AUTO_TEST_CASE(no_axes_is_one_combination_of_the_base_config) {
   BOOST_TEST(plan.runs.size() == 3u);
 }
 
-BOOST_AUTO_TEST_CASE(quantiles_are_type_7) {
-  BOOST_TEST(quantile({4, 1, 3, 2}, 0.5) == 2.5);
-  BOOST_TEST(quantile({4, 1, 3, 2}, 0.25) == 1.75);
-  BOOST_TEST(quantile({4, 1, 3, 2}, 0.75) == 3.25);
-  BOOST_TEST(quantile({7}, 0.25) == 7.0);
-  BOOST_TEST(std::isnan(quantile({}, 0.5)));
-  const double inf = std::numeric_limits<double>::infinity();
-  BOOST_TEST(quantile({1, inf, inf}, 0.5) == inf); // not reached by most runs
-  BOOST_TEST(quantile({1, 2, inf}, 0.5) == 2.0);
-}
-
 BOOST_AUTO_TEST_CASE(report_numbers_are_the_quantiles_of_sweep_csv) {
   json raw = base_config();
   raw["sweep"] = json::parse(R"({"seeds": 5, "at-evaluations": [10], "at-times": [30],
@@ -197,10 +187,10 @@ BOOST_AUTO_TEST_CASE(report_numbers_are_the_quantiles_of_sweep_csv) {
   BOOST_TEST_REQUIRE(parse_sweep(raw, o, errors));
   auto plan = expand_sweep(raw, o);
   BOOST_TEST_REQUIRE(plan.runs.size() == 10u);
-  // Figures as read_run_figures would give them, varied per run.
-  std::vector<std::optional<run_figures>> figs(plan.runs.size());
+  // Figures as read_sweep_row would give them, varied per run.
+  std::vector<std::optional<sweep_row>> figs(plan.runs.size());
   for (std::size_t i = 0; i < figs.size(); ++i) {
-    run_figures f;
+    sweep_row f;
     f.status = "completed";
     f.has_minimum = true;
     f.wall_time_s = 40.0 + 3.0 * double(i % 5) + double(i / 5);

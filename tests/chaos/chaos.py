@@ -176,11 +176,13 @@ heartbeat=0.2
                 if abs(e["t"] - last_t) > 1e-9:
                     failures.append(f"resume {resumes} at t={e['t']} but the log ended at {last_t}")
                 max_id_at_resume.append(max(dispatched) if dispatched else -1)
-    expected = set(range(a.evaluations))
-    if set(finals) != expected:
+    # Every dispatched id gets one final result, and the budget is met. An id
+    # may be unused: an ask's point that fallback points replaced at the end
+    # of the budget is never dispatched (the optimizer forgets it).
+    if set(finals) != dispatched or len(finals) != a.evaluations:
         failures.append(f"final results for {len(finals)} ids, expected {a.evaluations}; "
-                        f"missing {sorted(expected - set(finals))[:10]}, "
-                        f"unexpected {sorted(set(finals) - expected)[:10]}")
+                        f"dispatched without one {sorted(dispatched - set(finals))[:10]}, "
+                        f"never dispatched {sorted(set(finals) - dispatched)[:10]}")
     doubled = [i for i, c in finals.items() if c != 1]
     if doubled:
         failures.append(f"ids with more than one final result: {doubled[:10]}")
@@ -193,15 +195,19 @@ heartbeat=0.2
             row = line.rstrip("\n").split(",")
             if row[status] == "ok":
                 ok_rows[int(row[0])] = ok_rows.get(int(row[0]), 0) + 1
-    if set(ok_rows) != expected or any(c != 1 for c in ok_rows.values()):
+    ok_finals = {i for i in finals}  # every final result is ok here (no failures injected)
+    if set(ok_rows) != ok_finals or any(c != 1 for c in ok_rows.values()):
         failures.append(f"observations.csv: {len(ok_rows)} ids with ok rows, "
                         f"{sum(1 for c in ok_rows.values() if c != 1)} with more than one")
     with open(os.path.join(out, "summary.json")) as f:
         s = json.load(f)
     if s["status"] != "completed" or s["observations"] != budget:
         failures.append(f"summary: status {s['status']}, observations {s['observations']}")
-    time.sleep(0.5)
+    deadline = time.monotonic() + 10  # poll: processes take a moment to exit
     left = descendants_alive(spawned)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = descendants_alive(spawned)
     if left:
         failures.append(f"processes left behind: {left}")
         for pid in left:

@@ -58,7 +58,9 @@ BOOST_AUTO_TEST_CASE(killing_a_worker_mid_run_loses_nothing) {
   auto head = kids.add(start_program(
     {binary(), "run", source_dir() + "/config/branin-async.ini", "--experiment.num-workers=0",
      // batch 1 keeps every evaluator busy, so the killed worker holds points
-     "--experiment.batch-size=1", "--cluster.port=0", "--delay.time-scale=0.2",
+     // and evaluations of 0.6 (x1 + x2) s (time-scale 1) are long against an
+     // ask even on a loaded machine (at 0.2, CI once killed an idle worker)
+     "--experiment.batch-size=1", "--cluster.port=0", "--delay.time-scale=1",
      "--acquisition.samples=512",
      "--output.dir=" + out, "--cluster.heartbeat=0.2"},
     d.path + "/head.out", d.path + "/head.err"));

@@ -21,7 +21,8 @@ if ident % 6 == 1:
     print("something went wrong", file=sys.stderr)
     sys.exit(3)
 if ident % 6 == 2 and attempt == 0:
-    subprocess.Popen(["sleep", "300", marker])
+    # A child that would outlive the program (MARKER names it in ps).
+    subprocess.Popen(["sh", "-c", "sleep 300; true", marker])
     time.sleep(300)
 if ident % 6 == 3:
     print("loss: 0.25 (final)")

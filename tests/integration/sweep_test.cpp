@@ -3,7 +3,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
+#include <cmath>
 #include <fstream>
+#include <map>
+
+#include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
 
@@ -76,6 +80,48 @@ BOOST_AUTO_TEST_CASE(a_sweep_runs_skips_resumes_and_rebuilds_its_report) {
   BOOST_TEST(refused.err.find("holds a different sweep") != std::string::npos, refused.err);
   auto missing = run_program({binary(), "report", d.path + "/nothing"});
   BOOST_TEST(missing.code == 2);
+}
+
+BOOST_AUTO_TEST_CASE(on_a_noisy_objective_the_sweep_and_its_runs_report_the_same_figures) {
+  // One definition of each figure: sweep.csv's regret and best_regret are
+  // the runs' summary.json figures (recommendation's and best observed
+  // point's true regret), and the curve at the last evaluation is the best
+  // observed point's true regret, not its noisy value minus the minimum.
+  temp_dir d;
+  const std::string dir = d.path + "/noisy";
+  auto r = run_program({binary(), "sweep", source_dir() + "/config/branin-async.ini",
+                        "--sweep.seeds=3", "--sweep.at-evaluations=[12]", "--sweep.jobs=2",
+                        "--experiment.num-observations=12", "--experiment.noise=0.2",
+                        "--acquisition.samples=256", "--delay.clock=\"virtual\"",
+                        "--output.dir=" + dir});
+  BOOST_TEST_REQUIRE(r.code == 0, r.err);
+  auto rows = parse_csv(read_file(dir + "/sweep.csv"));
+  BOOST_TEST_REQUIRE(rows.size() == 4u);
+  std::map<std::string, std::size_t> col;
+  for (std::size_t k = 0; k < rows[0].size(); ++k)
+    col[rows[0][k]] = k;
+  BOOST_TEST_REQUIRE(col.count("regret") == 1u);
+  BOOST_TEST_REQUIRE(col.count("best_regret") == 1u);
+  BOOST_TEST_REQUIRE(col.count("at_evaluations_12") == 1u);
+  bool noise_showed = false;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto s = nlohmann::json::parse(read_file(dir + "/runs/" + rows[i][0] + "/summary.json"));
+    BOOST_TEST_REQUIRE(s["regret"].is_number());
+    BOOST_TEST_REQUIRE(s["best_regret"].is_number());
+    const double regret = std::stod(rows[i][col["regret"]]);
+    const double best_regret = std::stod(rows[i][col["best_regret"]]);
+    const double at_end = std::stod(rows[i][col["at_evaluations_12"]]);
+    BOOST_TEST(regret == s["regret"].get<double>(), boost::test_tools::tolerance(1e-8));
+    BOOST_TEST(best_regret == s["best_regret"].get<double>(),
+               boost::test_tools::tolerance(1e-8));
+    BOOST_TEST(at_end == best_regret, boost::test_tools::tolerance(1e-8));
+    BOOST_TEST(best_regret >= 0.0); // a true regret is never negative
+    const double observed_gap = s["best_value"].get<double>() - s["minimum"].get<double>();
+    noise_showed = noise_showed || std::abs(observed_gap - best_regret) > 1e-3;
+  }
+  BOOST_TEST(noise_showed); // the noise is there, and the figures did not take it
+  const std::string report = read_file(dir + "/report.md");
+  BOOST_TEST(report.find("final regret (recommended)") != std::string::npos, report);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

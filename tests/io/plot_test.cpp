@@ -26,12 +26,12 @@ BOOST_AUTO_TEST_CASE(plot_is_an_svg_with_the_panels) {
   std::vector<evaluation_record> recs = {rec(0, 2.0), rec(1, 1.0), rec(2, 0.5)};
   recs[0].initial = true;
   auto svg = make_plot_svg(recs, {"x0", "x1"}, asyncbo::find_test_function("scaled-branin"),
-                           -1.0473939, "t");
+                           known_answer_of("scaled-branin", std::nullopt), "t");
   BOOST_TEST(svg.rfind("<svg", 0) == 0u);
   BOOST_TEST(svg.find("evaluations") != std::string::npos);
   BOOST_TEST(svg.find("wall time (s)") != std::string::npos);
   BOOST_TEST(svg.find("<path fill=\"none\"") != std::string::npos); // contours
-  auto svg5 = make_plot_svg(recs, {"a", "b", "c", "d", "e"}, nullptr, std::nullopt, "t");
+  auto svg5 = make_plot_svg(recs, {"a", "b", "c", "d", "e"}, nullptr, known_answer{}, "t");
   BOOST_TEST(svg5.find("best value") != std::string::npos);
 }
 
@@ -39,7 +39,7 @@ BOOST_AUTO_TEST_CASE(failed_points_are_crosses_and_lost_ones_are_not_drawn) {
   std::vector<evaluation_record> recs = {rec(0, 2.0), rec(1, 1.0), rec(2, 0.5)};
   recs[1].status = asyncbo::attempt_status::error;
   recs[2].status = asyncbo::attempt_status::lost;
-  auto svg = make_plot_svg(recs, {"x0", "x1"}, nullptr, std::nullopt, "t");
+  auto svg = make_plot_svg(recs, {"x0", "x1"}, nullptr, known_answer{}, "t");
   BOOST_TEST(svg.find("stroke=\"#d62728\" stroke-width=\"1.5\"") != std::string::npos);
   // one asked point drawn as a circle (id 0), the best marker, the legend
   std::size_t circles = 0;
@@ -53,14 +53,14 @@ BOOST_AUTO_TEST_CASE(the_result_is_written_with_choices_and_categorical_2d_has_n
   for (auto& r : recs)
     r.x = {0.25, double(r.id % 2)};
   const point_choices choices = {{}, {"adam", "sgd"}};
-  auto svg = make_plot_svg(recs, {"lr", "opt"}, nullptr, std::nullopt, "t", {0.25, 1.0},
+  auto svg = make_plot_svg(recs, {"lr", "opt"}, nullptr, known_answer{}, "t", {0.25, 1.0},
                            choices);
   BOOST_TEST(svg.find("best 0.5 at lr=0.25, opt=adam; recommended at lr=0.25, opt=sgd")
                != std::string::npos,
              svg.substr(svg.size() - 400));
   // No scatter panel: two panels, no axis labelled with the parameter names.
   BOOST_TEST(svg.find(">opt<") == std::string::npos);
-  auto numeric = make_plot_svg(recs, {"lr", "n"}, nullptr, std::nullopt, "t");
+  auto numeric = make_plot_svg(recs, {"lr", "n"}, nullptr, known_answer{}, "t");
   BOOST_TEST(numeric.find(">n<") != std::string::npos);
 }
 

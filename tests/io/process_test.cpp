@@ -69,7 +69,10 @@ BOOST_AUTO_TEST_CASE(a_timeout_kills_the_whole_group) {
   // The program leaves a grandchild behind that would write a file later.
   auto res = sh("(sleep 2; touch " + d.path + "/late) & sleep 30", 0.3);
   BOOST_CHECK(res.how == end::timed_out);
-  ::sleep(3);
+  // Every process of the group is gone (the grandchild's command line names
+  // the folder) before it could have written the file.
+  BOOST_TEST(asyncbo::test::poll_until(
+      [&] { return asyncbo::test::processes_matching({"touch", d.path}) == 0; }, 10));
   BOOST_TEST(!std::filesystem::exists(d.path + "/late"));
 }
 

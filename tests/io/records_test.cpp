@@ -84,7 +84,7 @@ BOOST_AUTO_TEST_CASE(summary_counts_and_regret) {
   st.main_start_s = 0;
   st.capacity_seconds = 20;
   st.ask_ms = {1, 3, 2};
-  auto j = make_summary(recs, {"a", "b"}, 0.125, st, nlohmann::json::object());
+  auto j = make_summary(recs, {"a", "b"}, known_answer{0.125, {}}, st, nlohmann::json::object());
   BOOST_TEST(j["best_value"].get<double>() == 0.25);
   BOOST_TEST(j["regret"].get<double>() == 0.125);
   BOOST_TEST(j["best_point"]["a"].get<double>() == 0.4);
@@ -96,7 +96,7 @@ BOOST_AUTO_TEST_CASE(summary_counts_and_regret) {
   BOOST_TEST(j["ask_ms"]["max"].get<double>() == 3.0);
   // busy: 0.5 s for each of the 4 non-initial, non-lost attempts over 20
   BOOST_TEST(j["busy_fraction"].get<double>() == 0.1);
-  auto none = make_summary(recs, {"a", "b"}, std::nullopt, st, nlohmann::json::object());
+  auto none = make_summary(recs, {"a", "b"}, known_answer{}, st, nlohmann::json::object());
   BOOST_TEST(none["regret"].is_null());
 }
 

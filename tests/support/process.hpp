@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -94,6 +95,35 @@ inline int wait_program(pid_t pid, double seconds) {
 }
 
 inline std::string read_file(const std::string& p);
+
+/// Polls `done()` every 10 ms until it holds or `seconds` pass; returns its
+/// last answer. Tests wait with this, never with a fixed sleep.
+template <class Pred>
+bool poll_until(Pred done, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  for (;;) {
+    if (done())
+      return true;
+    if (std::chrono::steady_clock::now() > deadline)
+      return done();
+    ::usleep(10000);
+  }
+}
+
+/// Processes whose command line contains every one of `parts`.
+inline std::size_t processes_matching(const std::vector<std::string>& parts) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    std::ifstream f(e.path() / "cmdline");
+    std::string cmd((std::istreambuf_iterator<char>(f)), {});
+    bool all = !cmd.empty();
+    for (auto& p : parts)
+      all = all && cmd.find(p) != std::string::npos;
+    n += all ? 1 : 0;
+  }
+  return n;
+}
 
 /// Polls `path` until it contains `needle` (or `seconds` pass).
 inline bool wait_for_text(const std::string& path, const std::string& needle,

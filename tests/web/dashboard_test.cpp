@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -158,7 +159,12 @@ BOOST_AUTO_TEST_CASE(clients_that_never_read_never_block_the_writers) {
     BOOST_TEST_REQUIRE(::send(fd, req.data(), req.size(), 0) == ssize_t(req.size()));
     fds.push_back(fd);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Wait until the server is answering the readers that never read (their
+  // answers have begun to arrive), so that its threads are stuck on them.
+  for (std::size_t i = 0; i < fds.size(); i += 2) {
+    pollfd pfd{fds[i], POLLIN, 0};
+    BOOST_TEST_REQUIRE(::poll(&pfd, 1, 10000) == 1);
+  }
   // The writers (the actors' side) go on while every server thread is stuck:
   // if they waited on a client this loop would hang and the test time out.
   io::live_pool p;

@@ -52,16 +52,16 @@ std::string engine_options::validate() const {
   add(fit.validate());
   add(feasibility.validate());
   if (refit_every < 1)
-    add("refit-every must be >= 1 (1 = refit at every ask), got 0");
+    add("refit-every must be >= 1 (1 = refit at every ask), got " + std::to_string(refit_every));
   if (!(refit_growth >= 0.0) || !std::isfinite(refit_growth))
-    add("refit-growth must be finite and >= 0");
+    add("refit_growth (engine_options) must be finite and >= 0");
   const std::size_t period = thompson_period();
   if (period > 0 && thompson_candidates == 0)
-    add("thompson-candidates must be >= 1 when thompson-every is set");
+    add("thompson_candidates (engine_options) must be >= 1 when thompson-every is set");
   if (period > 0 && thompson_features == 0)
     add("thompson-features must be >= 1 when thompson-every is set");
   if (period > 0 && optimizer.restarts > thompson_candidates)
-    add("thompson-candidates (" + std::to_string(thompson_candidates)
+    add("thompson_candidates (engine_options, " + std::to_string(thompson_candidates)
         + ") must be >= restarts (" + std::to_string(optimizer.restarts)
         + ") when thompson-every is set: each Thompson draw is screened on them");
   add(fallback.validate());

@@ -108,8 +108,8 @@ struct engine_options {
   /// "learn"); false: they are only forgotten ("forget").
   bool learn_failures = true;
   feasibility_options feasibility;
-  /// Refit schedule of the GP's hyper-parameters (model.refit-every,
-  /// model.refit-growth): the MAP fit runs at the first ask, then at most
+  /// Refit schedule of the GP's hyper-parameters (model.refit-every; the
+  /// growth fraction is the library's only): the MAP fit runs at the first ask, then at most
   /// every `refit_every` asks, and always once the data have grown by
   /// `refit_growth` (a fraction) since the last fit; between fits the
   /// posterior is rebuilt on the new data with the last hyper-parameters

@@ -266,7 +266,8 @@ const std::vector<entry>& entries() {
                         "results to wait for before asking again (k of n); "
                         "1 = fully asynchronous"));
     v.push_back(problem(integer("experiment", "num-initial-points",
-                                ASYNCBO_FIELD(dispatch.initial), 0, big,
+                                // one initial_atom request carries a 32-bit count
+                                ASYNCBO_FIELD(dispatch.initial), 0, 4294967295LL,
                                 "initial design, evaluated without delay and told "
                                 "before the first ask")));
     v.push_back(flag_named("experiment", "fallback", ASYNCBO_FIELD(dispatch.fallback),

@@ -172,7 +172,7 @@ BOOST_AUTO_TEST_CASE(options_are_validated) {
   o.thompson_candidates = 5;
   o.optimizer.restarts = 8;
   BOOST_TEST(o.validate()
-             == "thompson-candidates (5) must be >= restarts (8) when thompson-every is set: "
+             == "thompson_candidates (engine_options, 5) must be >= restarts (8) when thompson-every is set: "
                 "each Thompson draw is screened on them");
   o.thompson_every = 0;
   BOOST_TEST(o.validate().empty());

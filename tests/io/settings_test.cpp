@@ -137,6 +137,11 @@ BOOST_AUTO_TEST_CASE(bad_values_name_the_rule) {
   auto e3 = errors_of({{"experiment", {{"num-observations", 0}}}});
   BOOST_TEST(e3 == std::vector<std::string>{
                      "experiment.num-observations: must be in [1, 1099511627776], got 0"});
+  // The initial design travels as one 32-bit count (actors/pool.cpp).
+  auto e3b = errors_of({{"experiment", {{"num-initial-points", 4294967296LL}}}});
+  BOOST_TEST(e3b == std::vector<std::string>{
+                      "experiment.num-initial-points: must be in [0, 4294967295], "
+                      "got 4294967296"});
   auto e4 = errors_of({{"acquisition", {{"rule", "greedy"}}}});
   BOOST_TEST(e4 == std::vector<std::string>{
                      "acquisition.rule: must be one of async-joint, async-greedy, sync, "

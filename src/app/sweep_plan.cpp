@@ -17,17 +17,6 @@ std::string show_value(const json& v) {
 
 namespace {
 
-constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
-
-std::string num(double v, const char* fmt = "%.4g") {
-  if (!std::isfinite(v))
-    return v > 0 ? "inf" : "";
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), fmt, v);
-  return buf;
-}
-
-
 bool known_key(const std::string& full) {
   for (auto& k : io::schema())
     if (k.full() == full)

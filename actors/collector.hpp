@@ -13,7 +13,7 @@
 #include "actors/actors.hpp"
 #include "io/live.hpp"
 #include "io/objective.hpp"
-#include "io/records.hpp"
+#include "io/event_log.hpp"
 #include "io/summary.hpp"
 
 namespace asyncbo::actors {

@@ -160,7 +160,7 @@ regret_runs run_regret(const io::settings& s, std::size_t seeds, std::size_t at,
   const auto answer = io::known_answer_of(f->name, std::nullopt);
   std::vector<double> regret(seeds), recommended(seeds), failed_share(seeds);
   for (std::size_t k = 0; k < seeds; ++k) {
-    const auto log = app::read_event_log(dirs[k] + "/events.jsonl");
+    const auto log = io::read_event_log(dirs[k] + "/events.jsonl");
     const auto steps = io::best_so_far(log.records, answer);
     const std::size_t upto = at == 0 ? steps.size() : std::min(at, steps.size());
     regret[k] = upto > 0 && steps[upto - 1].ok > 0 ? steps[upto - 1].best_regret
@@ -251,7 +251,7 @@ int cmd_diagnose(const std::vector<std::string>& argv) {
   one.seed = s.seed + k;
   scratch tmp;
   const auto dirs = product_runs(one, 1, 1, tmp.path);
-  const auto log = app::read_event_log(dirs[0] + "/events.jsonl");
+  const auto log = io::read_event_log(dirs[0] + "/events.jsonl");
   engine e(f->space(), s.engine, one.seed);
   (void) app::restore_engine(log, e);
   double best = std::numeric_limits<double>::infinity();

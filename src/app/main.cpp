@@ -21,7 +21,7 @@
 
 #include "app/config_loader.hpp"
 #include "app/experiment.hpp"
-#include "app/resume.hpp"
+#include "io/event_log.hpp"
 #include "app/sweep.hpp"
 #include "core/objectives.hpp"
 #include "io/summary.hpp"
@@ -167,7 +167,7 @@ int cmd_status(const std::vector<std::string>& args) {
                    dir.c_str());
       return 2;
     }
-    auto log = app::read_event_log(dir + "/events.jsonl");
+    auto log = io::read_event_log(dir + "/events.jsonl");
     io::run_stats st;
     st.wall_time_s = log.last_time;
     auto j = io::make_summary(log.records, log.names, io::recorded_answer(log.config), st, log.config,

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <limits>
 
-#include "app/resume.hpp"
+#include "io/event_log.hpp"
 #include "core/stats.hpp"
 #include "io/plot.hpp"
 #include "io/run_figures.hpp"
@@ -69,7 +69,7 @@ sweep_row read_sweep_row(const std::string& run_dir, const sweep_options& o) {
   const auto answer = io::recorded_answer(s.value("config", json::object()),
                                           s.value("minimum", json()));
   f.has_minimum = answer.minimum.has_value();
-  const auto log = read_event_log(run_dir + "/events.jsonl");
+  const auto log = io::read_event_log(run_dir + "/events.jsonl");
   const auto steps = io::best_so_far(log.records, answer);
   f.evaluations = steps.empty() ? 0 : steps.back().points;
   for (const auto& step : steps) {

@@ -246,46 +246,4 @@ evaluation_record record_from_json(const nlohmann::json& j, const point_choices&
   return r;
 }
 
-event_log::event_log(const std::string& path, bool fsync, point_choices choices)
-  : file_(path, fsync), choices_(std::move(choices)) {}
-
-void event_log::header(const nlohmann::json& config, const std::vector<std::string>& names) {
-  nlohmann::json j = {{"event", "header"}, {"version", 1}, {"config", config}, {"names", names}};
-  for (auto& c : choices_)
-    if (!c.empty()) {
-      j["choices"] = choices_;
-      break;
-    }
-  file_.write_line(j.dump());
-}
-
-void event_log::dispatch(std::uint64_t id, std::uint32_t attempt,
-                         const std::vector<double>& x, bool initial, std::uint64_t batch,
-                         double t, bool fallback) {
-  nlohmann::json j{{"event", "dispatch"},
-                   {"id", id},
-                   {"attempt", attempt},
-                   {"x", point_to_json(x, choices_)},
-                   {"initial", initial},
-                   {"batch", batch},
-                   {"t", t}};
-  if (fallback)
-    j["fallback"] = true;
-  file_.write_line(j.dump());
-}
-
-void event_log::result(const evaluation_record& r) {
-  auto j = to_json(r, choices_);
-  j["event"] = "result";
-  file_.write_line(j.dump());
-}
-
-void event_log::note(const std::string& text, double t) {
-  file_.write_line(nlohmann::json({{"event", "note"}, {"text", text}, {"t", t}}).dump());
-}
-
-void event_log::resume(double t) {
-  file_.write_line(nlohmann::json({{"event", "resume"}, {"t", t}}).dump());
-}
-
 } // namespace asyncbo::io

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // What a run writes as it goes: observations.csv (one row per evaluation
-// attempt) and events.jsonl (dispatches and results, the checkpoint for
-// resume). Every line is written with one write(2) call and, with fsync, synced,
-// so a killed process loses nothing it had already received.
+// attempt) and the line files under it (events.jsonl is io/event_log). Every
+// line is written with one write(2) call and, with fsync, synced, so a killed
+// process loses nothing it had already received.
 #pragma once
 
 #include <cstdint>
@@ -90,31 +90,6 @@ public:
   static std::string header(const std::vector<std::string>& names);
   /// A row; categorical coordinates as their choice.
   static std::string row(const evaluation_record& r, const point_choices& choices = {});
-
-private:
-  line_file file_;
-  point_choices choices_;
-};
-
-/// events.jsonl: one JSON object per line.
-///   {"event":"header", "version":1, "config":{...}, "names":[...],
-///    "choices":[[...], ...] (only with categorical parameters)}
-/// Points ("x") hold strings for categorical coordinates.
-///   {"event":"dispatch", "id", "attempt", "x", "initial", "batch", "t"}
-///    (and "fallback": true for a fallback point, experiment.fallback)
-///   {"event":"result", ...evaluation_record fields...}
-///   {"event":"resume", "t"}
-///   {"event":"note", "text", "t"}      (cluster membership, rejections)
-class event_log {
-public:
-  event_log() = default;
-  event_log(const std::string& path, bool fsync, point_choices choices = {});
-  void header(const nlohmann::json& config, const std::vector<std::string>& names);
-  void dispatch(std::uint64_t id, std::uint32_t attempt, const std::vector<double>& x,
-                bool initial, std::uint64_t batch, double t, bool fallback = false);
-  void result(const evaluation_record& r);
-  void resume(double t);
-  void note(const std::string& text, double t);
 
 private:
   line_file file_;

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Event-log replay for --resume: reading the log, refusing changed problems,
-// the rows of attempts that died with the head, and the engine rebuilt.
+// Event-log replay for --resume: what the log says is done and open, refusing
+// changed problems, the rows of attempts that died with the head, and the
+// engine rebuilt. Reading and writing the log itself: tests/io/event_log_test.cpp.
 #include <boost/test/unit_test.hpp>
-
-#include <fstream>
 
 #include "app/resume.hpp"
 #include "support/process.hpp"
@@ -144,42 +143,6 @@ BOOST_AUTO_TEST_CASE(a_changed_problem_is_refused_naming_the_key) {
   changed.dispatch.budget = 2;
   BOOST_TEST(check_resume(log, changed)
              == "experiment.num-observations is 2 but the log already asked 3 points");
-}
-
-BOOST_AUTO_TEST_CASE(damage_is_an_error_naming_the_line_except_a_cut_last_line) {
-  asyncbo::test::temp_dir d;
-  const auto path = write_log(d.path);
-  {
-    std::ofstream(path, std::ios::app) << "{\"event\":\"result\",\"id\":4";
-  }
-  auto log = read_event_log(path);
-  BOOST_REQUIRE(log.warnings.size() == 1u);
-  BOOST_TEST(log.warnings[0].find("events.jsonl:13: dropped a truncated last line") == 0u,
-             log.warnings[0]);
-  std::string text = asyncbo::test::read_file(path);
-  text.insert(text.find('\n') + 1, "not json\n");
-  std::ofstream(path, std::ios::trunc) << text;
-  BOOST_CHECK_EXCEPTION(read_event_log(path), std::runtime_error, [](const auto& e) {
-    return std::string(e.what()) == "events.jsonl:2: not a JSON object; the log is damaged";
-  });
-  std::ofstream(path, std::ios::trunc) << "{\"event\":\"dispatch\",\"id\":0}\n";
-  BOOST_CHECK_EXCEPTION(read_event_log(path), std::runtime_error, [](const auto& e) {
-    return std::string(e.what()).find("the log must start with a header line")
-           != std::string::npos;
-  });
-}
-
-BOOST_AUTO_TEST_CASE(a_second_final_result_for_an_id_is_damage) {
-  asyncbo::test::temp_dir d;
-  const auto path = write_log(d.path);
-  {
-    io::event_log ev(path, false);
-    ev.result(result(2, 1, false, 0.25, attempt_status::ok, true, 2.0));
-  }
-  BOOST_CHECK_EXCEPTION(read_event_log(path), std::runtime_error, [](const auto& e) {
-    return std::string(e.what()).find("a second final result for id 2")
-           != std::string::npos;
-  });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

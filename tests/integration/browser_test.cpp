@@ -5,7 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <regex>
-#include <thread>
+#include <algorithm>
 
 #include "support/process.hpp"
 
@@ -76,7 +76,15 @@ BOOST_AUTO_TEST_CASE(the_dashboard_renders_and_follows_a_running_experiment) {
   BOOST_TEST(refused.find("a token is required") != std::string::npos, refused);
 
   const std::string first = dump_dom(url + "?token=" + token, 2500, d.path + "/profile");
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  // The second load once the run has finished more evaluations than the
+  // first page showed (polled against a deadline, not a fixed pause).
+  const int shown = count_of(first);
+  const std::string csv_path = d.path + "/out/observations.csv";
+  const bool advanced = poll_until([&] {
+    const auto csv = read_file(csv_path);
+    return std::count(csv.begin(), csv.end(), '\n') - 1 > shown;
+  }, 60);
+  BOOST_TEST(advanced, "the run never passed " << shown << " evaluations");
   const std::string second = dump_dom(url + "?token=" + token, 2500, d.path + "/profile");
   const int wait = wait_program(pid, 120);
   if (wait < 0)

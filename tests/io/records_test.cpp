@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "io/records.hpp"
+#include "io/event_log.hpp"
 #include "io/summary.hpp"
 #include "support/process.hpp"
 

@@ -61,7 +61,7 @@ struct frame {
 
 std::string tick_label(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.3g", v);
+  std::snprintf(buf, sizeof(buf), "%.6g", std::abs(v) < 1e-300 ? 0.0 : v);
   return buf;
 }
 
@@ -70,28 +70,18 @@ void axes(svg& s, const frame& f, const std::string& xlabel, const std::string& 
   s.os << "<rect x=\"" << f.x0 << "\" y=\"" << f.y0 << "\" width=\"" << f.w
        << "\" height=\"" << f.h << "\" fill=\"none\" stroke=\"black\"/>\n";
   const bool counts = xlabel == "evaluations";
-  for (int i = 0; i <= 4; ++i) {
-    double xv = f.xmin + (f.xmax - f.xmin) * i / 4.0;
-    if (counts)
-      xv = std::round(xv);
+  for (double xv : nice_ticks(f.xmin, f.xmax, 6, counts ? 1.0 : 0.0)) {
     double px = f.px(xv);
     s.line(px, f.y0 + f.h, px, f.y0 + f.h + 4, "black");
     s.text(px, f.y0 + f.h + 16, tick_label(xv));
   }
-  if (ylog) {
-    for (int e = static_cast<int>(std::ceil(f.ymin)); e <= std::floor(f.ymax); ++e) {
-      double py = f.py(e);
-      s.line(f.x0 - 4, py, f.x0, py, "black");
+  for (double yv : nice_ticks(f.ymin, f.ymax, ylog ? 8 : 6, ylog ? 1.0 : 0.0)) {
+    double py = f.py(yv);
+    s.line(f.x0 - 4, py, f.x0, py, "black");
+    if (ylog)
       s.line(f.x0, py, f.x0 + f.w, py, "#eeeeee");
-      s.text(f.x0 - 6, py + 4, "1e" + std::to_string(e), "end", 10);
-    }
-  } else {
-    for (int i = 0; i <= 4; ++i) {
-      double yv = f.ymin + (f.ymax - f.ymin) * i / 4.0;
-      double py = f.py(yv);
-      s.line(f.x0 - 4, py, f.x0, py, "black");
-      s.text(f.x0 - 6, py + 4, tick_label(yv), "end", 10);
-    }
+    s.text(f.x0 - 6, py + 4, ylog ? "1e" + std::to_string(static_cast<int>(std::lround(yv)))
+                                  : tick_label(yv), "end", 10);
   }
   s.text(f.x0 + f.w / 2, f.y0 + f.h + 32, xlabel);
   s.os << "<text x=\"" << f.x0 - 44 << "\" y=\"" << f.y0 + f.h / 2
@@ -243,6 +233,29 @@ void convergence(svg& s, const frame& box, const std::vector<std::pair<double, d
 }
 
 } // namespace
+
+std::vector<double> nice_ticks(double lo, double hi, int max_ticks, double min_step) {
+  if (!std::isfinite(lo) || !std::isfinite(hi) || lo > hi || max_ticks < 1)
+    return {};
+  if (hi - lo <= 1e-12 * std::max(std::abs(lo), std::abs(hi)))
+    return {lo};
+  // The smallest 1-2-5 step with at most max_ticks multiples in [lo, hi]
+  // (from a tenth of span / max_ticks upwards, so a few steps are tried).
+  for (double e = std::floor(std::log10((hi - lo) / max_ticks)) - 1;; e += 1.0)
+    for (double m : {1.0, 2.0, 5.0}) {
+      const double step = m * std::pow(10.0, e);
+      if (step < min_step)
+        continue;
+      const double first = std::ceil(lo / step - 1e-9);
+      const double count = std::floor(hi / step + 1e-9) - first + 1;
+      if (count > max_ticks)
+        continue;
+      std::vector<double> out;
+      for (int i = 0; i < static_cast<int>(count); ++i)
+        out.push_back((first + i) * step);
+      return out;
+    }
+}
 
 namespace {
 

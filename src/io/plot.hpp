@@ -34,6 +34,13 @@ std::string make_band_svg(const std::string& title, const std::vector<curve_band
                           const std::vector<curve_band>& by_time, bool log_y,
                           const std::string& ylabel);
 
+/// Axis ticks at round values, as plotting libraries place them: the
+/// multiples of a step of 1, 2 or 5 times a power of ten that lie in
+/// [lo, hi], with the smallest such step giving at most `max_ticks` of them
+/// (and a step of at least `min_step`: 1 for counts and decades). Empty when
+/// lo > hi or either is not finite.
+std::vector<double> nice_ticks(double lo, double hi, int max_ticks = 6, double min_step = 0.0);
+
 std::string make_plot_svg(const std::vector<evaluation_record>& recs,
                           const std::vector<std::string>& names,
                           const test_function* f, const known_answer& answer,

@@ -2,6 +2,8 @@
 // The SVG plotter.
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
+
 #include "io/plot.hpp"
 
 using namespace asyncbo::io;
@@ -21,6 +23,42 @@ evaluation_record rec(std::uint64_t id, double v) {
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(plot_svg)
+
+BOOST_AUTO_TEST_CASE(ticks_are_round_values_in_1_2_5_steps) {
+  auto near = [](std::vector<double> got, std::vector<double> want) {
+    if (got.size() != want.size())
+      return false;
+    for (std::size_t i = 0; i < got.size(); ++i)
+      if (std::abs(got[i] - want[i]) > 1e-12)
+        return false;
+    return true;
+  };
+  // The examples: 0..0.366 s and 0..33 evaluations.
+  BOOST_TEST(near(nice_ticks(0, 0.366), {0, 0.1, 0.2, 0.3}));
+  BOOST_TEST(near(nice_ticks(0, 33, 6, 1.0), {0, 10, 20, 30}));
+  BOOST_TEST(near(nice_ticks(0, 3, 6, 1.0), {0, 1, 2, 3}));        // counts never step 0.5
+  BOOST_TEST(near(nice_ticks(-5, 10), {-5, 0, 5, 10}));
+  BOOST_TEST(near(nice_ticks(0.0913, 0.274), {0.1, 0.15, 0.2, 0.25}));
+  BOOST_TEST(near(nice_ticks(-9, 2, 8, 1.0), {-8, -6, -4, -2, 0, 2}));   // decades
+  BOOST_TEST(near(nice_ticks(1234, 1240), {1234, 1236, 1238, 1240}));   // seven at step 1
+  BOOST_TEST(near(nice_ticks(2, 2), {2}));
+  BOOST_TEST(nice_ticks(1, 0).empty());
+  // Any range: at most max_ticks, inside it, one step of 1, 2 or 5 x 10^k apart.
+  for (double lo : {-3.7e5, -1.0, 0.0, 1e-7, 42.0})
+    for (double span : {1e-6, 0.37, 1.0, 77.0, 9.9e4}) {
+      const auto t = nice_ticks(lo, lo + span);
+      BOOST_TEST_REQUIRE(!t.empty());
+      BOOST_TEST(t.size() <= 6u);
+      BOOST_TEST(t.front() >= lo - 1e-9 * span);
+      BOOST_TEST(t.back() <= lo + span + 1e-9 * span);
+      if (t.size() > 1) {
+        const double step = t[1] - t[0];
+        const double mant = step / std::pow(10.0, std::floor(std::log10(step) + 1e-9));
+        BOOST_TEST((std::abs(mant - 1) < 1e-3 || std::abs(mant - 2) < 1e-3
+                    || std::abs(mant - 5) < 1e-3), lo << " " << span << " step " << step);
+      }
+    }
+}
 
 BOOST_AUTO_TEST_CASE(plot_is_an_svg_with_the_panels) {
   std::vector<evaluation_record> recs = {rec(0, 2.0), rec(1, 1.0), rec(2, 0.5)};

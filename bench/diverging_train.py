@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-# A user-like objective for benchmarks (BENCHMARKS.md section 24): a stand-in
+# A user-like objective for benchmarks (docs/experiments/history.md §24): a stand-in
 # for a training run with config/command-example.ini's space (lr, momentum,
 # layers). It starts slowly (0.2 s), is noisy (sd 0.02), fails (exit 1, as a
 # NaN loss would) where lr (1 + 5 momentum) > 0.2, and returns losses 10^4

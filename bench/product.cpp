@@ -81,7 +81,7 @@ io::settings settings_from(const std::vector<std::string>& argv, const char* cmd
 /// until they are done), each into its own folder under `tmp`. Asks cost no
 /// simulated time unless delay.ask-cost is set, which keeps the tables
 /// comparable with the earlier core/simulate figures (identical per seed: see
-/// BENCHMARKS.md). Throws if a run does not complete.
+/// docs/experiments/history.md §15). Throws if a run does not complete.
 std::vector<std::string> product_runs(io::settings s, std::size_t seeds, std::size_t jobs,
                                       const std::string& tmp) {
   s.clock.virtual_time = true;

@@ -3,7 +3,7 @@
 # Builds the test suites with AddressSanitizer + UndefinedBehaviorSanitizer
 # (+ LeakSanitizer) in ./build-asan and runs them through CTest. Not part of
 # .ci/run: on 2 cores the sanitized build alone takes longer than the whole
-# normal CI (BENCHMARKS.md, "Build and test time").
+# normal CI (BENCHMARKS.md, build and test time).
 # -fno-sanitize=null silences a known report inside CAF's headers
 # (caf/detail/init_fun_factory.hpp, reference binding to null pointer).
 set -euo pipefail

@@ -26,7 +26,7 @@ namespace asyncbo {
 /// Defaults (asyncbo): screening_points = min(max(500, 100 d), 4000),
 /// restarts = min(2 + d, 10). Trieste's literal defaults,
 /// max(5000, 1000 d) uniform points and 10 d runs, are trieste(d); they
-/// cost 5-20x more per ask for no measurable regret gain (BENCHMARKS.md).
+/// cost 5-20x more per ask for no measurable regret gain (docs/experiments/history.md).
 struct acq_optimizer_options {
   std::size_t screening_points = 0; ///< 0 = automatic (see above)
   std::size_t restarts = 0;         ///< 0 = automatic (see above)

@@ -108,7 +108,7 @@ mat engine::pending_matrix() const {
 
 namespace {
 /// Median of the learned noise's prior, relative to the data variance
-/// (Trieste's fixed default; 1e-4 and 1e-6 measured no better, BENCHMARKS.md).
+/// (Trieste's fixed default; 1e-4 and 1e-6 measured no better, docs/experiments/history.md).
 constexpr double noise_prior_median = 1e-2;
 } // namespace
 

@@ -97,7 +97,7 @@ struct engine_options {
   /// random features), screened on thompson_candidates scrambled Sobol
   /// points plus the around-best candidates and refined by L-BFGS-B (the
   /// optimiser's restarts). The other points of that ask treat it as
-  /// pending. 0 = never; unset = the preset's: asyncbo 4 (BENCHMARKS.md §16:
+  /// pending. 0 = never; unset = the preset's: asyncbo 4 (docs/experiments/history.md §16:
   /// fewer trapped runs and lower regret on every function of the suite and
   /// on the seed experiment), trieste 0.
   std::optional<std::size_t> thompson_every;
@@ -125,7 +125,7 @@ struct engine_options {
   /// data, the rest of the space a thinner cover. Points told between fits
   /// are appended (the factor is extended), so the model holds at most
   /// max_exact points plus those of one refit interval. 0 = never.
-  /// Error against the exact GP: BENCHMARKS.md section 18.
+  /// Error against the exact GP: docs/experiments/history.md §18.
   std::size_t max_exact = 2000;
   /// The draws made from snapshot() (non-blocking dispatch).
   fallback_options fallback;

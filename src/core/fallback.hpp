@@ -64,7 +64,7 @@ struct fallback_source {
 /// its best candidate when it is handed out.
 /// Against the engine's Thompson points (thompson_every), which draw their
 /// own features and screen with 2 + d runs each, a draw here costs 2-5 ms
-/// instead of 85-245 ms at n = 500-2 000 (BENCHMARKS.md section 20) and is
+/// instead of 85-245 ms at n = 500-2 000 (docs/experiments/history.md §20) and is
 /// coarser: the
 /// draws share features, so their prior parts are correlated, and the
 /// pending points are not conditioned on (independent draws spread a batch

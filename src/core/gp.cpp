@@ -123,7 +123,7 @@ void gp::require_ok() const {
 // With a few right-hand sides (the acquisition's q columns), a solve per
 // column reads the factor once each; Eigen's blocked solve for a matrix
 // first copies (packs) the whole factor, which dominated at n >= 2 000
-// (BENCHMARKS.md section 23).
+// (docs/experiments/history.md §23).
 constexpr Eigen::Index few_columns = 4;
 
 void gp::solve_lower(mat& b) const {

@@ -35,7 +35,7 @@ struct lbfgsb_options {
   /// continue from the best point with a fresh memory and a backtracking
   /// line search that needs sufficient decrease only (armijo_backtracking):
   /// the L-BFGS-B paper's remedy of discarding the corrections and
-  /// restarting. BENCHMARKS.md section 19.
+  /// restarting. docs/experiments/history.md §19.
   bool backtracking_fallback = true;
 
   /// Empty if valid, else a message naming the option and the rule.

@@ -119,7 +119,7 @@ bool batch_mc_ei::build_joint(const vec_ref& x, joint& j, bool with_w) const {
   }
   // The products below have q or P (a handful) rows and columns: Eigen's
   // GEMM would spend more time packing than multiplying (measured with
-  // callgrind, BENCHMARKS.md section 13), so they are coefficient-wise.
+  // callgrind, docs/experiments/history.md §13), so they are coefficient-wise.
   //
   // Block Cholesky of the joint covariance [[Spp, Sqp^T], [Sqp, Sqq]] with
   // the pending block Lpp fixed for the ask: Lqp = Sqp Lpp^-T and
@@ -192,8 +192,8 @@ double batch_mc_ei::eval(const vec_ref& x, vec* grad, std::size_t S,
   std::vector<int> argmin(S);
   // With many pending points the q x P block dominates: one GEMM over all
   // samples (q x P times P x S) took an ask with 56 pending points from 680
-  // to 600 ms, and was level with the fused loop at 8 (BENCHMARKS.md
-  // section 21); below 8 the loop keeps the values in registers.
+  // to 600 ms, and was level with the fused loop at 8 (docs/experiments/history.md
+  // §21); below 8 the loop keeps the values in registers.
   const bool gemm = P_ >= 8;
   mat FP;
   if (gemm) {

@@ -13,7 +13,7 @@ namespace asyncbo::vmath {
 /// (libmvec: 2 lanes with SSE2, 4 with AVX2, 8 with AVX-512) instead of the
 /// scalar function per element. libmvec's functions are within 4 ulp of the
 /// exact result (glibc's manual); the scalar ones within 1. Measured on
-/// 1 024 arguments (BENCHMARKS.md §21): cos 7.2 -> 1.0 ns per element with
+/// 1 024 arguments (docs/experiments/history.md §21): cos 7.2 -> 1.0 ns per element with
 /// AVX2, 2.6 ns in the portable SSE2 build.
 ///
 /// exp underflows to 0 and overflows to +inf as std::exp does. The loops

@@ -176,7 +176,7 @@ void cross_check(const settings& s, std::vector<std::string>& err) {
 settings::settings() {
   // The product's defaults where they differ from the layers' own (which
   // are Trieste's or neutral): the seed experiment's policy, 2 048 Sobol
-  // base samples (as accurate as 10 000 pseudo-random, BENCHMARKS.md),
+  // base samples (as accurate as 10 000 pseudo-random, docs/experiments/history.md),
   // a Sobol initial design, non-blocking dispatch, and local penalisation's
   // Lipschitz estimate on the tutorials' 2 000 points (Trieste's default 500).
   dispatch.batch_size = 2;

@@ -13,7 +13,7 @@ BOOST_AUTO_TEST_SUITE(model_quality_end_to_end)
 BOOST_AUTO_TEST_CASE(a_formerly_trapped_hartmann3_run_reaches_the_global_basin) {
   // Hartmann-3, seed 3, the seed's asynchronous policy (4 workers, batch 2,
   // 10 initial + 90 asked): with the tutorial's fixed noise and no Thompson
-  // points this run ends in the local basin at regret 0.773 (BENCHMARKS.md
+  // points this run ends in the local basin at regret 0.773 (docs/experiments/history.md
   // §14, §16). With the defaults (learned noise, a Thompson point every 4)
   // it finds the global one. The bound, not the path: regret < 1e-3.
   temp_dir d;

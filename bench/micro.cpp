@@ -18,6 +18,7 @@
 #include "core/pathwise.hpp"
 #include "core/qei.hpp"
 #include "core/stats.hpp"
+#include "io/settings.hpp"
 
 namespace asyncbo::bench {
 
@@ -54,17 +55,20 @@ void make_data(const test_function& f, std::size_t n, std::uint64_t seed,
 } // namespace
 
 int cmd_ask(const args& a) {
+  // The product's engine defaults (io::settings: 2 048 Sobol base samples,
+  // learned noise, the data-following refit schedule), then the flags.
+  engine_options o = io::settings{}.engine;
   const std::size_t D = a.num("dim", 2), N = a.num("n", 30), Q = a.num("q", 2),
-                    P = a.num("pending", 2), S = a.num("samples", 10000),
+                    P = a.num("pending", 2), S = a.num("samples", long(o.qei.samples)),
                     R = a.num("repeats", 10);
   const std::uint64_t seed = a.num("seed", 1);
   const auto& f = function_for(D);
-  engine_options o;
   if (!parse_enum(a.get("rule", "async-joint"), o.rule))
     throw std::invalid_argument("unknown --rule");
   if (!parse_enum(a.get("function", "batch-mc-ei"), o.acquisition))
     throw std::invalid_argument("unknown --function");
-  o.likelihood_variance = 1e-7;
+  if (a.kv.count("noise"))
+    o.likelihood_variance = std::stod(a.get("noise", "0"));   // a fixed likelihood variance
   o.qei.samples = S;
   o.qei.quasi_random = a.get("sampler", "sobol") == "sobol";
   const std::string preset = a.get("preset", "asyncbo");
@@ -80,40 +84,22 @@ int cmd_ask(const args& a) {
     o.optimizer.screening_points = a.num("screening", 0);
   if (a.kv.count("screening-samples"))
     o.qei.screening_samples = a.num("screening-samples", 256);   // the asyncbo preset's
-  // --steady: what a running experiment sees. A model of n points has been
-  // fitted (one ask on n - q points), the q results of that ask are told,
-  // and the next batch is asked: that ask is timed. --refit-every K applies
-  // the refit schedule (model.refit-every).
+  // --steady: what a running experiment sees. A model of n - q points is
+  // fitted (one ask), the q results of that ask are told, and then R asks
+  // follow one another on the same engine, each telling the q results of the
+  // one before (n grows by q per ask; the P pending points stay pending):
+  // those R asks are timed, under the product's refit schedule unless
+  // --refit-every K is given. fit_share is the share of their time spent in
+  // MAP fits. Without --steady each of the R asks is a cold one on its own
+  // engine (a fit on n points, then the ask).
   const bool steady = a.kv.count("steady") > 0;
-  o.refit_every = a.num("refit-every", 1);
+  if (a.kv.count("refit-every"))
+    o.refit_every = a.num("refit-every", 1);   // else the product's schedule
   std::vector<double> total, fit, acq, evals, conv;
   double zero_plain = 0, hyper_fits = 0;
   const std::size_t threads = a.num("threads", 1);
   app::thread_pool pool(threads);
-  for (std::size_t r = 0; r < R; ++r) {
-    std::vector<observation> obs;
-    mat pend;
-    make_data(f, N, seed * 1000 + r, obs, pend, P);
-    engine e(f.space(), o, seed * 7919 + r, threads > 1 ? &pool : nullptr);
-    if (steady && N > Q) {
-      std::vector<observation> first(obs.begin(), obs.end() - static_cast<std::ptrdiff_t>(Q));
-      e.tell(first);
-      for (std::size_t j = 0; j < P; ++j)
-        e.restore_pending(1000000 + j, e.space().from_unit(pend.col(j)));
-      std::vector<observation> results;
-      for (auto& p : e.ask(Q))
-        results.push_back({p.id, p.x, f(p.x)});
-      e.tell(results);
-    } else {
-      e.tell(obs);
-      for (std::size_t j = 0; j < P; ++j)
-        e.restore_pending(1000000 + j, e.space().from_unit(pend.col(j)));
-    }
-    auto t0 = std::chrono::steady_clock::now();
-    auto ps = e.ask(Q);
-    double ms = std::chrono::duration<double, std::milli>(
-                  std::chrono::steady_clock::now() - t0)
-                  .count();
+  auto record = [&](engine& e, double ms) {
     const auto& s = e.last_ask();
     total.push_back(ms);
     fit.push_back(s.fit_ms);
@@ -127,7 +113,43 @@ int cmd_ask(const args& a) {
     conv.push_back(cv);
     zero_plain += s.plain_value == 0.0 ? 1 : 0;
     hyper_fits += s.hyper_fitted ? 1 : 0;
+  };
+  auto timed_ask = [&](engine& e) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto ps = e.ask(Q);
+    record(e, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count());
+    return ps;
+  };
+  auto tell_results = [&](engine& e, const std::vector<proposal>& ps) {
+    std::vector<observation> results;
+    for (auto& p : ps)
+      results.push_back({p.id, p.x, f(p.x)});
+    e.tell(results);
+  };
+  const std::size_t engines = steady ? 1 : R;
+  for (std::size_t r = 0; r < engines; ++r) {
+    std::vector<observation> obs;
+    mat pend;
+    make_data(f, N, seed * 1000 + r, obs, pend, P);
+    engine e(f.space(), o, seed * 7919 + r, threads > 1 ? &pool : nullptr);
+    if (steady && N > Q) {
+      std::vector<observation> first(obs.begin(), obs.end() - static_cast<std::ptrdiff_t>(Q));
+      e.tell(first);
+      for (std::size_t j = 0; j < P; ++j)
+        e.restore_pending(1000000 + j, e.space().from_unit(pend.col(j)));
+      tell_results(e, e.ask(Q));
+      for (std::size_t k = 0; k < R; ++k)
+        tell_results(e, timed_ask(e));
+    } else {
+      e.tell(obs);
+      for (std::size_t j = 0; j < P; ++j)
+        e.restore_pending(1000000 + j, e.space().from_unit(pend.col(j)));
+      timed_ask(e);
+    }
   }
+  const double sum_ms = std::accumulate(total.begin(), total.end(), 0.0);
+  const double sum_fit = std::accumulate(fit.begin(), fit.end(), 0.0);
   nlohmann::json out = {
     {"command", "ask"},
     {"function", f.name},
@@ -144,6 +166,8 @@ int cmd_ask(const args& a) {
     {"seed", seed},
     {"threads", threads},
     {"median_ms", median(total)},
+    {"mean_ms", sum_ms / double(total.size())},
+    {"fit_share", sum_ms > 0 ? sum_fit / sum_ms : 0.0},
     {"min_ms", *std::min_element(total.begin(), total.end())},
     {"max_ms", *std::max_element(total.begin(), total.end())},
     {"fit_ms", median(fit)},
@@ -152,7 +176,7 @@ int cmd_ask(const args& a) {
     {"converged_runs", median(conv)},
     {"asks_with_zero_plain_value", zero_plain},
     {"mode", steady ? "steady" : "cold"},
-    {"refit_every", o.refit_every},
+    {"refit_every", o.refit_period()},
     {"asks_with_hyper_fit", hyper_fits},
   };
   std::cout << out.dump() << std::endl;

@@ -160,13 +160,19 @@ std::vector<std::size_t> data_subset(const std::vector<double>& y, std::size_t m
 
 void engine::fit_model(bool hyper) {
   const std::size_t n = ys_.size(), D = space_.unit_dim();
-  // The refit schedule: a MAP fit at the first ask, every refit_every asks,
-  // and whenever the data grew by refit_growth; otherwise the last
+  // The refit schedule (engine_options::refit_every): a MAP fit at the first
+  // ask; then, by default, once the data grew by refit_fraction of their size
+  // at the last fit (at least one point); with refit_every = K, every K asks
+  // and whenever the data grew by refit_growth. Otherwise the last
   // hyper-parameters on the new data.
+  const double grown = double(n) - double(n_at_fit_);
+  const std::size_t every = opts_.refit_period();
   const bool due = !model_
                    || (hyper
-                       && (opts_.refit_every <= 1 || asks_ - asks_at_fit_ >= opts_.refit_every
-                           || double(n) >= (1.0 + opts_.refit_growth) * double(n_at_fit_)));
+                       && (every == 0
+                             ? grown >= std::max(1.0, opts_.refit_fraction * double(n_at_fit_))
+                             : every == 1 || asks_ - asks_at_fit_ >= every
+                                 || double(n) >= (1.0 + opts_.refit_growth) * double(n_at_fit_)));
   // Same hyper-parameters, data only appended (tell never removes): extend
   // the factor by the new block instead of refactorising.
   const bool extend = !due && model_ && model_->ok() && n_built_ < n;

@@ -24,6 +24,12 @@ std::size_t engine_options::thompson_period() const {
   return preset == optimizer_preset::asyncbo ? 4 : 0;   // Trieste's asks are the acquisition's only
 }
 
+std::size_t engine_options::refit_period() const {
+  if (refit_every)
+    return *refit_every;
+  return preset == optimizer_preset::asyncbo ? 0 : 1;   // Trieste refits at every ask
+}
+
 qei_options engine_options::qei_for() const {
   qei_options o = qei;
   if (preset == optimizer_preset::trieste)
@@ -51,8 +57,8 @@ std::string engine_options::validate() const {
   add(optimizer.validate());
   add(fit.validate());
   add(feasibility.validate());
-  if (refit_every < 1)
-    add("refit-every must be >= 1 (1 = refit at every ask), got " + std::to_string(refit_every));
+  if (!(refit_fraction > 0.0) || !std::isfinite(refit_fraction))
+    add("refit_fraction (engine_options) must be finite and > 0");
   if (!(refit_growth >= 0.0) || !std::isfinite(refit_growth))
     add("refit_growth (engine_options) must be finite and >= 0");
   const std::size_t period = thompson_period();

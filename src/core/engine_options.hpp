@@ -101,6 +101,8 @@ struct engine_options {
   /// fewer trapped runs and lower regret on every function of the suite and
   /// on the seed experiment), trieste 0.
   std::optional<std::size_t> thompson_every;
+  /// refit_every, or the preset's when unset.
+  std::size_t refit_period() const;
   std::size_t thompson_candidates = 1024;
   std::size_t thompson_features = 1024;
   /// Failed points (tell_failure) teach a model of the probability of
@@ -108,14 +110,24 @@ struct engine_options {
   /// "learn"); false: they are only forgotten ("forget").
   bool learn_failures = true;
   feasibility_options feasibility;
-  /// Refit schedule of the GP's hyper-parameters (model.refit-every; the
-  /// growth fraction is the library's only): the MAP fit runs at the first ask, then at most
-  /// every `refit_every` asks, and always once the data have grown by
-  /// `refit_growth` (a fraction) since the last fit; between fits the
-  /// posterior is rebuilt on the new data with the last hyper-parameters
-  /// (one factorisation instead of a fit's hundreds). 1 = every ask (as
-  /// Trieste does). Every fit is warm-started from the last hyper-parameters.
-  std::size_t refit_every = 1;
+  /// Refit schedule of the GP's hyper-parameters (model.refit-every; unset =
+  /// the preset's: asyncbo 0, trieste 1; refit_period()). The MAP fit runs at
+  /// the first ask; after it:
+  ///  - 0 (asyncbo's) follows the data: a refit once the data have grown by
+  ///    `refit_fraction` of their size at the last fit (at least one point),
+  ///    so at n = 20 every new result refits and at n = 2 000 every 100th
+  ///    does. The fits' total cost is a geometric series, about
+  ///    1 / refit_fraction times the last fit's, instead of one per ask;
+  ///  - K >= 1 refits at most every K asks, and always once the data have
+  ///    grown by `refit_growth` since the last fit (1 = every ask, as Trieste).
+  /// Between fits the posterior is extended to the new data with the last
+  /// hyper-parameters (one rank-k update of the factor instead of a fit's
+  /// hundreds of factorisations). Every fit is warm-started from the last
+  /// hyper-parameters. Where asyncbo departs from Trieste: Trieste refits at
+  /// every ask, which costs O(n^3) per ask and, at n = 1 000, 2 s of a 2.07 s
+  /// ask (BENCHMARKS.md).
+  std::optional<std::size_t> refit_every;
+  double refit_fraction = 0.05;
   double refit_growth = 0.25;
   /// Large data (model.max-exact): with more observations than this at a
   /// fit, the GP is fitted and conditioned on a subset of max_exact of them

@@ -322,12 +322,13 @@ const std::vector<entry>& entries() {
     v.push_back(integer("acquisition", "threads", ASYNCBO_FIELD(threads), 0, 1024,
                         "threads for the acquisition optimiser (0 = all cores)"));
     // -- model
-    v.push_back(advanced(integer("model", "refit-every", ASYNCBO_FIELD(engine.refit_every), 1,
-                                 1000000,
-                                 "fit the GP's hyper-parameters (MAP) at most every this "
-                                 "many asks (1 = every ask, as Trieste), and whenever the "
-                                 "data grew by 25 %; between fits the last ones are used "
-                                 "on the new data")));
+    v.push_back(advanced(optional_integer(
+      "model", "refit-every", ASYNCBO_FIELD(engine.refit_every), 0, 1000000, "the preset's",
+      "when to refit the GP's hyper-parameters (MAP): 0 = once the data grew by 5 % since "
+      "the last fit (at least one point: every result while n <= 20); K = at most every K "
+      "asks and whenever the data grew by 25 % (1 = every ask, as Trieste); unset = the "
+      "preset's (asyncbo 0, trieste 1); between fits the last ones are used on the new "
+      "data")));
     v.push_back(advanced(integer("model", "max-exact", ASYNCBO_FIELD(engine.max_exact), 0,
                                  100000000,
                                  "beyond this many observations the GP is fitted on a "

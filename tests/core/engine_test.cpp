@@ -424,11 +424,9 @@ BOOST_AUTO_TEST_CASE(hyper_parameters_are_fitted_on_schedule_and_on_growth) {
   BOOST_TEST(e.last_ask().hyper_fitted);
 }
 
-BOOST_AUTO_TEST_CASE(refit_every_one_is_every_ask_and_zero_is_refused) {
+BOOST_AUTO_TEST_CASE(refit_every_one_is_every_ask) {
   const auto& f = *find_test_function("branin");
   auto o = fast_options(rule_kind::async_joint, acquisition_kind::batch_mc_ei);
-  o.refit_every = 0;
-  BOOST_CHECK_THROW(engine(f.space(), o, 1), std::invalid_argument);
   o.refit_every = 1;
   engine e(f.space(), o, 1);
   std::vector<observation> obs;
@@ -442,6 +440,54 @@ BOOST_AUTO_TEST_CASE(refit_every_one_is_every_ask_and_zero_is_refused) {
     BOOST_TEST(e.last_ask().hyper_fitted);
     e.tell({{p[0].id, p[0].x, f(p[0].x)}});
   }
+}
+
+BOOST_AUTO_TEST_CASE(the_default_schedule_follows_the_data) {
+  // Unset: the asyncbo preset follows the data (0), the trieste preset
+  // refits at every ask (1).
+  engine_options d;
+  BOOST_TEST(d.refit_period() == 0u);
+  d.preset = optimizer_preset::trieste;
+  BOOST_TEST(d.refit_period() == 1u);
+  d.refit_every = 4;
+  BOOST_TEST(d.refit_period() == 4u);
+  const auto& f = *find_test_function("branin");
+  auto o = fast_options(rule_kind::async_joint, acquisition_kind::batch_mc_ei);
+  o.refit_every = 0;
+  engine e(f.space(), o, 11);
+  rng_type rng(5);
+  auto tell_random = [&](std::size_t k) {
+    std::vector<observation> obs;
+    mat U = uniform_unit(2, k, rng);
+    for (std::size_t i = 0; i < k; ++i) {
+      vec x = f.space().from_unit(U.col(static_cast<Eigen::Index>(i)));
+      obs.push_back({std::nullopt, x, f(x)});
+    }
+    e.tell(obs);
+  };
+  auto fits = [&](std::size_t asks) {
+    std::vector<bool> out;
+    for (std::size_t a = 0; a < asks; ++a) {
+      (void) e.ask(1);
+      out.push_back(e.last_ask().hyper_fitted);
+      BOOST_TEST(e.last_ask().refitted);   // the posterior always sees the new data
+      tell_random(1);
+    }
+    return out;
+  };
+  // Up to 20 points every new result refits (5 % of 20 is one point).
+  tell_random(10);
+  BOOST_TEST(fits(10) == std::vector<bool>(10, true));   // fits at 10 .. 19 points
+  // At 100 points a refit waits for 5 new ones (5 % of 100).
+  tell_random(80);                                      // 100 points
+  const std::vector<bool> want = {true, false, false, false, false, true, false};
+  BOOST_TEST(fits(7) == want);                          // fits at 100 and 105
+  // 107 points, 2 since the fit at 105: no refit, and asking again with no
+  // new data does not refit either.
+  (void) e.ask(1);
+  BOOST_TEST(!e.last_ask().hyper_fitted);
+  (void) e.ask(1);
+  BOOST_TEST(!e.last_ask().hyper_fitted);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

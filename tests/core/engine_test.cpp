@@ -387,6 +387,21 @@ BOOST_AUTO_TEST_CASE(every_kth_point_is_a_thompson_sample_and_the_rest_treat_it_
 
 BOOST_AUTO_TEST_SUITE_END()
 
+namespace {
+
+/// Tells k uniformly random points of f's box to e.
+void tell_uniform(engine& e, const test_function& f, rng_type& rng, std::size_t k) {
+  std::vector<observation> obs;
+  mat U = uniform_unit(f.space().unit_dim(), k, rng);
+  for (std::size_t i = 0; i < k; ++i) {
+    vec x = f.space().from_unit(U.col(static_cast<Eigen::Index>(i)));
+    obs.push_back({std::nullopt, x, f(x)});
+  }
+  e.tell(obs);
+}
+
+} // namespace
+
 BOOST_AUTO_TEST_SUITE(refit_schedule)
 
 BOOST_AUTO_TEST_CASE(hyper_parameters_are_fitted_on_schedule_and_on_growth) {
@@ -396,15 +411,7 @@ BOOST_AUTO_TEST_CASE(hyper_parameters_are_fitted_on_schedule_and_on_growth) {
   o.refit_growth = 0.5;
   engine e(f.space(), o, 11);
   rng_type rng(5);
-  auto tell_random = [&](std::size_t k) {
-    std::vector<observation> obs;
-    mat U = uniform_unit(2, k, rng);
-    for (std::size_t i = 0; i < k; ++i) {
-      vec x = f.space().from_unit(U.col(static_cast<Eigen::Index>(i)));
-      obs.push_back({std::nullopt, x, f(x)});
-    }
-    e.tell(obs);
-  };
+  auto tell_random = [&](std::size_t k) { tell_uniform(e, f, rng, k); };
   tell_random(10);
   std::vector<bool> fitted;
   for (int a = 0; a < 7; ++a) {
@@ -456,15 +463,7 @@ BOOST_AUTO_TEST_CASE(the_default_schedule_follows_the_data) {
   o.refit_every = 0;
   engine e(f.space(), o, 11);
   rng_type rng(5);
-  auto tell_random = [&](std::size_t k) {
-    std::vector<observation> obs;
-    mat U = uniform_unit(2, k, rng);
-    for (std::size_t i = 0; i < k; ++i) {
-      vec x = f.space().from_unit(U.col(static_cast<Eigen::Index>(i)));
-      obs.push_back({std::nullopt, x, f(x)});
-    }
-    e.tell(obs);
-  };
+  auto tell_random = [&](std::size_t k) { tell_uniform(e, f, rng, k); };
   auto fits = [&](std::size_t asks) {
     std::vector<bool> out;
     for (std::size_t a = 0; a < asks; ++a) {

@@ -165,14 +165,15 @@ void engine::fit_model(bool hyper) {
   // at the last fit (at least one point); with refit_every = K, every K asks
   // and whenever the data grew by refit_growth. Otherwise the last
   // hyper-parameters on the new data.
-  const double grown = double(n) - double(n_at_fit_);
-  const std::size_t every = opts_.refit_period();
-  const bool due = !model_
-                   || (hyper
-                       && (every == 0
-                             ? grown >= std::max(1.0, opts_.refit_fraction * double(n_at_fit_))
-                             : every == 1 || asks_ - asks_at_fit_ >= every
-                                 || double(n) >= (1.0 + opts_.refit_growth) * double(n_at_fit_)));
+  auto hyper_due = [&] {
+    const std::size_t every = opts_.refit_period();
+    const double at_fit = double(n_at_fit_);
+    if (every == 0)
+      return double(n) - at_fit >= std::max(1.0, opts_.refit_fraction * at_fit);
+    return every == 1 || asks_ - asks_at_fit_ >= every
+           || double(n) >= (1.0 + opts_.refit_growth) * at_fit;
+  };
+  const bool due = !model_ || (hyper && hyper_due());
   // Same hyper-parameters, data only appended (tell never removes): extend
   // the factor by the new block instead of refactorising.
   const bool extend = !due && model_ && model_->ok() && n_built_ < n;

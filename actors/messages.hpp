@@ -219,6 +219,10 @@ struct proposal_batch {
   std::vector<job> points;
   double ask_ms = 0.0;           ///< time spent in the engine
   std::string status = "ok";     ///< the engine's ask status (to_string)
+  std::string message;           ///< the engine's ask message, if any
+  /// A lattice point evaluated before may be proposed again
+  /// (engine::repeats_worth_it); the dispatcher drops other repeats.
+  bool repeats_allowed = false;
   /// The model's current recommendation (engine::current_recommendation):
   /// its posterior mean, NaN before the first fit. For the progress line.
   double recommended_mean = std::numeric_limits<double>::quiet_NaN();
@@ -231,7 +235,7 @@ struct proposal_batch {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, proposal_batch& x) {
   return f(caf::meta::type_name("asyncbo_batch"), x.points, wire::bits(x.ask_ms),
-           x.status, wire::bits(x.recommended_mean));
+           x.status, x.message, x.repeats_allowed, wire::bits(x.recommended_mean));
 }
 
 /// A fallback (pool -> sampler): k points drawn from `source`, the snapshot

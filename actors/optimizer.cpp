@@ -35,10 +35,14 @@ optimizer(optimizer_actor::stateful_pointer<optimizer_state> self,
           for (auto& p : ps)
             out.points.push_back(to_job(p, st.batches));
           out.status = to_string(st.eng->last_ask().status);
+          out.message = st.eng->last_ask().message;
+          if (st.eng->last_ask().status == ask_status::space_exhausted)
+            break;
         }
       } catch (const std::exception& e) {
         return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
       }
+      out.repeats_allowed = st.eng->repeats_worth_it();
       if (auto rec = st.eng->current_recommendation())
         out.recommended_mean = rec->mean;
       if (st.fallback)

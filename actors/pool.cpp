@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/engine.hpp"
+
 namespace asyncbo::actors {
 
 pool_snapshot pool_state::snapshot() const {
@@ -295,15 +297,21 @@ void maybe_ask(self_ptr self) {
           std::vector<std::pair<std::uint64_t, std::uint32_t>> keys;
           for (auto& p : b.points)
             keys.emplace_back(p.id, p.attempt);
-          // Points that fallbacks made unnecessary (the budget is spent)
+          // Points that fallbacks made unnecessary (the budget is spent),
+          // and repeats of points a fallback just drew (lattice spaces),
           // are never dispatched: the optimizer stops counting them as
           // pending. Their ids stay unused.
           std::vector<job> surplus;
+          st.disp->allow_repeats(b.repeats_allowed);
           const double trigger = st.disp->answered(std::move(b.points), st.now(), &surplus);
           for (auto& j : surplus)
             self->send(st.collector, forget_atom::value, j.id);
           for (auto& key : keys)
             st.trigger_of[key] = {trigger, b.ask_ms};
+          if (b.status == to_string(ask_status::space_exhausted) && !st.disp->exhausted()) {
+            st.disp->exhaust();
+            st.end_message = b.message;
+          }
           step(self);
         });
       },
@@ -417,7 +425,7 @@ void step(self_ptr self) {
   maybe_fallback(self);
   maybe_publish_live(self);
   if (st.disp->done())
-    finish(self, io::run_status::completed, "");
+    finish(self, io::run_status::completed, st.end_message);
 }
 
 /// True if the current message comes from this process (or has no sender,

@@ -69,6 +69,9 @@ struct pool_state {
   std::vector<double> transport_ms;
   std::vector<double> ask_ms;
   double last_ask_ms = 0.0;
+  /// Why the run ended early though it completed (the search space ran
+  /// out of points), for the summary.
+  std::string end_message;
   double recommended_mean = std::numeric_limits<double>::quiet_NaN();
   std::uint64_t nodes_joined = 0;
   std::uint64_t rejected = 0;      ///< refused registrations and joins

@@ -221,6 +221,7 @@ pool_config make_pool_config(const io::settings& s, const resolved_objective& ob
   pool_config p;
   p.dispatch = s.dispatch;
   auto& d = p.dispatch;
+  d.distinct_points = s.search().has_discrete();
   p.spec = obj.spec;
   p.virtual_clock = s.clock.virtual_time;
   p.ask_cost = s.clock.ask_cost;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <queue>
+#include <set>
 #include <stdexcept>
 
 #include "core/space.hpp"
@@ -62,6 +64,7 @@ struct run_out {
 /// Combinations of choices up to which every one gets an L-BFGS-B run.
 constexpr std::size_t kMaxCombinations = 32;
 
+
 struct cancelled {};
 
 void run_lbfgsb(const acquisition_target& t, const vec& start,
@@ -111,7 +114,8 @@ void run_lbfgsb(const acquisition_target& t, const vec& start,
 acq_result maximize_acquisition(const acquisition_target& target,
                                 const acq_optimizer_options& opts,
                                 std::uint64_t seed, executor* exec,
-                                const mat& extra, const search_space* space) {
+                                const mat& extra, const search_space* space,
+                                const mat& exclude) {
   if (auto err = opts.validate(); !err.empty())
     throw std::invalid_argument(err);
   serial_executor serial;
@@ -121,37 +125,134 @@ acq_result maximize_acquisition(const acquisition_target& target,
     throw std::invalid_argument("maximize_acquisition: extra candidates have "
                                 + std::to_string(extra.rows()) + " rows, expected "
                                 + std::to_string(d));
-  // Categorical blocks: which coordinates are one-hot, and the snap of a
-  // (q-point) candidate onto the vertices.
+  // Discrete blocks: which coordinates only take lattice values (one-hot
+  // categorical blocks, integers), and the snap of a (q-point) candidate
+  // onto the lattice.
+  const bool discrete = space && space->has_discrete();
   const bool categorical = space && space->has_categorical();
-  std::vector<bool> fixed;
+  const bool integer = space && space->has_integer();
+  // Held by L-BFGS-B: every discrete coordinate (fixed), or only the
+  // categorical ones (relaxed_fixed: integers move continuously first).
+  std::vector<bool> fixed, relaxed_fixed;
   std::size_t block = d;
-  if (categorical) {
+  if (discrete) {
     block = space->unit_dim();
     if (d % block != 0)
       throw std::invalid_argument("maximize_acquisition: the target's dimension "
                                   + std::to_string(d) + " is not a multiple of the space's "
                                   + std::to_string(block) + " unit coordinates");
-    const auto mask = space->categorical_mask();
-    for (std::size_t i = 0; i < d; ++i)
+    const auto mask = space->discrete_mask();
+    const auto cat = space->categorical_mask();
+    for (std::size_t i = 0; i < d; ++i) {
       fixed.push_back(mask[i % block]);
-  }
-  auto snap = [&](vec x) {
-    if (!categorical)
-      return x;
-    for (std::size_t p = 0; p < d / block; ++p) {
-      const auto o = static_cast<Eigen::Index>(p * block);
-      const auto b = static_cast<Eigen::Index>(block);
-      x.segment(o, b) = space->snap_categorical(x.segment(o, b));
+      relaxed_fixed.push_back(cat[i % block]);
     }
+  }
+  const std::size_t q = d / block;
+  const auto B = static_cast<Eigen::Index>(block);
+  auto snap_block = [&](const vec& u) -> vec {
+    return integer ? space->snap_unit(u) : space->snap_categorical(u);
+  };
+  auto snap = [&](vec x) {
+    if (!discrete)
+      return x;
+    for (std::size_t p = 0; p < q; ++p)
+      x.segment(static_cast<Eigen::Index>(p) * B, B)
+        = snap_block(x.segment(static_cast<Eigen::Index>(p) * B, B));
     return x;
   };
-  const std::vector<bool>* fixed_ptr = categorical ? &fixed : nullptr;
+  // Excluded points (evaluated, pending) and repeats within a batch: only
+  // on a lattice, where an exact repeat is what rounding produces.
+  if (discrete && exclude.cols() > 0 && exclude.rows() != B)
+    throw std::invalid_argument("maximize_acquisition: exclude has " + std::to_string(exclude.rows())
+                                + " rows, expected the space's " + std::to_string(block)
+                                + " unit coordinates");
+  using key = std::vector<double>;
+  auto key_of = [&](const vec& u) {
+    const vec s = snap_block(u);
+    return key(s.data(), s.data() + s.size());
+  };
+  std::set<key> excluded;
+  if (discrete)
+    for (Eigen::Index j = 0; j < exclude.cols(); ++j)
+      excluded.insert(key_of(exclude.col(j)));
+  const bool check_taken = discrete && (!excluded.empty() || q > 1);
+  auto taken = [&](const vec& x) {
+    if (!check_taken)
+      return false;
+    std::set<key> seen;
+    for (std::size_t p = 0; p < q; ++p) {
+      key k = key_of(x.segment(static_cast<Eigen::Index>(p) * B, B));
+      if (excluded.count(k) || !seen.insert(std::move(k)).second)
+        return true;
+    }
+    return false;
+  };
+  const std::vector<bool>* fixed_ptr = discrete ? &relaxed_fixed : nullptr;
+  acq_result out;
+  auto& sum = out.summary;
+  constexpr double minus_inf = -std::numeric_limits<double>::infinity();
+
+  // Scores of candidates (one per column) with the target's screen().
+  auto screen_all = [&](const mat& cand) {
+    const auto n = static_cast<std::size_t>(cand.cols());
+    std::vector<double> score(n);
+    const std::size_t chunk = 64;
+    ex.parallel_for((n + chunk - 1) / chunk, [&](std::size_t c) {
+      const std::size_t end = std::min(n, (c + 1) * chunk);
+      for (std::size_t i = c * chunk; i < end; ++i) {
+        const double v = target.screen(cand.col(static_cast<Eigen::Index>(i)));
+        score[i] = std::isfinite(v) ? v : minus_inf;
+      }
+    });
+    return score;
+  };
+
+  // 0. A small finite space (one point): every lattice point that is not
+  //    excluded is screened, the best few are scored by log_value.
+  if (space && space->finite() && q == 1) {
+    const std::uint64_t size = space->lattice_size(kLatticeEnumerated + 1);
+    if (size <= kLatticeEnumerated) {
+      std::vector<vec> free;
+      for (std::uint64_t j = 0; j < size; ++j) {
+        vec u = space->lattice_point(j);
+        if (!taken(u))
+          free.push_back(std::move(u));
+      }
+      if (free.empty()) {
+        sum.status = acq_optimizer_status::space_exhausted;
+        sum.best_value = out.log_value = minus_inf;
+        return out;
+      }
+      mat cand(B, static_cast<Eigen::Index>(free.size()));
+      for (std::size_t j = 0; j < free.size(); ++j)
+        cand.col(static_cast<Eigen::Index>(j)) = free[j];
+      const std::vector<double> score = screen_all(cand);
+      std::vector<std::size_t> order(free.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
+      sum.screened = free.size();
+      sum.best_screened = score[order[0]];
+      const std::size_t top = std::min(opts.restarts_for(d), free.size());
+      std::vector<double> value(top);
+      ex.parallel_for(top, [&](std::size_t r) {
+        value[r] = target.log_value(free[order[r]], nullptr);
+      });
+      std::size_t best = 0;
+      for (std::size_t r = 1; r < top; ++r)
+        if (value[r] > value[best])
+          best = r;
+      sum.evaluations = top;
+      out.x = free[order[best]];
+      sum.best_value = out.log_value = value[best];
+      return out;
+    }
+  }
+
   const std::size_t n_base = opts.screening_for(d);
   const std::size_t n_screen = n_base + static_cast<std::size_t>(extra.cols());
   const std::size_t n_runs = std::min(opts.restarts_for(d), n_screen);
-  acq_result out;
-  auto& sum = out.summary;
 
   // 1. Screening.
   mat cand(d, n_screen);
@@ -164,19 +265,14 @@ acq_result maximize_acquisition(const acquisition_target& target,
   }
   if (extra.cols() > 0)
     cand.rightCols(extra.cols()) = extra.cwiseMax(0.0).cwiseMin(1.0);
-  if (categorical)
+  if (discrete)
     for (std::size_t i = 0; i < n_screen; ++i)
       cand.col(static_cast<Eigen::Index>(i)) = snap(cand.col(static_cast<Eigen::Index>(i)));
-  std::vector<double> score(n_screen);
-  const std::size_t chunk = 64;
-  const std::size_t n_chunks = (n_screen + chunk - 1) / chunk;
-  ex.parallel_for(n_chunks, [&](std::size_t c) {
-    const std::size_t end = std::min(n_screen, (c + 1) * chunk);
-    for (std::size_t i = c * chunk; i < end; ++i) {
-      double v = target.screen(cand.col(i));
-      score[i] = std::isfinite(v) ? v : -std::numeric_limits<double>::infinity();
-    }
-  });
+  std::vector<double> score = screen_all(cand);
+  if (check_taken)
+    for (std::size_t i = 0; i < n_screen; ++i)
+      if (taken(cand.col(static_cast<Eigen::Index>(i))))
+        score[i] = minus_inf;
   sum.screened = n_screen;
   std::vector<std::size_t> order(n_screen);
   std::iota(order.begin(), order.end(), 0);
@@ -269,7 +365,23 @@ acq_result maximize_acquisition(const acquisition_target& target,
     runs.insert(runs.end(), rec.begin(), rec.end());
   }
 
-  // 4. Best of all runs (ties: lowest index).
+  // 3b. Integers: each run's end is rounded onto the lattice, and its
+  //     continuous coordinates are optimised again there.
+  if (integer && !(opts.cancel && opts.cancel->load(std::memory_order_relaxed)))
+    ex.parallel_for(runs.size(), [&](std::size_t r) {
+      run_out polished;
+      run_lbfgsb(target, snap(runs[r].x), opts.lbfgsb, polished, &fixed, opts.cancel);
+      polished.evaluations += runs[r].evaluations;
+      polished.converged = polished.converged || runs[r].converged;
+      runs[r] = std::move(polished);
+    });
+
+  // 4. Best of all runs (ties: lowest index); a run that ended on an
+  //    excluded point counts as the worst.
+  if (check_taken)
+    for (auto& r : runs)
+      if (taken(r.x))
+        r.value = minus_inf;
   std::size_t best = 0;
   for (std::size_t r = 0; r < runs.size(); ++r) {
     sum.evaluations += runs[r].evaluations;
@@ -282,37 +394,110 @@ acq_result maximize_acquisition(const acquisition_target& target,
                              : acq_optimizer_status::no_run_converged;
   out.x = runs[best].x;
   out.log_value = runs[best].value;
-  if (categorical) {
-    // 5. Local search over the choices: change one categorical parameter of
-    //    one point at a time, keep a change that raises the acquisition,
-    //    until none does (at most a few sweeps; the first improvement wins,
-    //    in coordinate order, so the result is deterministic).
+  if (discrete) {
+    // 5. Local search over the lattice: change one categorical parameter
+    //    of one point to another choice, or move one integer parameter by
+    //    one level, keep a change that raises the acquisition (and is not
+    //    excluded), until none does (the first improvement wins, in
+    //    coordinate order, so the result is deterministic). From an
+    //    excluded point, any allowed change wins.
     const auto& dims = space->dimensions();
-    for (int sweep = 0; sweep < 10; ++sweep) {
-      bool improved = false;
-      for (std::size_t p = 0; p < d / block; ++p)
+    // Every lattice point one change away from x, in coordinate order.
+    auto neighbours = [&](const vec& x) {
+      std::vector<vec> out_n;
+      for (std::size_t p = 0; p < q; ++p)
         for (std::size_t i = 0; i < dims.size(); ++i) {
-          if (!dims[i].categorical())
-            continue;
           const auto o = static_cast<Eigen::Index>(p * block + space->unit_offset(i));
-          const auto k = static_cast<Eigen::Index>(dims[i].width());
-          for (Eigen::Index c = 0; c < k; ++c) {
-            if (out.x[o + c] == 1.0)
-              continue;
-            vec trial = out.x;
-            trial.segment(o, k).setZero();
-            trial[o + c] = 1.0;
-            const double v = target.log_value(trial, nullptr);
-            ++sum.evaluations;
-            if (v > out.log_value) {
-              out.x = trial;
-              out.log_value = v;
-              improved = true;
+          const auto seg = static_cast<Eigen::Index>(p) * B;
+          if (dims[i].integer) {
+            for (long step : {-1L, 1L}) {
+              vec u = x.segment(seg, B);
+              if (!space->step_integer(u, i, step))
+                continue;
+              vec trial = x;
+              trial.segment(seg, B) = u;
+              out_n.push_back(std::move(trial));
+            }
+          } else if (dims[i].categorical()) {
+            const auto k = static_cast<Eigen::Index>(dims[i].width());
+            for (Eigen::Index c = 0; c < k; ++c) {
+              if (x[o + c] == 1.0)
+                continue;
+              vec trial = x;
+              trial.segment(o, k).setZero();
+              trial[o + c] = 1.0;
+              out_n.push_back(std::move(trial));
             }
           }
         }
+      return out_n;
+    };
+    // Categorical choices: a few sweeps; integer moves of one level may
+    // need more to walk from a rounded point to the lattice's best.
+    const int sweeps = integer ? 200 : 10;
+    for (int sweep = 0; sweep < sweeps; ++sweep) {
+      bool improved = false;
+      for (const vec& trial : neighbours(out.x)) {
+        if (taken(trial))
+          continue;
+        const double v = target.log_value(trial, nullptr);
+        ++sum.evaluations;
+        if (v > out.log_value) {
+          out.x = trial;
+          out.log_value = v;
+          improved = true;
+        }
+      }
       if (!improved)
         break;
+    }
+    // Still excluded (every neighbour is too): best-first search outwards
+    // through excluded points, the highest acquisition first, until a free
+    // point comes up (at most kEscape points); failing that, the best
+    // screened candidate that is free; failing that, the repeat stands.
+    if (check_taken && taken(out.x)) {
+      constexpr std::size_t kEscape = 512;
+      using entry = std::pair<double, std::size_t>;
+      std::vector<vec> nodes{out.x};
+      std::set<key> visited{key(out.x.data(), out.x.data() + out.x.size())};
+      std::priority_queue<entry> frontier;
+      frontier.push({out.log_value, 0});
+      bool found = false;
+      while (!frontier.empty() && nodes.size() < kEscape && !found) {
+        const auto [v, at] = frontier.top();
+        frontier.pop();
+        if (!taken(nodes[at])) {
+          out.x = nodes[at];
+          out.log_value = v;
+          found = true;
+          break;
+        }
+        for (vec& nb : neighbours(nodes[at])) {
+          if (!visited.insert(key(nb.data(), nb.data() + nb.size())).second)
+            continue;
+          const double nv = target.log_value(nb, nullptr);
+          ++sum.evaluations;
+          nodes.push_back(std::move(nb));
+          frontier.push({std::isfinite(nv) ? nv : minus_inf, nodes.size() - 1});
+        }
+      }
+      while (!found && !frontier.empty()) {
+        const auto [v, at] = frontier.top();
+        frontier.pop();
+        if (!taken(nodes[at])) {
+          out.x = nodes[at];
+          out.log_value = v;
+          found = true;
+        }
+      }
+      if (!found)
+        for (std::size_t i : order)
+          if (std::isfinite(score[i])) {
+            out.x = cand.col(static_cast<Eigen::Index>(i));
+            out.log_value = target.log_value(out.x, nullptr);
+            ++sum.evaluations;
+            break;
+          }
     }
   }
   // The run started from the best screened point evaluated it first, and

@@ -53,6 +53,8 @@ struct acq_optimizer_options {
 enum class acq_optimizer_status {
   ok,               ///< at least one L-BFGS-B run converged
   no_run_converged, ///< none did, even after recovery; best point returned
+  /// A finite space has no point left that is not excluded: x is empty.
+  space_exhausted,
 };
 
 const char* to_string(acq_optimizer_status s);
@@ -73,6 +75,9 @@ struct acq_result {
   double log_value = 0.0;
   acq_optimizer_summary summary;
 };
+
+/// Finite spaces of up to this many points are enumerated (one point).
+constexpr std::uint64_t kLatticeEnumerated = 4096;
 
 /// Maximises target.log_value over [0, 1]^d. `extra` (d x m, may be empty)
 /// holds further screening candidates, e.g. points around the best data
@@ -95,10 +100,29 @@ struct acq_result {
 /// categorical parameter in turn, until no single change helps. (Relaxing
 /// one-hot blocks and rounding afterwards, the simple alternative, optimises
 /// a function at points that do not exist.)
+///
+/// Integer parameters are treated the same way (Garrido-Merchan and
+/// Hernandez-Lobato 2020: the acquisition is only ever evaluated at values
+/// the objective can take): screening candidates are snapped onto the
+/// lattice, L-BFGS-B holds the integer coordinates of its start, and the
+/// local search also moves each integer parameter of each point by one
+/// level up or down. A finite space (every parameter integer or
+/// categorical) of at most 4096 points is enumerated instead (one point:
+/// the exact maximiser over the lattice).
+///
+/// `exclude` (unit_dim x m, snapped unit points; used only with a space
+/// that has discrete parameters): no point of the result may equal one of
+/// them, nor may two points of a batch equal each other (points that are
+/// evaluated or pending; rounding a continuous maximiser would otherwise
+/// land on them again). If a finite space has no point left, the status is
+/// space_exhausted and x is empty; otherwise, when every candidate tried is
+/// excluded, the best of them is returned (a repeat; it needs almost the
+/// whole of a large lattice to be excluded).
 acq_result maximize_acquisition(const acquisition_target& target,
                                 const acq_optimizer_options& opts,
                                 std::uint64_t seed, executor* exec = nullptr,
                                 const mat& extra = mat(),
-                                const search_space* space = nullptr);
+                                const search_space* space = nullptr,
+                                const mat& exclude = mat());
 
 } // namespace asyncbo

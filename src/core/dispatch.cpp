@@ -35,8 +35,10 @@ dispatcher::dispatcher(dispatch_options opts, std::vector<job> requeue)
                   ? opts_.budget - opts_.requested_before
                   : 0;
   stats_.failed_points = opts_.failed_before;
-  for (auto& j : requeue)
+  for (auto& j : requeue) {
+    note(j);
     queue_.push_back(std::move(j));
+  }
 }
 
 void dispatcher::account(double now) {
@@ -96,8 +98,10 @@ std::uint64_t dispatcher::start(double now) {
 }
 
 void dispatcher::add_initial(std::vector<job> points) {
-  for (auto& j : points)
+  for (auto& j : points) {
+    note(j);   // counted by the design: never dropped (the engine's are distinct)
     queue_.push_back(std::move(j));
+  }
 }
 
 std::vector<assignment> dispatcher::assign(double now) {
@@ -151,6 +155,41 @@ std::optional<std::uint32_t> dispatcher::ask(double now) {
   return k;
 }
 
+void dispatcher::note(const job& j) {
+  if (!opts_.distinct_points)
+    return;
+  point_key k(j.unit.begin(), j.unit.end());
+  ++live_[k];
+  seen_.insert(std::move(k));
+}
+
+std::vector<job> dispatcher::admit(std::vector<job> points, std::vector<job>* dropped) {
+  if (!opts_.distinct_points)
+    return points;
+  std::vector<job> kept;
+  for (auto& j : points) {
+    point_key k(j.unit.begin(), j.unit.end());
+    const auto it = live_.find(k);
+    if ((it != live_.end() && it->second > 0) || (!repeats_ && seen_.count(k))) {
+      ++stats_.duplicates;
+      if (dropped)
+        dropped->push_back(std::move(j));
+      continue;
+    }
+    note(j);
+    kept.push_back(std::move(j));
+  }
+  return kept;
+}
+
+void dispatcher::retire(const job& j) {
+  if (!opts_.distinct_points)
+    return;
+  const auto it = live_.find(point_key(j.unit.begin(), j.unit.end()));
+  if (it != live_.end() && it->second > 0 && --it->second == 0)
+    live_.erase(it);
+}
+
 double dispatcher::answered(std::vector<job> points, double now, std::vector<job>* surplus) {
   ask_outstanding_ = false;
   fallback_blocked_ = false;
@@ -159,7 +198,10 @@ double dispatcher::answered(std::vector<job> points, double now, std::vector<job
   }
   if (stopped_)
     return ask_trigger_;
-  if (points.size() < asked_)
+  // Repeats go with the surplus (the caller forgets them) and their budget
+  // is asked again.
+  points = admit(std::move(points), surplus);
+  if (points.size() < asked_ && !exhausted_)
     to_request_ += asked_ - points.size();
   for (std::size_t i = 0; i < points.size(); ++i) {
     if (i < asked_) {
@@ -167,6 +209,7 @@ double dispatcher::answered(std::vector<job> points, double now, std::vector<job
       continue;
     }
     ++stats_.surplus;
+      retire(points[i]);
     if (surplus)
       surplus->push_back(std::move(points[i]));
   }
@@ -176,9 +219,15 @@ double dispatcher::answered(std::vector<job> points, double now, std::vector<job
 }
 
 void dispatcher::ask_failed() {
-  if (ask_outstanding_)
+  if (ask_outstanding_ && !exhausted_)
     to_request_ += asked_;
   ask_outstanding_ = false;
+}
+
+void dispatcher::exhaust() {
+  exhausted_ = true;
+  to_request_ = 0;
+  asked_ = 0;   // an outstanding ask's points are surplus when they come
 }
 
 std::optional<std::uint32_t> dispatcher::fallback(double) {
@@ -213,7 +262,8 @@ void dispatcher::fallback_answered(std::vector<job> points, double now) {
   fallback_outstanding_ = false;
   if (stopped_)
     return;
-  if (points.size() < fallback_asked_)
+  points = admit(std::move(points), nullptr);   // never joined the engine
+  if (points.size() < fallback_asked_ && !exhausted_)
     to_request_ += fallback_asked_ - points.size();
   if (points.empty()) {
     fallback_blocked_ = true;
@@ -246,6 +296,7 @@ result_verdict dispatcher::result(slot_id s, point_id id, std::uint32_t attempt,
     ++stats_.retried;
     return result_verdict::retried;
   }
+  retire(j);
   if (!ok)
     ++stats_.failed_points;
   if (j.initial && initial_outstanding_ > 0 && --initial_outstanding_ == 0)

@@ -10,6 +10,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,13 @@ struct dispatch_options {
   /// the end of the budget a fallback may take the outstanding ask's points.
   /// Below it (fast asks) they wait for their ask.
   double fallback_after = 0.05;
+  /// The space is a lattice (integer or categorical parameters): a point
+  /// equal to one queued or in flight is never queued again, nor, unless
+  /// repeats are allowed (allow_repeats()), one dispatched before in this
+  /// run. Asks and fallback draws run concurrently on different snapshots,
+  /// so either can propose what the other just did; the engine alone cannot
+  /// see that. Not a key: set from the search space.
+  bool distinct_points = false;
 
   std::string validate() const;
 };
@@ -97,6 +105,10 @@ struct dispatch_stats {
   /// Points an ask brought after fallbacks had taken its evaluators and the
   /// budget: never dispatched (answered() hands them out if asked to).
   std::uint64_t surplus = 0;
+  /// Points dropped because they repeated one queued, in flight or (without
+  /// repeats) dispatched before (distinct_points); their budget is asked
+  /// again.
+  std::uint64_t duplicates = 0;
 };
 
 /// The k-of-n dispatch policy (Trieste's asynchronous tutorial, extended so
@@ -155,7 +167,8 @@ public:
   /// The outstanding ask's points (fewer than asked: the rest is asked
   /// again later). Returns the time of the event that triggered the ask.
   /// Points beyond what is left of the ask's share of the budget (fallbacks
-  /// took it) are not queued: they go to `surplus`, if given.
+  /// took it), and repeated points (distinct_points), are not queued: they
+  /// go to `surplus`, if given.
   double answered(std::vector<job> points, double now, std::vector<job>* surplus = nullptr);
 
   /// Whether the evaluators of an outstanding ask get fallbacks too: the
@@ -165,6 +178,17 @@ public:
 
   /// The outstanding ask failed; its points go back to the budget.
   void ask_failed();
+
+  /// The search space has no point left to propose (a finite space, all
+  /// evaluated or pending): the rest of the budget is dropped, nothing more
+  /// is asked or drawn, and the run is done once what is in flight is back.
+  void exhaust();
+  bool exhausted() const noexcept { return exhausted_; }
+
+  /// Whether a point dispatched before may be queued again
+  /// (distinct_points; the engine says so from the learned noise). Points
+  /// queued or in flight are never repeated.
+  void allow_repeats(bool yes) noexcept { repeats_ = yes; }
 
   /// The size of the fallback due now, if one is (options().fallback): an
   /// ask is outstanding and no fallback is, budget is left beyond that ask,
@@ -222,6 +246,17 @@ private:
 
   void account(double now);
   void start_main(double now);
+  /// distinct_points: the points that may be queued (the rest are
+  /// appended to `dropped`); counts them as live and seen.
+  std::vector<job> admit(std::vector<job> points, std::vector<job>* dropped);
+  /// A job is queued (live and seen), whatever it repeats.
+  void note(const job& j);
+  /// A job is no longer queued or in flight.
+  void retire(const job& j);
+  using point_key = std::vector<double>;
+  std::map<point_key, std::size_t> live_;  ///< queued or in flight, by unit point
+  std::set<point_key> seen_;               ///< every point queued in this run
+  bool repeats_ = false;
 
   dispatch_options opts_;
   std::map<slot_id, slot> slots_;
@@ -235,6 +270,7 @@ private:
   bool ask_outstanding_ = false;
   bool fresh_capacity_ = false;
   bool stopped_ = false;
+  bool exhausted_ = false;
   double free_since_ = 0.0;     ///< when free capacity last grew
   double ask_trigger_ = 0.0;    ///< free_since_ when the outstanding ask began
   std::uint64_t asked_ = 0;     ///< size of the outstanding ask

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <set>
 #include <stdexcept>
 
@@ -49,20 +50,99 @@ std::vector<proposal> engine::initial_design(std::size_t n) {
     rng_type rng(s);
     pts = uniform_unit(space_.unit_dim(), n, rng);
   }
+  if (space_.has_discrete())
+    pts = distinct_lattice_points(pts, [&](std::size_t m) {
+      rng_type rng(derive_seed(s, 1));
+      return uniform_unit(space_.unit_dim(), m, rng);
+    });
   std::vector<proposal> out;
-  for (std::size_t i = 0; i < n; ++i)
+  for (Eigen::Index i = 0; i < pts.cols(); ++i)
     out.push_back(make_proposal(pts.col(i), true));
   return out;
+}
+
+mat engine::distinct_lattice_points(const mat& pts,
+                                    const std::function<mat(std::size_t)>& more) const {
+  // Snapped, without the excluded points and without repeats among
+  // themselves; replacements come from `more` (a few tries per point). A
+  // finite space may have fewer points left than asked for.
+  using key = std::vector<double>;
+  std::set<key> seen;
+  const mat ex = exclusion(true);
+  for (Eigen::Index j = 0; j < ex.cols(); ++j)
+    seen.insert(key(ex.col(j).data(), ex.col(j).data() + ex.rows()));
+  const auto D = static_cast<Eigen::Index>(space_.unit_dim());
+  mat out(D, 0);
+  auto offer = [&](const vec& u) {
+    const vec s = space_.snap_unit(u);
+    if (!seen.insert(key(s.data(), s.data() + s.size())).second)
+      return;
+    out.conservativeResize(D, out.cols() + 1);
+    out.col(out.cols() - 1) = s;
+  };
+  for (Eigen::Index j = 0; j < pts.cols(); ++j)
+    offer(pts.col(j));
+  const auto want = pts.cols();
+  if (out.cols() < want) {
+    const mat extra = more(static_cast<std::size_t>(64 * want));
+    for (Eigen::Index j = 0; j < extra.cols() && out.cols() < want; ++j)
+      offer(extra.col(j));
+  }
+  if (out.cols() < want && space_.finite()) {
+    const std::uint64_t size = space_.lattice_size(std::uint64_t{1} << 20);
+    for (std::uint64_t j = 0; j < size && out.cols() < want; ++j)
+      offer(space_.lattice_point(j));
+  }
+  return out;
+}
+
+mat engine::exclusion(bool evaluated) const {
+  const auto D = static_cast<Eigen::Index>(space_.unit_dim());
+  if (!space_.has_discrete())
+    return mat(D, 0);
+  std::vector<const vec*> cols;
+  for (auto& [id, p] : pending_)
+    cols.push_back(&p.unit);
+  for (auto& u : fail_us_)
+    cols.push_back(&u);
+  if (evaluated)
+    for (auto& u : us_)
+      cols.push_back(&u);
+  mat out(D, static_cast<Eigen::Index>(cols.size()));
+  for (std::size_t j = 0; j < cols.size(); ++j)
+    out.col(static_cast<Eigen::Index>(j)) = *cols[j];
+  return out;
+}
+
+bool engine::repeats_worth_it() const {
+  // With noise of at least a hundredth of the signal's variance, the
+  // acquisition decides whether measuring a point again pays (it sees the
+  // noise); below that a repeat tells the model nothing new.
+  return model_ && noise_ >= kRepeatNoise * model_->hyper().variance;
 }
 
 std::vector<proposal> engine::random_points(std::size_t k, ask_status why) {
   rng_type rng(derive_seed(seed_, asks_));
   mat pts = uniform_unit(space_.unit_dim(), k, rng);
   last_.status = why;
+  if (space_.has_discrete()) {
+    pts = distinct_lattice_points(pts, [&](std::size_t m) {
+      return uniform_unit(space_.unit_dim(), m, rng);
+    });
+    if (static_cast<std::size_t>(pts.cols()) < k && space_.finite())
+      exhausted();
+  }
   std::vector<proposal> out;
-  for (std::size_t i = 0; i < k; ++i)
+  for (Eigen::Index i = 0; i < pts.cols(); ++i)
     out.push_back(make_proposal(pts.col(i), false));
   return out;
+}
+
+void engine::exhausted() {
+  last_.status = ask_status::space_exhausted;
+  last_.message = "every one of the search space's "
+                  + std::to_string(space_.lattice_size(~std::uint64_t{0}))
+                  + " points has been evaluated, is pending or failed";
 }
 
 mat engine::around_best_candidates(std::size_t q, std::uint64_t seed) const {
@@ -287,10 +367,17 @@ std::vector<proposal> engine::ask(std::size_t k) {
   const bool use_pending = opts_.rule != rule_kind::sync;
   mat fixed = use_pending ? pending_matrix() : mat(D, 0);
   std::vector<vec> chosen;
+  // On a lattice: the points no proposal may repeat (pending, failed, and
+  // evaluated unless the noise makes a repeat worth it) and those chosen.
+  mat taken = exclusion(!repeats_worth_it());
 
   auto append_fixed = [&](const vec& u) {
     fixed.conservativeResize(D, fixed.cols() + 1);
     fixed.col(fixed.cols() - 1) = u;
+    if (space_.has_discrete()) {
+      taken.conservativeResize(D, taken.cols() + 1);
+      taken.col(taken.cols() - 1) = u;
+    }
   };
 
   // Every acquisition is weighted by the probability of success once points
@@ -298,9 +385,15 @@ std::vector<proposal> engine::ask(std::size_t k) {
   auto maximize = [&](const acquisition_target& acq, std::uint64_t seed, const mat& extra) {
     const acq_optimizer_options o = opts_.optimizer_for(acq.dim());
     if (!feasible_)
-      return maximize_acquisition(acq, o, seed, exec_, extra, &space_);
+      return maximize_acquisition(acq, o, seed, exec_, extra, &space_, taken);
     feasibility_weighted weighted(acq, *feasible_);
-    return maximize_acquisition(weighted, o, seed, exec_, extra, &space_);
+    return maximize_acquisition(weighted, o, seed, exec_, extra, &space_, taken);
+  };
+  auto exhausted_by = [&](const acq_result& res) {
+    if (res.summary.status != acq_optimizer_status::space_exhausted)
+      return false;
+    exhausted();
+    return true;
   };
   last_.failures = fail_us_.size();
   last_.feasibility_flat = !feasible_ || feasible_->flat();
@@ -328,7 +421,9 @@ std::vector<proposal> engine::ask(std::size_t k) {
     for (std::size_t i = 0; i < n_ts; ++i) {
       const posterior_sample path(model, opts_.thompson_features, derive_seed(ask_seed, 62 + i));
       auto res = maximize_acquisition(path, o, derive_seed(ask_seed, 60 + 8 * (i + 1)), exec_,
-                                      near, &space_);
+                                      near, &space_, taken);
+      if (exhausted_by(res))
+        return proposals();
       last_.acq.push_back(res.summary);
       chosen.push_back(std::move(res.x));
       append_fixed(chosen.back());
@@ -344,12 +439,37 @@ std::vector<proposal> engine::ask(std::size_t k) {
     last_.log_value = res.log_value;
     last_.plain_value = plain;
   };
+  // A joint batch on a small finite space is chosen one point at a time
+  // (greedy q-EI, each point with the earlier ones pending), because each
+  // point is then the exact maximiser over the lattice by enumeration; a
+  // joint maximiser over k points cannot be enumerated and, near the end of
+  // the space, cannot find k distinct free points by local moves.
+  const bool lattice_greedy = space_.finite() && space_.lattice_size(kLatticeEnumerated + 1)
+                                                   <= kLatticeEnumerated;
   if (opts_.acquisition == acquisition_kind::batch_mc_ei
-      && opts_.rule != rule_kind::async_greedy) {
+      && opts_.rule != rule_kind::async_greedy && space_.finite() && !lattice_greedy) {
+    // Fewer distinct free points than k are left near the end of a large
+    // finite space.
+    std::set<std::vector<double>> distinct;
+    for (Eigen::Index j = 0; j < taken.cols(); ++j)
+      distinct.insert(std::vector<double>(taken.col(j).data(), taken.col(j).data() + D));
+    const std::uint64_t size = space_.lattice_size(~std::uint64_t{0});
+    const std::uint64_t left = size > distinct.size() ? size - distinct.size() : 0;
+    if (left < k) {
+      k = static_cast<std::size_t>(left);
+      exhausted();
+      if (k == 0)
+        return proposals();
+    }
+  }
+  if (opts_.acquisition == acquisition_kind::batch_mc_ei
+      && opts_.rule != rule_kind::async_greedy && !lattice_greedy) {
     // Joint batch of k points (sync: no pending; async-joint: pending fixed).
     batch_mc_ei acq(model, eta, fixed, k, opts_.qei_for(), derive_seed(ask_seed, 10));
     auto res = maximize(acq, derive_seed(ask_seed, 11),
                         around_best_candidates(k, derive_seed(ask_seed, 12)));
+    if (exhausted_by(res))
+      return proposals();
     take(acq.value(res.x), res);
     for (std::size_t i = 0; i < k; ++i)
       chosen.push_back(space_.snap_unit(res.x.segment(i * D, D)));
@@ -357,6 +477,8 @@ std::vector<proposal> engine::ask(std::size_t k) {
     expected_improvement acq(model, eta);
     auto res = maximize(acq, derive_seed(ask_seed, 40),
                         around_best_candidates(1, derive_seed(ask_seed, 41)));
+    if (exhausted_by(res))
+      return proposals();
     take(acq.value(res.x), res);
     chosen.push_back(space_.snap_unit(res.x));
   } else {
@@ -374,11 +496,15 @@ std::vector<proposal> engine::ask(std::size_t k) {
       if (opts_.acquisition == acquisition_kind::local_penalization) {
         local_penalization acq(model, eta, fixed, L, eta_lp);
         res = maximize(acq, derive_seed(s, 1), around_best_candidates(1, derive_seed(s, 2)));
+        if (exhausted_by(res))
+          return proposals();
         take(acq.value(res.x), res);
       } else {
         // async-greedy + batch-mc-ei: sequential greedy q-EI.
         batch_mc_ei acq(model, eta, fixed, 1, opts_.qei_for(), derive_seed(s, 0));
         res = maximize(acq, derive_seed(s, 1), around_best_candidates(1, derive_seed(s, 2)));
+        if (exhausted_by(res))
+          return proposals();
         take(acq.value(res.x), res);
       }
       vec u = space_.snap_unit(res.x);
@@ -467,6 +593,7 @@ std::shared_ptr<const fallback_source> engine::snapshot() const {
   src->options = opts_.fallback;
   src->seed = derive_seed(seed_, 0xFA12ull + asks_);
   src->ids = ids_;
+  src->taken = exclusion(!repeats_worth_it());
   return src;
 }
 

@@ -4,6 +4,7 @@
 // greedy, random search). Its options are in core/engine_options.hpp.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +42,9 @@ enum class ask_status {
   no_data,        ///< no observations yet: uniform random points
   random_rule,    ///< the random rule: uniform random points
   model_failed,   ///< the GP could not be factorised: uniform random points
+  /// A finite space has no point left (evaluated, pending or failed): the
+  /// ask returned fewer points than asked for, perhaps none.
+  space_exhausted,
 };
 
 template <>
@@ -49,7 +53,8 @@ struct enum_names<ask_status> {
     {ask_status::ok, "ok"},
     {ask_status::no_data, "no_data"},
     {ask_status::random_rule, "random_rule"},
-    {ask_status::model_failed, "model_failed"}};
+    {ask_status::model_failed, "model_failed"},
+    {ask_status::space_exhausted, "space_exhausted"}};
 };
 
 /// The observations a GP of at most m points is fitted on (engine_options::
@@ -108,6 +113,13 @@ public:
 
   /// k new points, conditioned on the pending set as the rule says. With no
   /// data yet, returns uniform random points (status no_data).
+  ///
+  /// On a space with integer or categorical parameters no proposal repeats
+  /// a pending or failed point, another point of the same ask, or an
+  /// evaluated point unless repeats_worth_it() (core/acq_optimizer: the
+  /// acquisition is maximised over the lattice). When a finite space has
+  /// no point left the ask returns fewer points (status space_exhausted,
+  /// last_ask().message says why).
   std::vector<proposal> ask(std::size_t k);
 
   /// Adds observations to the data and retires their pending points.
@@ -184,6 +196,15 @@ public:
   /// The likelihood variance of the current model (fixed or learned).
   double noise_variance() const noexcept { return noise_; }
 
+  /// Noise variance, relative to the kernel's, from which an evaluated
+  /// point of a lattice may be proposed again.
+  static constexpr double kRepeatNoise = 1e-2;
+  /// True if the model's noise is at least kRepeatNoise of its signal
+  /// variance: the acquisition then decides whether measuring an evaluated
+  /// lattice point again pays. Below it the objective is taken to be
+  /// deterministic and evaluated points are never proposed again.
+  bool repeats_worth_it() const;
+
   /// The model of the last ask (nullptr before the first fit).
   const gp* model() const noexcept { return model_.get(); }
   /// The success-probability model of the last ask (nullptr without
@@ -192,6 +213,18 @@ public:
 
 private:
   proposal make_proposal(const vec& unit, bool initial);
+  /// The columns of `pts` snapped, without excluded points or repeats,
+  /// topped up from more(m) (m fresh unit points) and, in a finite space,
+  /// from the lattice in order. Fewer columns only when a finite space has
+  /// no more.
+  mat distinct_lattice_points(const mat& pts,
+                              const std::function<mat(std::size_t)>& more) const;
+  /// The points proposals must not repeat on a lattice (unit, D x m):
+  /// pending, failed and, if `evaluated`, the observations. Empty for a
+  /// continuous space.
+  mat exclusion(bool evaluated) const;
+  /// The ask's status and message for a finite space with no point left.
+  void exhausted();
   std::vector<proposal> random_points(std::size_t k, ask_status why);
   /// Fits what changed since the last ask: the GP (MAP) when observations
   /// were told, the classifier when observations or failures were.

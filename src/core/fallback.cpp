@@ -143,6 +143,8 @@ void thompson_fallback::refill(std::size_t k) {
   for (Eigen::Index j = 0; j < K; ++j) {
     stocked d;
     d.best_value = values.col(j).minCoeff(&d.best);
+    if (src_->space.has_discrete())
+      d.values = values.col(j);
     d.w = W.col(j);
     d.v = V.col(j);
     d.seed = seeds[std::size_t(j)];
@@ -150,10 +152,37 @@ void thompson_fallback::refill(std::size_t k) {
   }
 }
 
+void thompson_fallback::take(const vec& u) {
+  if (taken_.rows() == 0)
+    taken_.resize(u.size(), 0);
+  if (!taken_keys_.insert(std::vector<double>(u.data(), u.data() + u.size())).second)
+    return;
+  taken_.conservativeResize(u.size(), taken_.cols() + 1);
+  taken_.col(taken_.cols() - 1) = u;
+}
+
+void thompson_fallback::exclude(const mat& taken) {
+  if (!src_->space.has_discrete())
+    return;
+  if (taken_.rows() == 0)
+    taken_.resize(Eigen::Index(src_->space.unit_dim()), 0);
+  for (Eigen::Index j = 0; j < taken.cols(); ++j)
+    take(src_->space.snap_unit(taken.col(j)));
+}
+
+bool thompson_fallback::is_taken(const vec& u) const {
+  return taken_keys_.count(std::vector<double>(u.data(), u.data() + u.size())) > 0;
+}
+
 std::vector<proposal> thompson_fallback::draw(std::size_t k) {
   std::vector<proposal> out;
   if (k == 0)
     return out;
+  const bool lattice = src_->space.has_discrete();
+  if (lattice && !lattice_ready_) {
+    lattice_ready_ = true;
+    exclude(src_->taken);
+  }
   if (stock_.size() < k)
     refill(std::max(k - stock_.size(), src_->options.block));
   acq_optimizer_options o;
@@ -163,14 +192,32 @@ std::vector<proposal> thompson_fallback::draw(std::size_t k) {
   for (std::size_t j = 0; j < k; ++j) {
     stocked d = std::move(stock_.front());
     stock_.pop_front();
+    if (lattice) {
+      // The best candidate not taken (the candidates are snapped).
+      Eigen::Index best = -1;
+      for (Eigen::Index c = 0; c < d.values.size(); ++c)
+        if ((best < 0 || d.values[c] < d.values[best]) && !is_taken(cand_.col(c)))
+          best = c;
+      if (best >= 0) {
+        d.best = best;
+        d.best_value = d.values[best];
+      }
+    }
     vec u = cand_.col(d.best);
     if (src_->options.refine) {
       const posterior_sample path(*model_, omega_, phase_, std::move(d.w), std::move(d.v));
       auto res = maximize_acquisition(path, o, derive_seed(d.seed, 1), nullptr,
-                                      cand_.col(d.best), &src_->space);
+                                      cand_.col(d.best), &src_->space, taken_);
+      if (res.summary.status == acq_optimizer_status::space_exhausted)
+        break;
       vec r = src_->space.snap_unit(res.x);
-      if (path.value(r, nullptr) <= d.best_value)
+      if (path.value(r, nullptr) <= d.best_value && !(lattice && is_taken(r)))
         u = std::move(r);
+    }
+    if (lattice) {
+      if (is_taken(u))
+        break;   // every candidate and the refinement are taken
+      take(u);
     }
     proposal p;
     p.id = src_->ids->take();
@@ -188,6 +235,8 @@ std::vector<proposal> fallback_server::serve(const std::shared_ptr<const fallbac
   if (!draws_ || (&draws_->source() != source.get() && !draws_->can_continue(*source))) {
     draws_ = std::make_unique<thompson_fallback>(source);
     have_ = told_at_source;
+  } else if (&draws_->source() != source.get()) {
+    draws_->exclude(source->taken);   // continuing: what the newer ask took
   }
   const std::uint64_t n = values.size();
   if (n > 0 && have_ >= from && have_ < from + n) {

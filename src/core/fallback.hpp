@@ -5,6 +5,7 @@
 #pragma once
 
 #include <deque>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,10 @@ struct fallback_source {
   fallback_options options;
   std::uint64_t seed = 0;
   std::shared_ptr<id_source> ids; ///< the engine's ids
+  /// On a lattice (a space with integer or categorical parameters): the
+  /// points no draw may repeat (engine::exclusion at that moment; unit,
+  /// D x m). Draws also never repeat each other.
+  mat taken;
 };
 
 /// Thompson sampling on a fixed posterior, made cheap by sharing everything
@@ -72,7 +77,10 @@ struct fallback_source {
 ///
 /// Candidates with a success probability below 1/2 (the engine's failure
 /// model, if any) are not screened, unless none is left. Categorical
-/// choices are never relaxed (maximize_acquisition with the space).
+/// choices and integers are never relaxed (maximize_acquisition with the
+/// space), and on a lattice no draw repeats the source's taken points or
+/// another draw: each takes the best candidate left, and a finite space
+/// with no point left gives fewer draws.
 ///
 /// Not thread-safe itself (draw() advances a counter): one thread draws;
 /// the source it reads is shared read-only.
@@ -111,6 +119,10 @@ public:
   /// the source's seed: the same calls give the same points.
   std::vector<proposal> draw(std::size_t k);
 
+  /// Lattice spaces: points no later draw may repeat (unit, D x m; a newer
+  /// source's taken points when this object continues on it).
+  void exclude(const mat& taken);
+
 private:
   std::shared_ptr<const fallback_source> src_;
   std::shared_ptr<const gp> model_;  ///< the source's, extended by observe()
@@ -128,7 +140,14 @@ private:
     Eigen::Index best = 0;
     double best_value = 0.0;
     std::uint64_t seed = 0;
+    vec values;   ///< at every candidate (lattice spaces only)
   };
+  /// Lattice spaces: the source's taken points and every point drawn.
+  mat taken_;
+  std::set<std::vector<double>> taken_keys_;
+  bool lattice_ready_ = false;   ///< the source's taken points are in
+  void take(const vec& u);
+  bool is_taken(const vec& u) const;
   std::deque<stocked> stock_;
   void refill(std::size_t k);
   std::uint64_t draws_ = 0;

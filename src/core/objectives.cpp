@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <tuple>
 
 namespace asyncbo {
 
@@ -179,6 +180,42 @@ double mixed_branin(const vec_ref& x) {
   return scaled_branin(z) + bias[std::clamp(c, 0, 4)];
 }
 
+// Lattice versions: integer inputs standing for evenly spaced values.
+double branin_grid(const vec_ref& x) {
+  vec u = x / 9.0;
+  return scaled_branin(u);
+}
+
+double hartmann3_lattice(const vec_ref& x) {
+  vec u = x / 7.0;
+  return hartmann3(u);
+}
+
+double hartmann6_mixed(const vec_ref& x) {
+  vec u = x;
+  u.head(3) /= 10.0;
+  return hartmann6(u);
+}
+
+/// The minimiser over a finite lattice of integers 0..levels-1 in every
+/// coordinate, by enumeration.
+vec lattice_argmin(double (*fn)(const vec_ref&), std::size_t dim, int levels) {
+  vec x = vec::Zero(static_cast<Eigen::Index>(dim)), best = x;
+  double fbest = fn(x);
+  for (;;) {
+    Eigen::Index i = 0;
+    while (i < x.size() && x[i] == levels - 1)
+      x[i++] = 0.0;
+    if (i == x.size())
+      return best;
+    x[i] += 1.0;
+    if (const double f = fn(x); f < fbest) {
+      fbest = f;
+      best = x;
+    }
+  }
+}
+
 vec v(std::initializer_list<double> l) {
   vec out(l.size());
   Eigen::Index i = 0;
@@ -233,6 +270,27 @@ std::vector<test_function> build() {
   fs.push_back(make("log-goldstein-price", 2, 0, 1, {v({0.5, 0.25})}, -3.1291256,
                     log_goldstein_price));
   fs.push_back(make("cliff3", 3, 0, 1, {v({0.65, 0.65, 0.3})}, 0.35, cliff3));
+  // Integer lattices (the minimum is the lattice's).
+  using fn_ptr = double (*)(const vec_ref&);
+  for (auto [name, dim, levels, fn] :
+       {std::tuple<const char*, std::size_t, int, fn_ptr>{"branin-grid", 2, 10, branin_grid},
+        std::tuple<const char*, std::size_t, int, fn_ptr>{"hartmann3-lattice", 3, 8,
+                                                          hartmann3_lattice}}) {
+    const vec m = lattice_argmin(fn, dim, levels);
+    auto f = make(name, dim, 0, levels - 1, {m}, fn(m), fn);
+    f.integer.assign(dim, true);
+    fs.push_back(f);
+  }
+  {
+    // x0..x2 on 11 levels. The minimum over the 11^3 lattice points, each
+    // with L-BFGS-B on x3..x5 from 5 starts; objectives_test recomputes it.
+    auto f = make("hartmann6-mixed", 6, 0, 1,
+                  {v({2, 2, 5, 0.274335176955, 0.312003800997, 0.657825496675})},
+                  -3.29000787559, hartmann6_mixed);
+    f.upper.head(3).setConstant(10.0);
+    f.integer = {true, true, true, false, false, false};
+    fs.push_back(f);
+  }
   // Mixed: two numbers and one categorical input with five choices.
   std::vector<vec> mixed_mins;
   for (auto& m : branin_mins)
@@ -258,7 +316,7 @@ double test_function::operator()(const vec_ref& x) const {
 }
 
 search_space test_function::space() const {
-  if (choices.empty())
+  if (choices.empty() && integer.empty())
     return search_space::box(lower, upper);
   std::vector<dimension> dims;
   for (std::size_t i = 0; i < dim; ++i) {
@@ -266,6 +324,7 @@ search_space test_function::space() const {
     d.name = "x" + std::to_string(i);
     d.lower = lower[static_cast<Eigen::Index>(i)];
     d.upper = upper[static_cast<Eigen::Index>(i)];
+    d.integer = i < integer.size() && integer[i];
     if (i < choices.size() && !choices[i].empty()) {
       if (choices_as_integers)
         d.integer = true;

@@ -27,6 +27,9 @@ struct test_function {
   /// Declare those inputs as integers 0..k-1 instead (the baseline that
   /// treats categories as an ordered index).
   bool choices_as_integers = false;
+  /// Per coordinate, true for an integer input (its bounds are integers);
+  /// empty = none.
+  std::vector<bool> integer;
 
   /// f(x). Throws std::invalid_argument naming expected and actual sizes if
   /// x has the wrong dimension.
@@ -57,7 +60,12 @@ struct objective_noise {
 /// log-goldstein-price, and cliff3: a 3-D function that improves towards a
 /// "cliff" beyond which every evaluation fails (NaN where x0 + x1 > 1.3,
 /// about a quarter of the box), the minimum 0.35 on its edge at
-/// (0.65, 0.65, 0.3): a learning rate that diverges.
+/// (0.65, 0.65, 0.3): a learning rate that diverges. Discrete ones:
+/// branin-grid (scaled-branin on a 10 x 10 grid of integers 0..9, 100
+/// points), hartmann3-lattice (Hartmann-3 on 8^3 = 512 integer points
+/// 0..7) and hartmann6-mixed (Hartmann-6 with x0..x2 integers 0..10, each
+/// standing for a tenth, and x3..x5 continuous); their minima are the
+/// minima over those points.
 const std::vector<test_function>& test_functions();
 
 /// The test function called `name`, or nullptr.

@@ -92,6 +92,76 @@ std::vector<bool> search_space::categorical_mask() const {
   return m;
 }
 
+bool search_space::has_integer() const noexcept {
+  for (auto& d : dims_)
+    if (d.integer)
+      return true;
+  return false;
+}
+
+bool search_space::finite() const noexcept {
+  for (auto& d : dims_)
+    if (!d.integer && !d.categorical())
+      return false;
+  return true;
+}
+
+std::vector<bool> search_space::discrete_mask() const {
+  std::vector<bool> m = categorical_mask();
+  for (std::size_t i = 0; i < dims_.size(); ++i)
+    if (dims_[i].integer)
+      m[offsets_[i]] = true;
+  return m;
+}
+
+std::uint64_t search_space::levels(std::size_t i) const {
+  const auto& d = dims_.at(i);
+  if (d.categorical())
+    return d.choices.size();
+  if (d.integer)
+    return static_cast<std::uint64_t>(d.upper - d.lower) + 1;
+  return 0;
+}
+
+std::uint64_t search_space::lattice_size(std::uint64_t cap) const {
+  std::uint64_t n = 1;
+  for (std::size_t i = 0; i < dims_.size(); ++i) {
+    const std::uint64_t l = levels(i);
+    if (l == 0 || n > cap / l)
+      return cap;
+    n *= l;
+  }
+  return std::min(n, cap);
+}
+
+vec search_space::lattice_point(std::uint64_t j) const {
+  if (!finite())
+    throw std::invalid_argument("lattice_point: the space has a continuous parameter");
+  const std::uint64_t size = lattice_size(~std::uint64_t{0});
+  if (j >= size)
+    throw std::invalid_argument("lattice_point: j = " + std::to_string(j)
+                                + " is not below the lattice size " + std::to_string(size));
+  vec x(static_cast<Eigen::Index>(dim()));
+  for (std::size_t i = dim(); i-- > 0;) {
+    const std::uint64_t l = levels(i);
+    x[static_cast<Eigen::Index>(i)] = dims_[i].lower + static_cast<double>(j % l);
+    j /= l;
+  }
+  return to_unit(x);
+}
+
+bool search_space::step_integer(vec& u, std::size_t i, long step) const {
+  if (i >= dims_.size() || !dims_[i].integer)
+    return false;
+  vec x = from_unit(u);
+  const double v = x[static_cast<Eigen::Index>(i)] + static_cast<double>(step);
+  if (v < dims_[i].lower || v > dims_[i].upper)
+    return false;
+  x[static_cast<Eigen::Index>(i)] = v;
+  u = to_unit(x);
+  return true;
+}
+
 vec search_space::snap_categorical(const vec_ref& u) const {
   vec out = u;
   for (std::size_t i = 0; i < dims_.size(); ++i) {

@@ -65,6 +65,31 @@ public:
   /// (argmax; ties to the first choice), other coordinates untouched.
   vec snap_categorical(const vec_ref& u) const;
 
+  /// True if some parameter takes only integer values.
+  bool has_integer() const noexcept;
+  /// True if some parameter is integer or categorical.
+  bool has_discrete() const noexcept { return has_integer() || has_categorical(); }
+  /// True if every parameter is integer or categorical: the space is a
+  /// finite lattice of points.
+  bool finite() const noexcept;
+  /// True for the unit coordinates that only take lattice values (integer
+  /// parameters and the one-hot blocks of categorical ones).
+  std::vector<bool> discrete_mask() const;
+  /// Number of values of parameter i: upper - lower + 1 for an integer, the
+  /// choices of a categorical, 0 for a continuous parameter.
+  std::uint64_t levels(std::size_t i) const;
+  /// The number of points of a finite space, or `cap` if it has more (or a
+  /// continuous parameter).
+  std::uint64_t lattice_size(std::uint64_t cap) const;
+  /// The unit point (snapped) with lattice index j of a finite space: mixed
+  /// radix over the parameters' levels, the last parameter fastest. Throws
+  /// std::invalid_argument if the space is not finite or j is out of range.
+  vec lattice_point(std::uint64_t j) const;
+  /// Moves integer parameter i of the unit point u (snapped) by `step`
+  /// levels. False (u unchanged) if that leaves the parameter's bounds or i
+  /// is not an integer parameter.
+  bool step_integer(vec& u, std::size_t i, long step) const;
+
   /// The value of parameter i as text: the choice for a categorical, the
   /// exact number otherwise.
   std::string value_text(std::size_t i, double v) const;

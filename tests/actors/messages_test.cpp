@@ -152,9 +152,13 @@ BOOST_AUTO_TEST_CASE(batch_snapshot_stats_roundtrip) {
   b.points = {sample_job(), sample_job()};
   b.points[1].id = 43;
   b.ask_ms = 12.25;
-  b.status = "ok";
+  b.status = "space_exhausted";
+  b.message = "every one of the search space's 4 points has been evaluated";
   auto c = roundtrip(sys, b);
   BOOST_TEST(c.points.size() == 2u);
+  b.repeats_allowed = true;
+  BOOST_TEST(c.message == b.message);
+  BOOST_TEST(roundtrip(sys, b).repeats_allowed);
   BOOST_TEST(c.points[1].id == 43u);
   check_roundtrip(sys, b);
   pool_snapshot snap;

@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <set>
 #include <thread>
 
 #include "core/acq_optimizer.hpp"
@@ -306,6 +307,173 @@ BOOST_AUTO_TEST_CASE(joint_batches_snap_every_point_block) {
   BOOST_CHECK_THROW(maximize_acquisition(bump(vec::Constant(7, 0.5)), acq_optimizer_options{},
                                          1, nullptr, mat(), &space),
                     std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(acquisition_on_a_lattice)
+
+namespace {
+
+/// Integers a in 0..9, b in 0..9 (and optionally a continuous y).
+search_space grid(bool with_continuous = false, double hi = 9.0) {
+  std::vector<dimension> d = {{"a", 0.0, hi, false, true, {}}, {"b", 0.0, hi, false, true, {}}};
+  if (with_continuous)
+    d.push_back({"y", 0.0, 1.0, false, false, {}});
+  return search_space(std::move(d));
+}
+
+/// The log of a bump in space coordinates: its peak (a*, b*) = (3.4, 6.6)
+/// lies between lattice points; the best lattice point is (3, 7).
+class space_bump final : public acquisition_target {
+public:
+  space_bump(search_space s, vec centre) : s_(std::move(s)), c_(std::move(centre)) {}
+  std::size_t dim() const override { return s_.unit_dim(); }
+  double log_value(const vec_ref& u, vec* g) const override {
+    // Evaluated through the unit map: in unit coordinates the integer bins
+    // are 1 / levels wide.
+    vec x(s_.dim());
+    const auto& dims = s_.dimensions();
+    for (std::size_t i = 0; i < s_.dim(); ++i) {
+      const double lo = dims[i].integer ? dims[i].lower - 0.5 : dims[i].lower;
+      const double hi = dims[i].integer ? dims[i].upper + 0.5 : dims[i].upper;
+      x[Eigen::Index(i)] = lo + u[Eigen::Index(i)] * (hi - lo);
+    }
+    vec d = x - c_;
+    const vec w = (s_.upper() - s_.lower()).cwiseMax(1.0).cwiseInverse();
+    if (g) {
+      g->resize(u.size());
+      for (std::size_t i = 0; i < s_.dim(); ++i) {
+        const double lo = dims[i].integer ? dims[i].lower - 0.5 : dims[i].lower;
+        const double hi = dims[i].integer ? dims[i].upper + 0.5 : dims[i].upper;
+        (*g)[Eigen::Index(i)] = -2.0 * d[Eigen::Index(i)] * w[Eigen::Index(i)]
+                                * w[Eigen::Index(i)] * (hi - lo);
+      }
+    }
+    return -(d.cwiseProduct(w)).squaredNorm();
+  }
+
+private:
+  search_space s_;
+  vec c_;
+};
+
+vec point(std::initializer_list<double> l) {
+  vec v(Eigen::Index(l.size()));
+  Eigen::Index i = 0;
+  for (double x : l)
+    v[i++] = x;
+  return v;
+}
+
+/// The maximiser over every lattice point of `s` not in `skip`.
+vec brute_force(const search_space& s, const acquisition_target& t, const std::set<std::vector<double>>& skip) {
+  vec best;
+  double bv = -INFINITY;
+  for (std::uint64_t j = 0; j < s.lattice_size(1u << 20); ++j) {
+    vec x = s.from_unit(s.lattice_point(j));
+    if (skip.count(std::vector<double>(x.data(), x.data() + x.size())))
+      continue;
+    const double v = t.log_value(s.lattice_point(j), nullptr);
+    if (v > bv) {
+      bv = v;
+      best = x;
+    }
+  }
+  return best;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_small_finite_space_is_enumerated_and_excluded_points_are_skipped) {
+  const auto s = grid();
+  const space_bump t(s, point({3.4, 6.6}));
+  acq_optimizer_options o;
+  mat exclude(2, 0);
+  std::set<std::vector<double>> skip;
+  // The best, then the next best with the earlier ones excluded, down the
+  // whole lattice: always the brute-force maximiser of what is left.
+  for (int round = 0; round < 100; ++round) {
+    auto res = maximize_acquisition(t, o, 1, nullptr, mat(), &s, exclude);
+    BOOST_REQUIRE((res.summary.status != acq_optimizer_status::space_exhausted));
+    const vec x = s.from_unit(res.x);
+    BOOST_TEST((s.to_unit(x) - res.x).norm() == 0.0);   // a lattice point, exactly
+    const vec expect = brute_force(s, t, skip);
+    BOOST_TEST((x - expect).norm() == 0.0, "round " << round << ": " << x.transpose()
+                                                    << " against " << expect.transpose());
+    BOOST_TEST(res.summary.runs == 0u);
+    BOOST_TEST(res.summary.screened == std::size_t(100 - round));
+    skip.insert(std::vector<double>(x.data(), x.data() + x.size()));
+    exclude.conservativeResize(2, exclude.cols() + 1);
+    exclude.col(exclude.cols() - 1) = res.x;
+  }
+  auto res = maximize_acquisition(t, o, 1, nullptr, mat(), &s, exclude);
+  BOOST_TEST((res.summary.status == acq_optimizer_status::space_exhausted));
+  BOOST_TEST(res.x.size() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_large_lattice_is_searched_by_local_moves_and_never_repeats) {
+  // 1000 x 1000 points: too many to enumerate. The peak lies between
+  // lattice points; screening plus one-level moves reach the best point.
+  const auto s = grid(false, 999.0);
+  const space_bump t(s, point({314.4, 706.6}));
+  acq_optimizer_options o;
+  auto res = maximize_acquisition(t, o, 4, nullptr, mat(), &s);
+  BOOST_TEST(res.summary.runs > 0u);
+  BOOST_TEST((s.from_unit(res.x) - point({314, 707})).norm() == 0.0,
+             s.from_unit(res.x).transpose());
+  // With that point and its neighbours excluded, the result is another
+  // lattice point next to them.
+  mat exclude(2, 5);
+  int j = 0;
+  for (auto [da, db] : {std::pair{0, 0}, {1, 0}, {-1, 0}, {0, 1}, {0, -1}})
+    exclude.col(j++) = s.to_unit(point({314.0 + da, 707.0 + db}));
+  auto res2 = maximize_acquisition(t, o, 4, nullptr, mat(), &s, exclude);
+  const vec x2 = s.from_unit(res2.x);
+  for (Eigen::Index c = 0; c < exclude.cols(); ++c)
+    BOOST_TEST((s.to_unit(x2) - exclude.col(c)).norm() > 0.0);
+  BOOST_TEST((x2 - point({314, 707})).cwiseAbs().maxCoeff() <= 2.0, x2.transpose());
+}
+
+BOOST_AUTO_TEST_CASE(mixed_spaces_keep_integers_on_the_lattice_and_optimise_the_rest) {
+  const auto s = grid(true);
+  const space_bump t(s, point({3.4, 6.6, 0.25}));
+  auto res = maximize_acquisition(t, acq_optimizer_options{}, 2, nullptr, mat(), &s);
+  const vec x = s.from_unit(res.x);
+  BOOST_TEST(x[0] == 3.0);
+  BOOST_TEST(x[1] == 7.0);
+  BOOST_TEST(x[2] == 0.25, tt::tolerance(1e-4));
+  // The unit coordinates of the integers are the lattice's exactly.
+  BOOST_TEST(res.x[0] == s.to_unit(x)[0]);
+  BOOST_TEST(res.x[1] == s.to_unit(x)[1]);
+}
+
+BOOST_AUTO_TEST_CASE(the_points_of_a_joint_batch_on_a_lattice_differ) {
+  // Two copies of the same bump want the same point: one must move.
+  const auto s = grid();
+  class twice final : public acquisition_target {
+  public:
+    explicit twice(const search_space& s) : b_(s, point({3.4, 6.6})) {}
+    std::size_t dim() const override { return 4; }
+    double log_value(const vec_ref& u, vec* g) const override {
+      vec g1(2), g2(2);
+      const double v = b_.log_value(u.head(2), g ? &g1 : nullptr)
+                       + b_.log_value(u.tail(2), g ? &g2 : nullptr);
+      if (g) {
+        g->resize(4);
+        *g << g1, g2;
+      }
+      return v;
+    }
+    space_bump b_;
+  } t(s);
+  auto res = maximize_acquisition(t, acq_optimizer_options{}, 5, nullptr, mat(), &s);
+  const vec a = s.from_unit(res.x.head(2)), b = s.from_unit(res.x.tail(2));
+  BOOST_TEST((a - b).norm() > 0.0);
+  // One of them is the best point, the other one of its neighbours.
+  const vec best = point({3, 7});
+  BOOST_TEST(((a - best).norm() == 0.0 || (b - best).norm() == 0.0));
+  BOOST_TEST((a - b).cwiseAbs().sum() == 1.0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -604,4 +604,98 @@ BOOST_AUTO_TEST_CASE(random_schedules_with_fallbacks_spend_the_budget_exactly) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(an_exhausted_space_drops_the_budget_and_ends_when_the_runs_are_back) {
+  // 4 evaluators, batch 2, budget 20: the ask for 4 brings only 3 points
+  // (a finite space ran out); the driver then says so.
+  dispatcher d(opts(2, 20));
+  for (int i = 0; i < 4; ++i)
+    d.add_evaluator(0.0);
+  d.start(0.0);
+  auto k = d.ask(0.0);
+  BOOST_REQUIRE(k.has_value());
+  BOOST_TEST(*k == 4u);
+  std::vector<job> pts;
+  for (point_id id = 1; id <= 3; ++id)
+    pts.push_back(driver::point(id));
+  d.answered(std::move(pts), 0.0);
+  d.exhaust();
+  BOOST_TEST(d.exhausted());
+  BOOST_TEST(d.to_request() == 0u);   // the missing point is not asked again
+  auto a = d.assign(0.0);
+  BOOST_TEST(a.size() == 3u);
+  BOOST_TEST(!d.ask(0.0).has_value());
+  BOOST_TEST(!d.done());              // three are still running
+  for (auto& x : a) {
+    BOOST_TEST(!d.done());
+    d.result(x.slot, x.work.id, x.work.attempt, true, 1.0);
+    BOOST_TEST(!d.ask(1.0).has_value());
+  }
+  BOOST_TEST(d.done());
+  // A retry still runs: exhaustion drops only points not yet proposed.
+  dispatch_options o = opts(1, 5);
+  o.max_retries = 1;
+  dispatcher r(o);
+  r.add_evaluator(0.0);
+  r.start(0.0);
+  BOOST_REQUIRE(r.ask(0.0).has_value());
+  r.answered({driver::point(9)}, 0.0);
+  r.exhaust();
+  auto b = r.assign(0.0);
+  BOOST_REQUIRE(b.size() == 1u);
+  BOOST_TEST((r.result(b[0].slot, 9, 0, false, 1.0) == result_verdict::retried));
+  auto c = r.assign(1.0);
+  BOOST_REQUIRE(c.size() == 1u);
+  BOOST_TEST(c[0].work.attempt == 1u);
+  BOOST_TEST(!r.done());
+  r.result(c[0].slot, 9, 1, true, 2.0);
+  BOOST_TEST(r.done());
+}
+
+BOOST_AUTO_TEST_CASE(on_a_lattice_repeated_points_are_dropped_and_their_budget_asked_again) {
+  dispatch_options o = opts(2, 10);
+  o.distinct_points = true;
+  o.fallback = true;
+  dispatcher d(o);
+  for (int i = 0; i < 3; ++i)
+    d.add_evaluator(0.0);
+  d.start(0.0);
+  auto at = [](point_id id, double u) {
+    job j = driver::point(id);
+    j.unit = {u};
+    j.x = {u};
+    return j;
+  };
+  // An ask for 2 is outstanding; a fallback draws 0.5 for the third
+  // evaluator, and the ask then brings 0.5 too: it is dropped (surplus, for
+  // the caller to forget) and its budget is asked again.
+  BOOST_REQUIRE(d.ask(0.0) == std::optional<std::uint32_t>(2));
+  BOOST_REQUIRE(d.fallback(0.0) == std::optional<std::uint32_t>(1));
+  d.fallback_answered({at(1, 0.5)}, 0.0);
+  std::vector<job> dropped;
+  d.answered({at(2, 0.5), at(3, 0.25)}, 0.0, &dropped);
+  BOOST_TEST(dropped.size() == 1u);
+  BOOST_TEST(dropped[0].id == 2u);
+  BOOST_TEST(d.stats().duplicates == 1u);
+  BOOST_TEST(d.to_request() == 8u);   // 10 - 1 fallback - 1 kept
+  auto a = d.assign(0.0);
+  BOOST_TEST(a.size() == 2u);
+  // 0.5 finishes; without repeats it is never queued again, with them it
+  // may be (it is no longer queued or in flight); 0.25 is still running and
+  // is dropped either way.
+  for (auto& x : a)
+    if (x.work.id == 1)
+      d.result(x.slot, 1, 0, true, 1.0);
+  BOOST_REQUIRE(d.ask(1.0).has_value());
+  dropped.clear();
+  d.answered({at(4, 0.5), at(5, 0.25)}, 1.0, &dropped);
+  BOOST_TEST(dropped.size() == 2u);
+  d.allow_repeats(true);
+  BOOST_REQUIRE(d.ask(1.0).has_value());
+  dropped.clear();
+  d.answered({at(6, 0.5), at(7, 0.25)}, 1.0, &dropped);
+  BOOST_TEST(dropped.size() == 1u);
+  BOOST_TEST(dropped[0].id == 7u);
+  BOOST_TEST(d.stats().duplicates == 4u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

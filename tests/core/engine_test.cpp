@@ -599,4 +599,78 @@ BOOST_AUTO_TEST_CASE(the_recommendation_beyond_max_exact_is_an_observation_of_th
   BOOST_TEST(f(rec->x) == rec->observed);   // the value told for that very point
 }
 
+BOOST_AUTO_TEST_CASE(a_finite_space_is_evaluated_without_repeats_until_it_is_exhausted) {
+  // branin-grid: 100 integer points, a deterministic objective, the
+  // product's engine defaults (async-joint, and the greedy and random
+  // rules); 4 evaluators, asks of 2 with the others pending. Every proposal is a point never proposed before until all 100
+  // are; then the ask says the space is exhausted.
+  const auto& f = *find_test_function("branin-grid");
+  for (rule_kind rule : {rule_kind::async_joint, rule_kind::async_greedy, rule_kind::random}) {
+    engine_options o;
+    o.rule = rule;
+    engine e(f.space(), o, 11);
+    std::set<std::vector<double>> seen;
+    std::vector<proposal> running;
+    auto add = [&](const std::vector<proposal>& ps) {
+      for (auto& p : ps) {
+        BOOST_TEST(seen.insert(std::vector<double>(p.x.data(), p.x.data() + p.x.size())).second,
+                   to_string(rule) << ": " << p.x.transpose() << " proposed twice, after "
+                                   << seen.size() << " points");
+        running.push_back(p);
+      }
+    };
+    add(e.initial_design(4));
+    int asks = 0;
+    while (!running.empty() && asks < 200) {
+      // The two oldest finish, then an ask refills the free evaluators.
+      for (int i = 0; i < 2 && !running.empty(); ++i) {
+        const proposal p = running.front();
+        running.erase(running.begin());
+        e.tell({{p.id, p.x, f(p.x)}});
+      }
+      auto ps = e.ask(4 - running.size());
+      ++asks;
+      add(ps);
+      if (ps.size() < 4 - running.size() + ps.size()) {
+        BOOST_TEST(seen.size() == 100u, to_string(rule));
+        BOOST_TEST((e.last_ask().status == ask_status::space_exhausted));
+        BOOST_TEST(e.last_ask().message.find("100 points") != std::string::npos,
+                   e.last_ask().message);
+      }
+    }
+    BOOST_TEST(seen.size() == 100u, to_string(rule));
+    BOOST_TEST(e.num_data() == 100u);
+    BOOST_TEST(e.ask(2).empty());
+    BOOST_TEST((e.last_ask().status == ask_status::space_exhausted));
+    BOOST_TEST(*std::min_element(e.data_y().begin(), e.data_y().end()) == f.minimum);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_noisy_objective_on_a_lattice_may_repeat_evaluated_points) {
+  // Scaled Branin on a 100 x 100 integer lattice (smooth at the lattice's
+  // scale, so that noise and a short length-scale are told apart), with
+  // noise of sd 0.5 against a signal of sd ~1.1: the learned noise is far
+  // above 1 % of the signal variance, so evaluated points are no longer
+  // excluded (the acquisition weighs a repeat). On a coarse lattice the two
+  // are confounded (a length-scale below the spacing fits any noise), which
+  // is why branin-grid's noisy twin is not used here.
+  const search_space s({{"a", 0.0, 99.0, false, true, {}}, {"b", 0.0, 99.0, false, true, {}}});
+  auto f = [](const vec& x) { return branin()(x / 99.0); };
+  for (double sd : {0.5, 0.0}) {
+    engine e(s, engine_options{}, 3);
+    rng_type rng(9);
+    std::normal_distribution<double> noise(0.0, 1.0);
+    std::vector<observation> obs;
+    for (auto& p : e.initial_design(80))
+      obs.push_back({p.id, p.x, f(p.x) + sd * noise(rng)});
+    e.tell(obs);
+    auto ps = e.ask(2);
+    BOOST_TEST(e.repeats_worth_it() == (sd > 0.0), "sd " << sd << ": noise " << e.noise_variance()
+                                                    << ", signal " << e.model()->hyper().variance
+                   << ", length-scales " << e.model()->hyper().lengthscales.transpose());
+    BOOST_TEST(ps.size() == 2u);
+    BOOST_TEST((ps[0].x - ps[1].x).norm() > 0.0);   // pending ones are still excluded
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

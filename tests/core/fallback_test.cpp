@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <tuple>
 
 #include "core/engine.hpp"
 #include "core/fallback.hpp"
@@ -168,6 +169,36 @@ BOOST_AUTO_TEST_CASE(categorical_choices_are_never_relaxed) {
     for (std::size_t d = 0; d < mask.size(); ++d)
       if (mask[d])
         BOOST_TEST((p.unit[Eigen::Index(d)] == 0.0 || p.unit[Eigen::Index(d)] == 1.0));
+}
+
+BOOST_AUTO_TEST_CASE(draws_on_a_lattice_never_repeat_a_taken_point_or_each_other) {
+  // hartmann3-lattice (512 points): 20 evaluated, 4 pending; 60 draws from
+  // one snapshot are 60 points none of which is evaluated, pending or drawn
+  // before. On branin-grid (100 points) with 90 taken, only 10 draws come.
+  for (auto [name, n_data, n_draw, expect] :
+       {std::tuple{"hartmann3-lattice", 20, 60, 60}, std::tuple{"branin-grid", 86, 30, 10}}) {
+    const auto& f = *find_test_function(name);
+    engine e(f.space(), engine_options{}, 4);
+    std::set<std::vector<double>> taken;
+    std::vector<observation> obs;
+    for (auto& p : e.initial_design(std::size_t(n_data))) {
+      obs.push_back({p.id, p.x, f(p.x)});
+      taken.insert(std::vector<double>(p.x.data(), p.x.data() + p.x.size()));
+    }
+    e.tell(obs);
+    for (auto& p : e.ask(4))
+      taken.insert(std::vector<double>(p.x.data(), p.x.data() + p.x.size()));
+    BOOST_REQUIRE(taken.size() == std::size_t(n_data + 4));
+    thompson_fallback tf(e.snapshot());
+    std::size_t got = 0;
+    for (int round = 0; round < n_draw / 5; ++round)
+      for (auto& p : tf.draw(5)) {
+        ++got;
+        BOOST_TEST(taken.insert(std::vector<double>(p.x.data(), p.x.data() + p.x.size())).second,
+                   name << ": draw " << got << " repeats " << p.x.transpose());
+      }
+    BOOST_TEST(got == std::size_t(expect), name);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(options_and_sources_are_validated) {

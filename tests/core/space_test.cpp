@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "core/space.hpp"
 
@@ -239,6 +241,63 @@ BOOST_AUTO_TEST_CASE(bad_choices_are_rejected_naming_the_parameter) {
                                   "empty strings");
   BOOST_TEST(msg({"a", "b"}, true) == "search space dimension 0 ('opt'): a categorical "
                                       "parameter cannot also be log-scale or integer");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(lattice_space)
+
+BOOST_AUTO_TEST_CASE(finite_spaces_enumerate_every_point_once) {
+  using asyncbo::dimension;
+  const asyncbo::search_space s({dimension{"n", 2, 4, false, true, {}},
+                                 dimension{"opt", 0, 0, false, false, {"a", "b"}},
+                                 dimension{"k", 1, 8, true, true, {}}});
+  BOOST_TEST(s.finite());
+  BOOST_TEST(s.has_integer());
+  BOOST_TEST(s.has_discrete());
+  BOOST_TEST(s.levels(0) == 3u);
+  BOOST_TEST(s.levels(1) == 2u);
+  BOOST_TEST(s.levels(2) == 8u);
+  BOOST_TEST(s.lattice_size(1000) == 48u);
+  BOOST_TEST(s.lattice_size(10) == 10u);     // capped
+  const auto mask = s.discrete_mask();
+  BOOST_TEST(std::count(mask.begin(), mask.end(), true) == 4);
+  std::set<std::vector<double>> seen;
+  for (std::uint64_t j = 0; j < 48; ++j) {
+    const asyncbo::vec u = s.lattice_point(j);
+    BOOST_TEST((s.snap_unit(u) - u).norm() == 0.0);   // already snapped
+    const asyncbo::vec x = s.from_unit(u);
+    BOOST_TEST(s.contains(x));
+    seen.insert(std::vector<double>(x.data(), x.data() + x.size()));
+  }
+  BOOST_TEST(seen.size() == 48u);
+  BOOST_CHECK_THROW(s.lattice_point(48), std::invalid_argument);
+  const asyncbo::search_space c({dimension{"n", 2, 4, false, true, {}},
+                                 dimension{"y", 0, 1, false, false, {}}});
+  BOOST_TEST(!c.finite());
+  BOOST_TEST(c.lattice_size(1000) == 1000u);
+  BOOST_CHECK_THROW(c.lattice_point(0), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(integer_steps_stay_in_bounds_and_on_the_lattice) {
+  using asyncbo::dimension;
+  const asyncbo::search_space s({dimension{"n", 2, 4, false, true, {}},
+                                 dimension{"k", 1, 8, true, true, {}},
+                                 dimension{"y", 0, 1, false, false, {}}});
+  asyncbo::vec x(3);
+  x << 2, 8, 0.3;
+  asyncbo::vec u = s.to_unit(x);
+  const asyncbo::vec u0 = u;
+  BOOST_TEST(!s.step_integer(u, 0, -1));   // below 2
+  BOOST_TEST(!s.step_integer(u, 1, 1));    // above 8
+  BOOST_TEST(!s.step_integer(u, 2, 1));    // not an integer
+  BOOST_TEST((u - u0).norm() == 0.0);
+  BOOST_TEST(s.step_integer(u, 0, 1));
+  BOOST_TEST(s.step_integer(u, 1, -3));
+  x << 3, 5, 0.3;
+  BOOST_TEST((u - s.to_unit(x)).norm() < 1e-15);
+  BOOST_TEST(s.from_unit(u)[0] == 3.0);
+  BOOST_TEST(s.from_unit(u)[1] == 5.0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -73,6 +73,33 @@ BOOST_AUTO_TEST_CASE(seed_experiment_writes_three_outputs_and_beats_random_searc
   BOOST_TEST(again.err.find("already holds a run") != std::string::npos, again.err);
 }
 
+BOOST_AUTO_TEST_CASE(a_finite_space_is_evaluated_once_per_point_and_the_run_says_it_ran_out) {
+  // branin-grid has 100 points; a budget of 200 with the product's
+  // defaults (fallback draws included, 100x faster delays): every point
+  // once, the exact minimum found, exit 0, and the summary and the closing
+  // report say the space ran out.
+  temp_dir d;
+  auto r = run_program({binary(), "run", source_dir() + "/config/branin-async.ini",
+                        "--experiment.objective=\"branin-grid\"",
+                        "--experiment.num-observations=200", "--delay.time-scale=0.001",
+                        "--output.dir=" + d.path});
+  BOOST_TEST_REQUIRE(r.code == 0, r.err);
+  auto rows = parse_csv(read_file(d.path + "/observations.csv"));
+  BOOST_REQUIRE(rows.size() == 101u);
+  std::set<std::pair<std::string, std::string>> points;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    BOOST_TEST(rows[i][6] == "ok");
+    points.insert({rows[i][3], rows[i][4]});
+  }
+  BOOST_TEST(points.size() == 100u);
+  auto s = nlohmann::json::parse(read_file(d.path + "/summary.json"));
+  BOOST_TEST(s["status"].get<std::string>() == "completed");
+  BOOST_TEST(s["regret"].get<double>() == 0.0);
+  const std::string why = "every one of the search space's 100 points has been evaluated";
+  BOOST_TEST(s["message"].get<std::string>().find(why) != std::string::npos, s.dump());
+  BOOST_TEST(r.err.find(why) != std::string::npos, r.err);
+}
+
 BOOST_AUTO_TEST_CASE(configuration_errors_exit_2_with_exact_messages) {
   temp_dir d;
   auto r = run_program({binary(), "run", source_dir() + "/config/branin-async.ini",

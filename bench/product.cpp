@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -54,6 +55,8 @@ std::size_t count_flag(const char* cmd, const std::string& flag, const std::stri
 /// The regret figures of `seeds` simulated runs of settings `s`.
 struct regret_runs {
   std::vector<double> regret, recommended, failed_share;
+  /// Final evaluations at a point evaluated before (the first E), per seed.
+  std::vector<double> repeats;
 };
 
 /// Settings from CONFIG plus --section.key=value overrides; the remaining
@@ -158,7 +161,7 @@ regret_runs run_regret(const io::settings& s, std::size_t seeds, std::size_t at,
   scratch tmp;
   const auto dirs = product_runs(s, seeds, threads, tmp.path);
   const auto answer = io::known_answer_of(f->name, std::nullopt);
-  std::vector<double> regret(seeds), recommended(seeds), failed_share(seeds);
+  std::vector<double> regret(seeds), recommended(seeds), failed_share(seeds), repeats(seeds);
   for (std::size_t k = 0; k < seeds; ++k) {
     const auto log = io::read_event_log(dirs[k] + "/events.jsonl");
     const auto steps = io::best_so_far(log.records, answer);
@@ -172,6 +175,11 @@ regret_runs run_regret(const io::settings& s, std::size_t seeds, std::size_t at,
         failed += r.ok() ? 0 : 1;
       }
     failed_share[k] = asked ? double(failed) / double(asked) : 0.0;
+    std::set<std::vector<double>> seen;
+    std::size_t finals = 0;
+    for (auto& r : log.records)
+      if (r.final && (at == 0 || finals++ < at) && !seen.insert(r.x).second)
+        repeats[k] += 1.0;
     std::ifstream in(dirs[k] + "/summary.json");
     const auto summary = nlohmann::json::parse(in);
     recommended[k] = summary["regret"].is_number() ? summary["regret"].get<double>()
@@ -181,7 +189,7 @@ regret_runs run_regret(const io::settings& s, std::size_t seeds, std::size_t at,
         std::cerr << st.points << " t " << st.time << " best " << st.best_value
                   << " regret " << st.best_regret << "\n";
   }
-  return {regret, recommended, failed_share};
+  return {regret, recommended, failed_share, repeats};
 }
 
 } // namespace
@@ -226,7 +234,9 @@ int cmd_regret(const std::vector<std::string>& argv) {
                         {"median_recommended_regret", median(recommended)},
                         {"recommended_regrets", recommended},
                         {"median_failed_share", median(failed_share)},
-                        {"failed_shares", failed_share}};
+                        {"failed_shares", failed_share},
+                        {"max_repeats", quantile(runs.repeats, 1.0)},
+                        {"repeats", runs.repeats}};
   std::cout << out.dump() << std::endl;
   return 0;
 }

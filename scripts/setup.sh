@@ -12,9 +12,11 @@ packages=(
   liblbfgspp-dev nlohmann-json3-dev
   libcpp-httplib-dev pkg-config
   python3 openssl
+  pybind11-dev python3-pybind11   # the Python package (import asyncbo)
 )
 if [ "${1:-}" = "--tests" ]; then
   packages+=(chromium)   # the dashboard's browser test
+  packages+=(python3-pytest python3-numpy)   # the Python package's tests
 fi
 
 missing=()

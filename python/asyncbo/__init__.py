@@ -33,35 +33,28 @@ class Real:
     low: float
     high: float
     log: bool = False
+    _kind = "real"
 
     def _dim(self, name):
-        return (name, "real", float(self.low), float(self.high), bool(self.log), [])
+        return (name, self._kind, float(self.low), float(self.high), bool(self.log), [])
 
     def _out(self, v):
         return float(v)
 
-    def _in(self, name, v):
-        return float(v)
-
 
 @dataclass(frozen=True)
-class Integer:
+class Integer(Real):
     """A whole number in [low, high] (both included); log=True for a log scale."""
-    low: int
-    high: int
-    log: bool = False
+    _kind = "integer"
 
     def _dim(self, name):
         if int(self.low) != self.low or int(self.high) != self.high:
             raise ValueError(f"space: {name}: Integer bounds must be whole numbers, "
                              f"got {self.low} and {self.high}")
-        return (name, "integer", float(self.low), float(self.high), bool(self.log), [])
+        return super()._dim(name)
 
     def _out(self, v):
         return int(round(v))
-
-    def _in(self, name, v):
-        return float(v)
 
 
 @dataclass(frozen=True)
@@ -74,12 +67,6 @@ class Categorical:
 
     def _out(self, v):
         return self.choices[int(round(v))]
-
-    def _in(self, name, v):
-        try:
-            return float(list(self.choices).index(v))
-        except ValueError:
-            raise ValueError(f"{name}: {v!r} is not one of {list(self.choices)}") from None
 
 
 @dataclass(frozen=True)
@@ -124,7 +111,7 @@ class Optimizer:
         self._names: List[str] = list(space)
         self._params = [space[n] for n in self._names]
         for n, p in zip(self._names, self._params):
-            if not isinstance(p, (Real, Integer, Categorical)):
+            if not isinstance(p, (Real, Categorical)):
                 raise ValueError(f"space: {n}: expected asyncbo.Real, Integer or "
                                  f"Categorical, got {type(p).__name__}")
         self._core = _core.CoreOptimizer([p._dim(n) for n, p in zip(self._names, self._params)],

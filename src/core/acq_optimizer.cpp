@@ -463,7 +463,9 @@ acq_result maximize_acquisition(const acquisition_target& target,
       std::priority_queue<entry> frontier;
       frontier.push({out.log_value, 0});
       bool found = false;
-      while (!frontier.empty() && nodes.size() < kEscape && !found) {
+      // Pop the best point seen; a free one ends the search, an excluded one
+      // adds its neighbours while fewer than kEscape points have been seen.
+      while (!frontier.empty() && !found) {
         const auto [v, at] = frontier.top();
         frontier.pop();
         if (!taken(nodes[at])) {
@@ -472,6 +474,8 @@ acq_result maximize_acquisition(const acquisition_target& target,
           found = true;
           break;
         }
+        if (nodes.size() >= kEscape)
+          continue;
         for (vec& nb : neighbours(nodes[at])) {
           if (!visited.insert(key(nb.data(), nb.data() + nb.size())).second)
             continue;
@@ -479,15 +483,6 @@ acq_result maximize_acquisition(const acquisition_target& target,
           ++sum.evaluations;
           nodes.push_back(std::move(nb));
           frontier.push({std::isfinite(nv) ? nv : minus_inf, nodes.size() - 1});
-        }
-      }
-      while (!found && !frontier.empty()) {
-        const auto [v, at] = frontier.top();
-        frontier.pop();
-        if (!taken(nodes[at])) {
-          out.x = nodes[at];
-          out.log_value = v;
-          found = true;
         }
       }
       if (!found)

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/dispatch.hpp"
 #include "core/engine.hpp"
 #include "io/settings.hpp"
 
@@ -114,6 +115,27 @@ public:
     return std::make_tuple(to_list(r->x), r->mean, r->sd, r->observed);
   }
 
+  /// The same proposals as jobs for the dispatcher (batch: the ask's number).
+  std::vector<job> initial_jobs(std::size_t n) {
+    py::gil_scoped_release release;
+    return jobs(engine_->initial_design(n), 0);
+  }
+  std::vector<job> ask_jobs(std::size_t k) {
+    py::gil_scoped_release release;
+    return jobs(engine_->ask(k), ++asks_);
+  }
+
+  /// The dispatch policy of these settings (the binary's, without fallback
+  /// draws: there is no sampler here), for a run over an executor.
+  dispatcher make_dispatcher() const {
+    dispatch_options o = settings_.dispatch;
+    o.fallback = false;
+    o.distinct_points = space_.has_discrete();
+    return dispatcher(o);
+  }
+
+  std::int64_t workers() const { return settings_.num_workers; }
+
   std::optional<std::pair<std::vector<double>, double>> best() const {
     auto b = engine_->best();
     if (!b)
@@ -122,6 +144,13 @@ public:
   }
 
 private:
+  static std::vector<job> jobs(const std::vector<proposal>& ps, std::uint64_t batch) {
+    std::vector<job> out;
+    for (auto& p : ps)
+      out.push_back(to_job(p, batch));
+    return out;
+  }
+
   static std::vector<std::pair<point_id, std::vector<double>>>
   pairs(const std::vector<proposal>& ps) {
     std::vector<std::pair<point_id, std::vector<double>>> out;
@@ -142,12 +171,52 @@ private:
   search_space space_;
   io::settings settings_;
   std::optional<engine> engine_;
+  std::uint64_t asks_ = 0;
 };
 
 } // namespace
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "asyncbo's C++ engine (use the asyncbo package, not this module)";
+  py::class_<job>(m, "Job")
+    .def_readonly("id", &job::id)
+    .def_readonly("attempt", &job::attempt)
+    .def_readonly("initial", &job::initial)
+    .def_readonly("x", &job::x);
+  py::class_<assignment>(m, "Assignment")
+    .def_readonly("slot", &assignment::slot)
+    .def_readonly("job", &assignment::work);
+  py::enum_<result_verdict>(m, "Verdict")
+    .value("final", result_verdict::final)
+    .value("retried", result_verdict::retried)
+    .value("stale", result_verdict::stale);
+  // The dispatch policy (core/dispatch), driven from Python as the pool
+  // actor drives it: the same class, not a re-implementation.
+  py::class_<dispatcher>(m, "Dispatcher")
+    .def("add_evaluator", &dispatcher::add_evaluator)
+    .def("start", &dispatcher::start)
+    .def("add_initial", &dispatcher::add_initial)
+    .def("assign", &dispatcher::assign)
+    .def("ask", &dispatcher::ask)
+    .def("answered",
+         [](dispatcher& d, std::vector<job> points, double now) {
+           std::vector<job> dropped;
+           d.answered(std::move(points), now, &dropped);
+           std::vector<point_id> ids;
+           for (auto& j : dropped)
+             ids.push_back(j.id);
+           return ids;
+         })
+    .def("ask_failed", &dispatcher::ask_failed)
+    .def("exhaust", &dispatcher::exhaust)
+    .def("result", &dispatcher::result)
+    .def("failure_limit", &dispatcher::failure_limit)
+    .def("done", &dispatcher::done)
+    .def("stop", &dispatcher::stop)
+    .def("busy", &dispatcher::busy)
+    .def("evaluators", &dispatcher::evaluators)
+    .def("retried", [](const dispatcher& d) { return d.stats().retried; })
+    .def("failed_points", [](const dispatcher& d) { return d.stats().failed_points; });
   py::class_<core_optimizer>(m, "CoreOptimizer")
     .def(py::init<const std::vector<dim_tuple>&, std::uint64_t, const std::string&>(),
          py::arg("dims"), py::arg("seed"), py::arg("settings_json"))
@@ -161,5 +230,9 @@ PYBIND11_MODULE(_core, m) {
     .def("forget", &core_optimizer::forget)
     .def("pending", &core_optimizer::pending)
     .def("recommend", &core_optimizer::recommend)
-    .def("best", &core_optimizer::best);
+    .def("best", &core_optimizer::best)
+    .def("initial_jobs", &core_optimizer::initial_jobs)
+    .def("ask_jobs", &core_optimizer::ask_jobs)
+    .def("make_dispatcher", &core_optimizer::make_dispatcher)
+    .def("workers", &core_optimizer::workers);
 }

@@ -24,7 +24,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from . import _core
 
-__all__ = ["Real", "Integer", "Categorical", "Trial", "Recommendation", "Optimizer"]
+__all__ = ["Real", "Integer", "Categorical", "Trial", "Recommendation", "Optimizer",
+           "minimize", "Result"]
 
 
 @dataclass(frozen=True)
@@ -186,3 +187,6 @@ class Optimizer:
         except ImportError:
             return list(self._records)
         return pandas.DataFrame(self._records)
+
+
+from .run import Result, minimize  # noqa: E402  (needs the classes above)

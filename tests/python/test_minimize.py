@@ -65,3 +65,29 @@ def test_failures_are_failed_evaluations_with_their_message_and_any_executor_wor
     assert r.failed == len(failed)
     assert len(rows) == 18
     assert ex.most <= 3
+
+
+class InterruptingExecutor(cf.ThreadPoolExecutor):
+    """Ctrl-C in the driving thread at the tenth submission."""
+    def __init__(self, n):
+        super().__init__(n)
+        self.submitted = 0
+
+    def submit(self, fn, *args):
+        self.submitted += 1
+        if self.submitted == 10:
+            raise KeyboardInterrupt
+        return super().submit(fn, *args)
+
+
+def test_ctrl_c_stops_the_run_and_returns_what_it_has():
+    ex = InterruptingExecutor(2)
+    r = asyncbo.minimize(scaled_branin, SPACE, budget=30, workers=2, batch_size=1,
+                         executor=ex)
+    ex.shutdown()
+    assert r.status == "interrupted"
+    assert "KeyboardInterrupt" in r.message
+    rows = r.observations.to_dict("records") if hasattr(r.observations, "to_dict") \
+        else r.observations
+    assert 1 <= len(rows) < 10                 # what was told before the interrupt
+    assert r.best is not None

@@ -303,15 +303,15 @@ void maybe_ask(self_ptr self) {
           // pending. Their ids stay unused.
           std::vector<job> surplus;
           st.disp->allow_repeats(b.repeats_allowed);
-          const double trigger = st.disp->answered(std::move(b.points), st.now(), &surplus);
+          const bool exhausted = b.status == to_string(ask_status::space_exhausted);
+          if (exhausted && st.end_message.empty())
+            st.end_message = b.message;
+          const double trigger
+            = st.disp->answered(std::move(b.points), st.now(), &surplus, exhausted);
           for (auto& j : surplus)
             self->send(st.collector, forget_atom::value, j.id);
           for (auto& key : keys)
             st.trigger_of[key] = {trigger, b.ask_ms};
-          if (b.status == to_string(ask_status::space_exhausted) && !st.disp->exhausted()) {
-            st.disp->exhaust();
-            st.end_message = b.message;
-          }
           step(self);
         });
       },

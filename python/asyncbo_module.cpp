@@ -199,16 +199,15 @@ PYBIND11_MODULE(_core, m) {
     .def("assign", &dispatcher::assign)
     .def("ask", &dispatcher::ask)
     .def("answered",
-         [](dispatcher& d, std::vector<job> points, double now) {
+         [](dispatcher& d, std::vector<job> points, double now, bool space_exhausted) {
            std::vector<job> dropped;
-           d.answered(std::move(points), now, &dropped);
+           d.answered(std::move(points), now, &dropped, space_exhausted);
            std::vector<point_id> ids;
            for (auto& j : dropped)
              ids.push_back(j.id);
            return ids;
          })
     .def("ask_failed", &dispatcher::ask_failed)
-    .def("exhaust", &dispatcher::exhaust)
     .def("result", &dispatcher::result)
     .def("failure_limit", &dispatcher::failure_limit)
     .def("done", &dispatcher::done)

@@ -73,10 +73,9 @@ def minimize(objective: Callable[[Dict[str, Any]], float], space: Mapping[str, A
                     break
                 jobs = core.ask_jobs(k)
                 exhausted = core.last_status() == "space_exhausted"
-                for dropped in disp.answered(jobs, now()):
+                for dropped in disp.answered(jobs, now(), exhausted):
                     core.forget(dropped)
                 if exhausted:
-                    disp.exhaust()
                     message = core.last_message()
             limit = disp.failure_limit()
             if limit is not None:

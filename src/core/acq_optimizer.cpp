@@ -167,22 +167,18 @@ acq_result maximize_acquisition(const acquisition_target& target,
     throw std::invalid_argument("maximize_acquisition: exclude has " + std::to_string(exclude.rows())
                                 + " rows, expected the space's " + std::to_string(block)
                                 + " unit coordinates");
-  using key = std::vector<double>;
-  auto key_of = [&](const vec& u) {
-    const vec s = snap_block(u);
-    return key(s.data(), s.data() + s.size());
-  };
-  std::set<key> excluded;
+  auto snapped_key = [&](const vec& u) { return key_of(snap_block(u)); };
+  std::set<point_key> excluded;
   if (discrete)
     for (Eigen::Index j = 0; j < exclude.cols(); ++j)
-      excluded.insert(key_of(exclude.col(j)));
+      excluded.insert(snapped_key(exclude.col(j)));
   const bool check_taken = discrete && (!excluded.empty() || q > 1);
   auto taken = [&](const vec& x) {
     if (!check_taken)
       return false;
-    std::set<key> seen;
+    std::set<point_key> seen;
     for (std::size_t p = 0; p < q; ++p) {
-      key k = key_of(x.segment(static_cast<Eigen::Index>(p) * B, B));
+      point_key k = snapped_key(x.segment(static_cast<Eigen::Index>(p) * B, B));
       if (excluded.count(k) || !seen.insert(std::move(k)).second)
         return true;
     }
@@ -459,7 +455,7 @@ acq_result maximize_acquisition(const acquisition_target& target,
       constexpr std::size_t kEscape = 512;
       using entry = std::pair<double, std::size_t>;
       std::vector<vec> nodes{out.x};
-      std::set<key> visited{key(out.x.data(), out.x.data() + out.x.size())};
+      std::set<point_key> visited{key_of(out.x)};
       std::priority_queue<entry> frontier;
       frontier.push({out.log_value, 0});
       bool found = false;
@@ -477,7 +473,7 @@ acq_result maximize_acquisition(const acquisition_target& target,
         if (nodes.size() >= kEscape)
           continue;
         for (vec& nb : neighbours(nodes[at])) {
-          if (!visited.insert(key(nb.data(), nb.data() + nb.size())).second)
+          if (!visited.insert(key_of(nb)).second)
             continue;
           const double nv = target.log_value(nb, nullptr);
           ++sum.evaluations;

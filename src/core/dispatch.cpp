@@ -158,9 +158,8 @@ std::optional<std::uint32_t> dispatcher::ask(double now) {
 void dispatcher::note(const job& j) {
   if (!opts_.distinct_points)
     return;
-  point_key k(j.unit.begin(), j.unit.end());
-  ++live_[k];
-  seen_.insert(std::move(k));
+  ++live_[j.unit];
+  seen_.insert(j.unit);
 }
 
 std::vector<job> dispatcher::admit(std::vector<job> points, std::vector<job>* dropped) {
@@ -168,9 +167,8 @@ std::vector<job> dispatcher::admit(std::vector<job> points, std::vector<job>* dr
     return points;
   std::vector<job> kept;
   for (auto& j : points) {
-    point_key k(j.unit.begin(), j.unit.end());
-    const auto it = live_.find(k);
-    if ((it != live_.end() && it->second > 0) || (!repeats_ && seen_.count(k))) {
+    const auto it = live_.find(j.unit);
+    if ((it != live_.end() && it->second > 0) || (!repeats_ && seen_.count(j.unit))) {
       ++stats_.duplicates;
       if (dropped)
         dropped->push_back(std::move(j));
@@ -185,12 +183,13 @@ std::vector<job> dispatcher::admit(std::vector<job> points, std::vector<job>* dr
 void dispatcher::retire(const job& j) {
   if (!opts_.distinct_points)
     return;
-  const auto it = live_.find(point_key(j.unit.begin(), j.unit.end()));
+  const auto it = live_.find(j.unit);
   if (it != live_.end() && it->second > 0 && --it->second == 0)
     live_.erase(it);
 }
 
-double dispatcher::answered(std::vector<job> points, double now, std::vector<job>* surplus) {
+double dispatcher::answered(std::vector<job> points, double now, std::vector<job>* surplus,
+                            bool space_exhausted) {
   ask_outstanding_ = false;
   fallback_blocked_ = false;
   if (!durations_.empty()) {
@@ -209,12 +208,14 @@ double dispatcher::answered(std::vector<job> points, double now, std::vector<job
       continue;
     }
     ++stats_.surplus;
-      retire(points[i]);
+    retire(points[i]);
     if (surplus)
       surplus->push_back(std::move(points[i]));
   }
   if (!ask_served_)
     stats_.dispatch_latency.push_back(now - ask_trigger_);
+  if (space_exhausted)
+    exhaust();
   return ask_trigger_;
 }
 

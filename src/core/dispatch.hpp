@@ -168,8 +168,10 @@ public:
   /// again later). Returns the time of the event that triggered the ask.
   /// Points beyond what is left of the ask's share of the budget (fallbacks
   /// took it), and repeated points (distinct_points), are not queued: they
-  /// go to `surplus`, if given.
-  double answered(std::vector<job> points, double now, std::vector<job>* surplus = nullptr);
+  /// go to `surplus`, if given. `space_exhausted`: the engine has no point
+  /// left (ask_status::space_exhausted), so exhaust() follows.
+  double answered(std::vector<job> points, double now, std::vector<job>* surplus = nullptr,
+                  bool space_exhausted = false);
 
   /// Whether the evaluators of an outstanding ask get fallbacks too: the
   /// last ask took longer than fallback_after of the median evaluation so
@@ -253,9 +255,8 @@ private:
   void note(const job& j);
   /// A job is no longer queued or in flight.
   void retire(const job& j);
-  using point_key = std::vector<double>;
-  std::map<point_key, std::size_t> live_;  ///< queued or in flight, by unit point
-  std::set<point_key> seen_;               ///< every point queued in this run
+  std::map<std::vector<double>, std::size_t> live_;  ///< queued or in flight, by job.unit
+  std::set<std::vector<double>> seen_;               ///< every job.unit queued in this run
   bool repeats_ = false;
 
   dispatch_options opts_;

@@ -66,16 +66,15 @@ mat engine::distinct_lattice_points(const mat& pts,
   // Snapped, without the excluded points and without repeats among
   // themselves; replacements come from `more` (a few tries per point). A
   // finite space may have fewer points left than asked for.
-  using key = std::vector<double>;
-  std::set<key> seen;
+  std::set<point_key> seen;
   const mat ex = exclusion(true);
   for (Eigen::Index j = 0; j < ex.cols(); ++j)
-    seen.insert(key(ex.col(j).data(), ex.col(j).data() + ex.rows()));
+    seen.insert(key_of(ex.col(j)));
   const auto D = static_cast<Eigen::Index>(space_.unit_dim());
   mat out(D, 0);
   auto offer = [&](const vec& u) {
     const vec s = space_.snap_unit(u);
-    if (!seen.insert(key(s.data(), s.data() + s.size())).second)
+    if (!seen.insert(key_of(s)).second)
       return;
     out.conservativeResize(D, out.cols() + 1);
     out.col(out.cols() - 1) = s;
@@ -450,9 +449,9 @@ std::vector<proposal> engine::ask(std::size_t k) {
       && opts_.rule != rule_kind::async_greedy && space_.finite() && !lattice_greedy) {
     // Fewer distinct free points than k are left near the end of a large
     // finite space.
-    std::set<std::vector<double>> distinct;
+    std::set<point_key> distinct;
     for (Eigen::Index j = 0; j < taken.cols(); ++j)
-      distinct.insert(std::vector<double>(taken.col(j).data(), taken.col(j).data() + D));
+      distinct.insert(key_of(taken.col(j)));
     const std::uint64_t size = space_.lattice_size(~std::uint64_t{0});
     const std::uint64_t left = size > distinct.size() ? size - distinct.size() : 0;
     if (left < k) {

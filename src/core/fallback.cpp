@@ -67,6 +67,8 @@ thompson_fallback::thompson_fallback(std::shared_ptr<const fallback_source> sour
     cand_.col(Eigen::Index(j)) = all.col(keep[j]);
   phi_c_ = matern_features::values(omega_, phase_, cand_);
   k_cx_ = model.kernel().cross(cand_, model.X());
+  taken_.resize(D, 0);
+  exclude(src_->taken);
 }
 
 bool thompson_fallback::can_continue(const fallback_source& newer) const {
@@ -153,9 +155,7 @@ void thompson_fallback::refill(std::size_t k) {
 }
 
 void thompson_fallback::take(const vec& u) {
-  if (taken_.rows() == 0)
-    taken_.resize(u.size(), 0);
-  if (!taken_keys_.insert(std::vector<double>(u.data(), u.data() + u.size())).second)
+  if (!taken_keys_.insert(key_of(u)).second)
     return;
   taken_.conservativeResize(u.size(), taken_.cols() + 1);
   taken_.col(taken_.cols() - 1) = u;
@@ -164,14 +164,12 @@ void thompson_fallback::take(const vec& u) {
 void thompson_fallback::exclude(const mat& taken) {
   if (!src_->space.has_discrete())
     return;
-  if (taken_.rows() == 0)
-    taken_.resize(Eigen::Index(src_->space.unit_dim()), 0);
   for (Eigen::Index j = 0; j < taken.cols(); ++j)
     take(src_->space.snap_unit(taken.col(j)));
 }
 
 bool thompson_fallback::is_taken(const vec& u) const {
-  return taken_keys_.count(std::vector<double>(u.data(), u.data() + u.size())) > 0;
+  return taken_keys_.count(key_of(u)) > 0;
 }
 
 std::vector<proposal> thompson_fallback::draw(std::size_t k) {
@@ -179,10 +177,6 @@ std::vector<proposal> thompson_fallback::draw(std::size_t k) {
   if (k == 0)
     return out;
   const bool lattice = src_->space.has_discrete();
-  if (lattice && !lattice_ready_) {
-    lattice_ready_ = true;
-    exclude(src_->taken);
-  }
   if (stock_.size() < k)
     refill(std::max(k - stock_.size(), src_->options.block));
   acq_optimizer_options o;

@@ -144,8 +144,7 @@ private:
   };
   /// Lattice spaces: the source's taken points and every point drawn.
   mat taken_;
-  std::set<std::vector<double>> taken_keys_;
-  bool lattice_ready_ = false;   ///< the source's taken points are in
+  std::set<point_key> taken_keys_;
   void take(const vec& u);
   bool is_taken(const vec& u) const;
   std::deque<stocked> stock_;

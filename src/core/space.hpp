@@ -132,6 +132,11 @@ private:
   std::size_t unit_dim_ = 0;
 };
 
+/// A point as an exact key, for sets of lattice points (what is evaluated,
+/// pending or drawn): equal keys are the same point to the bit.
+using point_key = std::vector<double>;
+inline point_key key_of(const vec_ref& u) { return point_key(u.data(), u.data() + u.size()); }
+
 /// A coordinate as text: with `choices` (a categorical parameter), the
 /// choice at index v; otherwise, or if v is not an index, the exact number.
 /// The one place where choices become strings (CSV, logs, commands, JSON).
